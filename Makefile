@@ -1,0 +1,59 @@
+# dashapp — `make run` serves the app on the embedded default; `make test` runs every check.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+ROWS   ?= 100000
+PORT   ?= 8050
+
+.PHONY: install db run serve lint audit test test-fast bench load-venv clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch is pinned exactly: a range would pull a multi-GB CUDA build (see README).
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+db: install
+	$(BIN)/dashapp init-db
+	$(BIN)/dashapp seed --if-empty --rows $(ROWS)
+
+run: db
+	@echo "dashapp on http://127.0.0.1:$(PORT)  (embedded mode: SQLite + diskcache jobs)"
+	$(BIN)/dashapp run --host 127.0.0.1 --port $(PORT)
+
+serve: db
+	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# Dependency audit against PyPI's advisory data (where the package index offers it).
+audit: install
+	$(BIN)/pip-audit --skip-editable --progress-spinner off
+
+# Three pytest processes: the main suite; tests that need a fresh process; and, last, the
+# fault-injection tests that restart PostgreSQL and Redis under everything else.
+test: lint audit
+	$(BIN)/pytest -q -ra -m "not disruptive and not isolated"
+	$(BIN)/pytest -q -ra -m isolated
+	$(BIN)/pytest -q -ra -m disruptive
+
+test-fast: install
+	$(BIN)/pytest -q -ra -m "not browser"
+
+bench: install
+	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Locust needs urllib3 2, dash[testing]'s selenium pins urllib3 1.26: a venv of its own.
+load-venv:
+	$(PYTHON) -m venv .venv-load
+	.venv-load/bin/pip install --quiet locust
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

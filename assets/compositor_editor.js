@@ -1,0 +1,265 @@
+// Compositor editor: drag, resize, rotate, nudge, order, opacity, snapping, undo/redo, all in
+// the browser. The state it publishes is in background pixels (see compositor_geometry.js).
+(function () {
+  "use strict";
+  var SNAP_PX = 6;          // screen pixels within which a guide catches the layer
+  var HISTORY_LIMIT = 100;
+  var NUDGE_MERGE_MS = 800; // consecutive arrow presses make one undo step
+  var MAX_HEIGHT_FRACTION = 0.7;
+
+  function G() { return window.dashappCompositorGeometry; }
+
+  function el(tag, cls, attrs) {
+    var node = document.createElement(tag);
+    if (cls) { node.className = cls; }
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    return node;
+  }
+
+  function button(icon, label, action) {
+    var b = el("button", "btn btn-outline-secondary btn-sm", {
+      type: "button", title: label, "aria-label": label, "data-action": action
+    });
+    b.appendChild(el("i", "bi bi-" + icon));
+    return b;
+  }
+
+  function Editor(root, onChange) {
+    // Rendering and pointer handling live in compositor_view.js (mixed in on first use, so the
+    // order the asset files load in does not matter).
+    if (!Editor.prototype.render) { Object.assign(Editor.prototype, window.dashappCompositor.view); }
+    this.root = root;
+    this.onChange = onChange;
+    this.bg = null;
+    this.layers = [];
+    this.selected = null;
+    this.undoStack = [];
+    this.redoStack = [];
+    this.k = 1;
+    this.gesture = null;
+    this.lastNudge = 0;
+    this.nextUid = 1;
+    this.frames = [];
+    this.stats = { dragFps: null, dragFrames: 0 };
+    this.build();
+  }
+
+  Editor.prototype.build = function () {
+    var self = this;
+    this.root.innerHTML = "";
+    this.root.classList.add("comp-editor");
+    var bar = el("div", "comp-toolbar btn-toolbar gap-1 mb-2", { role: "toolbar",
+      "aria-label": "Layer tools" });
+    [["layer-forward", "Bring forward (])", "forward"],
+      ["layer-backward", "Send back ([)", "backward"],
+      ["arrow-counterclockwise", "Undo (Ctrl+Z)", "undo"],
+      ["arrow-clockwise", "Redo (Ctrl+Shift+Z)", "redo"],
+      ["bootstrap-reboot", "Reset layer", "reset"],
+      ["trash", "Delete layer (Del)", "delete"]].forEach(function (spec) {
+      bar.appendChild(button(spec[0], spec[1], spec[2]));
+    });
+    var opacity = el("label", "comp-opacity small d-flex align-items-center gap-1 ms-2");
+    opacity.appendChild(document.createTextNode("Opacity"));
+    this.opacity = el("input", "form-range", { type: "range", min: "0", max: "100", step: "1",
+      "aria-label": "Layer opacity", "data-role": "opacity" });
+    opacity.appendChild(this.opacity);
+    bar.appendChild(opacity);
+    this.info = el("span", "comp-info small text-body-secondary ms-2", { "aria-live": "polite" });
+    bar.appendChild(this.info);
+    this.viewport = el("div", "comp-viewport");
+    this.stage = el("div", "comp-stage", { tabindex: "0", role: "application",
+      "aria-label": "Composite preview: drag layers, arrows nudge (Shift = 10 px)" });
+    this.bgImg = el("img", "comp-bg", { alt: "", draggable: "false" });
+    this.guideV = el("div", "comp-guide comp-guide-v");
+    this.guideH = el("div", "comp-guide comp-guide-h");
+    this.empty = el("div", "comp-empty text-body-secondary");
+    this.empty.textContent = "Upload a background to start.";
+    this.stage.append(this.bgImg, this.guideV, this.guideH);
+    this.viewport.append(this.stage, this.empty);
+    this.list = el("div", "comp-layers d-flex flex-wrap gap-2 mt-2", { "aria-label": "Layers" });
+    this.root.append(bar, this.viewport, this.list);
+    this.layerEls = {};
+
+    bar.addEventListener("click", function (e) {
+      var target = e.target.closest("[data-action]");
+      if (target) { self.action(target.getAttribute("data-action")); }
+    });
+    this.opacity.addEventListener("input", function () { self.setOpacity(false); });
+    this.opacity.addEventListener("change", function () { self.setOpacity(true); });
+    this.stage.addEventListener("pointerdown", function (e) { self.pointerDown(e); });
+    this.stage.addEventListener("pointermove", function (e) { self.pointerMove(e); });
+    this.stage.addEventListener("pointerup", function (e) { self.pointerUp(e); });
+    this.stage.addEventListener("pointercancel", function (e) { self.pointerUp(e); });
+    this.stage.addEventListener("keydown", function (e) { self.keyDown(e); });
+    this.list.addEventListener("click", function (e) {
+      var item = e.target.closest("[data-uid]");
+      if (item) { self.select(item.getAttribute("data-uid")); self.stage.focus(); }
+    });
+    if (window.ResizeObserver) {
+      this.resizeObserver = new ResizeObserver(function () { self.layout(); });
+      this.resizeObserver.observe(this.viewport);
+    }
+    window.addEventListener("resize", function () { self.layout(); });
+    this.layout();
+  };
+
+  // --- state -----------------------------------------------------------------------------
+
+  Editor.prototype.snapshot = function () {
+    return JSON.stringify({ bg: this.bg, layers: this.layers, selected: this.selected });
+  };
+
+  Editor.prototype.restore = function (text) {
+    var s = JSON.parse(text);
+    this.bg = s.bg; this.layers = s.layers; this.selected = s.selected;
+    this.layout();
+  };
+
+  // Record the state before a change, so undo returns to it.
+  Editor.prototype.remember = function (before) {
+    this.undoStack.push(before);
+    if (this.undoStack.length > HISTORY_LIMIT) { this.undoStack.shift(); }
+    this.redoStack = [];
+  };
+
+  Editor.prototype.commit = function (before) {
+    if (before !== undefined && before !== this.snapshot()) { this.remember(before); }
+    this.render();
+    this.publish();
+  };
+
+  Editor.prototype.serialize = function () {
+    if (!this.bg) { return { version: 1, background: null, layers: [] }; }
+    return {
+      version: 1,
+      background: this.bg,
+      layers: this.layers.map(function (l, i) {
+        return { image_id: l.image_id, width: l.width, height: l.height, name: l.name,
+          url: l.url, x: l.x, y: l.y, scale_x: l.scale_x, scale_y: l.scale_y,
+          rotation: l.rotation, opacity: l.opacity, z: i };
+      })
+    };
+  };
+
+  Editor.prototype.publish = function () { if (this.onChange) { this.onChange(this.serialize()); } };
+
+  Editor.prototype.layer = function (uid) {
+    for (var i = 0; i < this.layers.length; i++) {
+      if (this.layers[i].uid === uid) { return this.layers[i]; }
+    }
+    return null;
+  };
+
+  Editor.prototype.setBackground = function (image) {
+    var before = this.snapshot();
+    this.bg = { image_id: image.image_id, width: image.width, height: image.height,
+      name: image.name, url: image.url };
+    this.layout();
+    this.commit(before);
+  };
+
+  Editor.prototype.addLayers = function (images) {
+    if (!this.bg) { return; }
+    var before = this.snapshot(), self = this;
+    images.forEach(function (image) {
+      var scale = image.scale || 1;
+      var c = G().centred(self.bg.width, self.bg.height, image.width, image.height, scale);
+      var layer = { uid: "l" + (self.nextUid++), image_id: image.image_id, width: image.width,
+        height: image.height, name: image.name, url: image.url, x: c[0], y: c[1],
+        scale_x: scale, scale_y: scale, rotation: 0, opacity: 1 };
+      self.layers.push(layer);
+      self.selected = layer.uid;
+    });
+    this.commit(before);
+  };
+
+  // Replace everything with a saved or restored state (from serialize()).
+  Editor.prototype.load = function (state, keepHistory) {
+    var before = this.snapshot(), self = this;
+    this.bg = state && state.background ? state.background : null;
+    var layers = (state && state.layers) || [];
+    this.layers = layers.slice().sort(function (a, b) { return (a.z || 0) - (b.z || 0); })
+      .map(function (l) {
+        return { uid: "l" + (self.nextUid++), image_id: l.image_id, width: l.width,
+          height: l.height, name: l.name, url: l.url, x: l.x, y: l.y, scale_x: l.scale_x,
+          scale_y: l.scale_y, rotation: l.rotation, opacity: l.opacity };
+      });
+    this.selected = this.layers.length ? this.layers[this.layers.length - 1].uid : null;
+    if (!keepHistory) { this.undoStack = []; this.redoStack = []; }
+    this.layout();
+    this.commit(keepHistory ? before : undefined);
+  };
+
+  Editor.prototype.select = function (uid) {
+    this.selected = uid;
+    this.render();
+  };
+
+  Editor.prototype.action = function (name) {
+    var before = this.snapshot(), l = this.layer(this.selected), i = this.layers.indexOf(l);
+    if (name === "undo" || name === "redo") {
+      var from = name === "undo" ? this.undoStack : this.redoStack;
+      var to = name === "undo" ? this.redoStack : this.undoStack;
+      if (from.length) { to.push(before); this.restore(from.pop()); this.publish(); }
+      return;
+    }
+    if (!l) { return; }
+    if (name === "forward" && i < this.layers.length - 1) {
+      this.layers.splice(i, 1); this.layers.splice(i + 1, 0, l);
+    } else if (name === "backward" && i > 0) {
+      this.layers.splice(i, 1); this.layers.splice(i - 1, 0, l);
+    } else if (name === "delete") {
+      this.layers.splice(i, 1);
+      this.selected = this.layers.length ? this.layers[this.layers.length - 1].uid : null;
+    } else if (name === "reset") {
+      var c = G().centred(this.bg.width, this.bg.height, l.width, l.height, 1);
+      l.x = c[0]; l.y = c[1]; l.scale_x = 1; l.scale_y = 1; l.rotation = 0; l.opacity = 1;
+    }
+    this.commit(before);
+  };
+
+  Editor.prototype.setOpacity = function (final) {
+    var l = this.layer(this.selected);
+    if (!l) { return; }
+    if (!this.opacityBefore) { this.opacityBefore = this.snapshot(); }
+    l.opacity = Number(this.opacity.value) / 100;
+    if (final) {
+      var before = this.opacityBefore;
+      this.opacityBefore = null;
+      this.commit(before);
+    } else {
+      this.render();
+    }
+  };
+
+  Editor.prototype.nudge = function (dx, dy) {
+    var l = this.layer(this.selected);
+    if (!l) { return; }
+    var now = Date.now(), before = this.snapshot();
+    l.x += dx; l.y += dy;
+    // Arrow presses in a quick run are one undo step.
+    if (now - this.lastNudge > NUDGE_MERGE_MS) { this.remember(before); }
+    this.lastNudge = now;
+    this.commit();
+  };
+
+  Editor.prototype.keyDown = function (e) {
+    var step = e.shiftKey ? 10 : 1, mod = e.ctrlKey || e.metaKey, key = e.key;
+    var moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step],
+      ArrowDown: [0, step] };
+    if (moves[key]) { this.nudge(moves[key][0], moves[key][1]); }
+    else if (mod && (key === "z" || key === "Z")) { this.action(e.shiftKey ? "redo" : "undo"); }
+    else if (mod && (key === "y" || key === "Y")) { this.action("redo"); }
+    else if (key === "Delete" || key === "Backspace") { this.action("delete"); }
+    else if (key === "]" || key === "PageUp") { this.action("forward"); }
+    else if (key === "[" || key === "PageDown") { this.action("backward"); }
+    else if (key === "Escape") { this.select(null); }
+    else { return; }
+    e.preventDefault();
+  };
+
+  // Expose to the page module.
+  window.dashappCompositor = Object.assign(window.dashappCompositor || {}, {
+    Editor: Editor, SNAP_PX: SNAP_PX, MAX_HEIGHT_FRACTION: MAX_HEIGHT_FRACTION, el: el
+  });
+})();

@@ -1,0 +1,201 @@
+// Compositor editor, continued: fitting the preview, drawing layers, pointer gestures, guides.
+(function () {
+  "use strict";
+  function G() { return window.dashappCompositorGeometry; }
+  function C() { return window.dashappCompositor; }
+  var HANDLES = ["nw", "ne", "se", "sw"];
+
+  var view = {};
+
+  // Fit the background into the viewport (width) and a share of the window height.
+  view.layout = function () {
+    var hasBg = !!this.bg;
+    this.stage.style.display = hasBg ? "" : "none";
+    this.empty.style.display = hasBg ? "none" : "";
+    if (hasBg) {
+      var boxW = this.viewport.clientWidth || this.bg.width;
+      var boxH = Math.max(200, window.innerHeight * C().MAX_HEIGHT_FRACTION);
+      this.k = G().previewScale(this.bg.width, this.bg.height, boxW, boxH);
+      this.stage.style.width = this.bg.width * this.k + "px";
+      this.stage.style.height = this.bg.height * this.k + "px";
+      if (this.bgImg.getAttribute("src") !== this.bg.url) { this.bgImg.src = this.bg.url; }
+    }
+    this.render();
+  };
+
+  view.layerElement = function (l) {
+    var node = this.layerEls[l.uid];
+    if (node) { return node; }
+    node = C().el("div", "comp-layer", { "data-uid": l.uid });
+    var img = C().el("img", "", { alt: l.name || "layer", draggable: "false" });
+    img.src = l.url;
+    node.appendChild(img);
+    HANDLES.forEach(function (h) {
+      node.appendChild(C().el("div", "comp-handle", { "data-handle": h }));
+    });
+    node.appendChild(C().el("div", "comp-rotate", { "data-handle": "rotate",
+      title: "Rotate (Shift snaps to 15°)" }));
+    this.layerEls[l.uid] = node;
+    this.stage.insertBefore(node, this.guideV);
+    return node;
+  };
+
+  view.placeElement = function (l, node, z) {
+    var k = this.k, left, top;
+    if (G().isPlain(l)) {
+      var o = G().pasteOrigin(l);  // exactly where the server pastes it
+      left = o[0]; top = o[1];
+    } else {
+      left = l.x - l.width * l.scale_x / 2; top = l.y - l.height * l.scale_y / 2;
+    }
+    var s = node.style;
+    s.left = left * k + "px";
+    s.top = top * k + "px";
+    s.width = l.width * l.scale_x * k + "px";
+    s.height = l.height * l.scale_y * k + "px";
+    s.transform = l.rotation ? "rotate(" + l.rotation + "deg)" : "";
+    s.opacity = String(l.opacity);
+    s.zIndex = String(z + 1);
+    node.classList.toggle("is-selected", l.uid === this.selected);
+  };
+
+  view.render = function () {
+    var self = this, alive = {};
+    this.layers.forEach(function (l, i) {
+      alive[l.uid] = true;
+      self.placeElement(l, self.layerElement(l), i);
+    });
+    Object.keys(this.layerEls).forEach(function (uid) {
+      if (!alive[uid]) { self.layerEls[uid].remove(); delete self.layerEls[uid]; }
+    });
+    var l = this.layer(this.selected);
+    this.opacity.disabled = !l;
+    this.opacity.value = l ? String(Math.round(l.opacity * 100)) : "100";
+    this.info.textContent = l ? "x " + l.x.toFixed(1) + ", y " + l.y.toFixed(1) + " · " +
+      Math.round(l.scale_x * 100) + (l.scale_x !== l.scale_y ? "×" +
+      Math.round(l.scale_y * 100) : "") + "% · " + l.rotation.toFixed(1) + "°" : "";
+    this.renderList();
+  };
+
+  view.renderList = function () {
+    var key = JSON.stringify([this.bg && this.bg.url, this.selected,
+      this.layers.map(function (l) { return l.uid; })]);
+    if (key === this.listKey) { return; }
+    this.listKey = key;
+    var self = this;
+    this.list.innerHTML = "";
+    var items = (this.bg ? [{ uid: "", name: "Background: " + (this.bg.name || ""),
+      url: this.bg.url }] : []).concat(this.layers.slice().reverse());
+    items.forEach(function (item) {
+      var node = C().el(item.uid ? "button" : "div", "comp-thumb" +
+        (item.uid && item.uid === self.selected ? " is-selected" : ""),
+        item.uid ? { type: "button", "data-uid": item.uid, title: item.name || "" }
+          : { title: item.name || "" });
+      var img = C().el("img", "", { alt: item.name || "", draggable: "false" });
+      img.src = item.url;
+      node.appendChild(img);
+      self.list.appendChild(node);
+    });
+  };
+
+  // --- pointer gestures ------------------------------------------------------------------
+
+  view.toBackground = function (e) {
+    var r = this.stage.getBoundingClientRect();
+    return [(e.clientX - r.left) / this.k, (e.clientY - r.top) / this.k];
+  };
+
+  view.pointerDown = function (e) {
+    var layerNode = e.target.closest(".comp-layer");
+    if (!layerNode || this.gesture) {
+      if (!layerNode && e.target.closest(".comp-stage")) { this.select(null); }
+      return;
+    }
+    var uid = layerNode.getAttribute("data-uid"), l = this.layer(uid);
+    if (!l) { return; }
+    e.preventDefault();
+    this.stage.focus({ preventScroll: true });
+    this.selected = uid;
+    var handle = e.target.getAttribute("data-handle");
+    this.gesture = { kind: handle ? (handle === "rotate" ? "rotate" : "resize") : "move",
+      handle: handle, pointerId: e.pointerId, uid: uid, before: this.snapshot(),
+      start: Object.assign({}, l), client: [e.clientX, e.clientY], p0: this.toBackground(e),
+      frames: 0, t0: performance.now(), renderMs: 0 };
+    this.stats.pointerType = e.pointerType;
+    try { this.stage.setPointerCapture(e.pointerId); } catch (err) { /* synthetic events */ }
+    this.render();
+  };
+
+  view.pointerMove = function (e) {
+    var g = this.gesture;
+    if (!g || e.pointerId !== g.pointerId) { return; }
+    e.preventDefault();
+    var l = this.layer(g.uid), s = g.start;
+    if (g.kind === "move") {
+      var d = G().dragDelta(e.clientX - g.client[0], e.clientY - g.client[1], this.k);
+      l.x = s.x + d[0]; l.y = s.y + d[1];
+      if (!e.altKey) { this.snap(l); } else { this.showGuides(null, null); }
+    } else if (g.kind === "resize") {
+      Object.assign(l, G().resize(s, g.handle, this.toBackground(e), e.shiftKey));
+    } else {
+      l.rotation = G().rotate(s, g.p0, this.toBackground(e), e.shiftKey);
+    }
+    this.scheduleRender();
+  };
+
+  view.scheduleRender = function () {
+    var self = this;
+    if (this.pending) { return; }
+    this.pending = true;
+    window.requestAnimationFrame(function () {
+      self.pending = false;
+      var t = performance.now();
+      self.render();
+      if (self.gesture) {
+        self.gesture.frames += 1;
+        self.gesture.renderMs += performance.now() - t;
+      }
+    });
+  };
+
+  view.pointerUp = function (e) {
+    var g = this.gesture;
+    if (!g || e.pointerId !== g.pointerId) { return; }
+    this.gesture = null;
+    this.showGuides(null, null);
+    var seconds = (performance.now() - g.t0) / 1000;
+    if (g.frames > 1 && seconds > 0) {
+      // Frames drawn per second while dragging, and the script time each frame cost.
+      this.stats = { dragFps: g.frames / seconds, dragFrames: g.frames,
+        renderMsPerFrame: g.renderMs / g.frames, pointerType: this.stats.pointerType };
+    }
+    try { this.stage.releasePointerCapture(e.pointerId); } catch (err) { /* already released */ }
+    this.commit(g.before);
+  };
+
+  // Snap the layer's centre to the background's centre lines and its edges to the background's
+  // edges, when within SNAP_PX screen pixels; show the guide lines that caught it.
+  view.snap = function (l) {
+    var tol = C().SNAP_PX / this.k, W = this.bg.width, H = this.bg.height;
+    var b = G().bounds(l), gx = null, gy = null;
+    var xs = [[l.x, W / 2], [b[0], 0], [b[2], W]], ys = [[l.y, H / 2], [b[1], 0], [b[3], H]];
+    for (var i = 0; i < 3; i++) {
+      if (gx === null && Math.abs(xs[i][0] - xs[i][1]) <= tol) {
+        l.x += xs[i][1] - xs[i][0]; gx = xs[i][1];
+      }
+      if (gy === null && Math.abs(ys[i][0] - ys[i][1]) <= tol) {
+        l.y += ys[i][1] - ys[i][0]; gy = ys[i][1];
+      }
+    }
+    this.showGuides(gx, gy);
+  };
+
+  view.showGuides = function (gx, gy) {
+    this.guideV.style.display = gx === null ? "none" : "block";
+    this.guideH.style.display = gy === null ? "none" : "block";
+    if (gx !== null) { this.guideV.style.left = Math.min(gx * this.k, this.bg.width * this.k - 1) + "px"; }
+    if (gy !== null) { this.guideH.style.top = Math.min(gy * this.k, this.bg.height * this.k - 1) + "px"; }
+  };
+
+  window.dashappCompositor = Object.assign(window.dashappCompositor || {}, { view: view });
+})();

@@ -1,0 +1,84 @@
+// Data view: AG Grid formatters and cell renderers, and the page's client-side callbacks.
+(function () {
+  "use strict";
+
+  var numberFormats = {};
+  function numberFormat(digits) {
+    if (!numberFormats[digits]) {
+      numberFormats[digits] = new Intl.NumberFormat(undefined, {
+        minimumFractionDigits: digits, maximumFractionDigits: digits
+      });
+    }
+    return numberFormats[digits];
+  }
+  var money = new Intl.NumberFormat(undefined, { style: "currency", currency: "USD" });
+  var day = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "2-digit" });
+
+  var fns = window.dashAgGridFunctions = window.dashAgGridFunctions || {};
+  fns.dvNumber = function (value, digits) {
+    return value === null || value === undefined ? "" : numberFormat(digits).format(value);
+  };
+  fns.dvMoney = function (value) {
+    return value === null || value === undefined ? "" : money.format(value);
+  };
+  fns.dvDate = function (value) {
+    if (!value) { return ""; }
+    // Dates arrive as ISO text; a bare date is read as local midnight, not UTC.
+    var parsed = new Date(value.length === 10 ? value + "T00:00:00" : value);
+    return isNaN(parsed.getTime()) ? String(value) : day.format(parsed);
+  };
+
+  var comps = window.dashAgGridComponentFunctions = window.dashAgGridComponentFunctions || {};
+  comps.DvStatus = function (props) {
+    if (props.value === null || props.value === undefined) { return null; }
+    var slug = String(props.value).toLowerCase().replace(/[^a-z0-9]+/g, "-");
+    return React.createElement("span", { className: "badge rounded-pill dv-status dv-status-" + slug },
+      String(props.value));
+  };
+  comps.DvBool = function (props) {
+    if (props.value === null || props.value === undefined) { return null; }
+    return React.createElement("i", {
+      className: "bi " + (props.value ? "bi-check-circle-fill text-success" : "bi-x-circle text-body-secondary"),
+      title: props.value ? "yes" : "no"
+    });
+  };
+
+  // JSON with sorted keys, so the same request compares equal whatever the key order.
+  function canonical(value) {
+    if (Array.isArray(value)) { return "[" + value.map(canonical).join(",") + "]"; }
+    if (value && typeof value === "object") {
+      return "{" + Object.keys(value).sort().filter(function (k) { return value[k] !== undefined; })
+        .map(function (k) { return JSON.stringify(k) + ":" + canonical(value[k]); }).join(",") + "}";
+    }
+    return JSON.stringify(value === undefined ? null : value);
+  }
+  var ECHO_KEYS = ["startRow", "endRow", "sortModel", "filterModel"];
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    dataview: {
+      // Hand the server's block to the grid only if it answers the grid's current request.
+      // Arguments: payload, request, ready, quick, then one value per multi-select slot.
+      // Returns the grid's response and, on the first block, the "ready" flag for the charts.
+      deliver: function (payload, request, ready, quick) {
+        var facets = Array.prototype.slice.call(arguments, 4);
+        var noUpdate = window.dash_clientside.no_update;
+        if (!payload || !request) { return [noUpdate, noUpdate]; }
+        var current = {};
+        ECHO_KEYS.forEach(function (k) { current[k] = request[k] === undefined ? null : request[k]; });
+        var fresh = canonical(payload.request) === canonical(current) &&
+          (payload.quick || "") === (quick || "") &&
+          canonical(payload.facets || []) === canonical(facets || []);
+        if (!fresh) { return [noUpdate, noUpdate]; }
+        return [{ rowData: payload.rowData, rowCount: payload.rowCount }, ready ? noUpdate : true];
+      },
+      // Search text or a multi-select changed: drop cached blocks so the grid asks again.
+      // Arguments: quick, one value per multi-select slot, then the grid's id (the State).
+      purge: function () {
+        var gridId = arguments[arguments.length - 1];
+        var api = window.dash_ag_grid && window.dash_ag_grid.getApi(gridId);
+        if (api && !api.isDestroyed()) { api.purgeInfiniteCache(); }
+        return Date.now();
+      }
+    }
+  });
+})();

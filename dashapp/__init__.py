@@ -1,0 +1,62 @@
+"""dashapp: a Flask server with the Dash UI mounted; `create_app` builds one."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc  # noqa: F401 - registers the component library
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from dashapp.settings import PROJECT_ROOT, Settings, load_settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the Flask server, its extensions, the Dash UI and the routes for `settings`."""
+    from dashapp.auth import install_request_auth
+    from dashapp.background import MANAGERS_KEY, make_managers
+    from dashapp.cli import register_cli
+    from dashapp.dash_app import build_dash_app
+    from dashapp.database import init_database
+    from dashapp.errors import register_error_handlers
+    from dashapp.logging_setup import configure_logging, install_request_ids
+    from dashapp.routes import blueprints
+    from dashapp.security import install_security_headers
+
+    settings = settings or load_settings()
+    configure_logging(settings)
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+
+    server = Flask(__name__, instance_path=str(settings.instance_path))
+    server.config.update(
+        SECRET_KEY=settings.effective_secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        MAX_CONTENT_LENGTH=settings.max_request_mb * 1024 * 1024,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+    )
+    server.extensions["dashapp_settings"] = settings
+    if settings.proxy_hops:
+        # Rewrites remote_addr/scheme/host from X-Forwarded-*; auth.peer_is_trusted still
+        # checks the original peer before believing identity headers.
+        server.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            server.wsgi_app,
+            x_for=settings.proxy_hops,
+            x_proto=settings.proxy_hops,
+            x_host=settings.proxy_hops,
+            x_prefix=settings.proxy_hops,
+        )
+
+    init_database(server, settings)
+    server.extensions[MANAGERS_KEY] = make_managers(settings)
+    install_request_ids(server)
+    dash_app = build_dash_app(server, settings)
+    install_request_auth(server, dash_app, settings)
+    for blueprint in blueprints():
+        server.register_blueprint(blueprint)
+    # After every callback is registered: the CSP hashes Dash's inline scripts.
+    install_security_headers(server, dash_app, settings)
+    register_error_handlers(server)
+    register_cli(server)
+    return server
+
+
+__all__ = ["PROJECT_ROOT", "Settings", "create_app"]

@@ -1,0 +1,251 @@
+"""Identity from a trusted single-sign-on proxy, roles, and their enforcement on the server."""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any, ParamSpec, TypeVar
+
+import dash_bootstrap_components as dbc
+from flask import Flask, Request, g, has_request_context, jsonify, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import Forbidden
+
+from dashapp.settings import Settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Role(IntEnum):
+    """Roles in increasing power: each includes every role below it."""
+
+    NONE = 0
+    VIEWER = 1
+    TRAINER = 2
+    ADMIN = 3
+
+    @classmethod
+    def parse(cls, name: str) -> Role:
+        """The role called `name` (case-insensitive)."""
+        return cls[name.upper()]
+
+
+@dataclass(frozen=True)
+class User:
+    """The person behind the current request."""
+
+    username: str
+    role: Role
+    email: str = ""
+    display_name: str = ""
+    groups: tuple[str, ...] = field(default_factory=tuple)
+
+    def has(self, role: Role) -> bool:
+        """True when the user holds `role` or a stronger one."""
+        return self.role >= role
+
+    @property
+    def label(self) -> str:
+        """What the navbar shows."""
+        return self.display_name or self.username
+
+
+def role_for_groups(groups: tuple[str, ...], settings: Settings) -> Role:
+    """The strongest role any of the user's groups grants, else the default role."""
+    wanted = {group.casefold() for group in groups}
+
+    def grants(configured: list[str]) -> bool:
+        return any(name.casefold() in wanted for name in configured)
+
+    if grants(settings.admin_groups):
+        return Role.ADMIN
+    if grants(settings.trainer_groups):
+        return Role.TRAINER
+    if grants(settings.viewer_groups):
+        return Role.VIEWER
+    return Role.parse(settings.default_role)
+
+
+def peer_is_trusted(req: Request, settings: Settings) -> bool:
+    """True when the TCP peer (before ProxyFix rewrote it) is a configured trusted proxy."""
+    original = req.environ.get("werkzeug.proxy_fix.orig", {})
+    peer = original.get("REMOTE_ADDR") or req.environ.get("REMOTE_ADDR") or ""
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    return any(
+        address in ipaddress.ip_network(net, strict=False) for net in settings.trusted_proxies
+    )
+
+
+def identify(req: Request, settings: Settings) -> User | None:
+    """The user named by the proxy's headers, the development user, or None."""
+    username = req.headers.get(settings.user_header, "").strip()
+    if username and peer_is_trusted(req, settings):
+        raw_groups = req.headers.get(settings.groups_header, "")
+        groups = tuple(g.strip() for g in raw_groups.replace(";", ",").split(",") if g.strip())
+        return User(
+            username=username[:200],
+            role=role_for_groups(groups, settings),
+            email=req.headers.get(settings.email_header, "")[:200],
+            display_name=req.headers.get(settings.name_header, "")[:200],
+            groups=groups,
+        )
+    if not settings.is_production:
+        return User(
+            username=settings.dev_user,
+            role=Role.parse(settings.dev_role),
+            display_name=f"{settings.dev_user} (development)",
+        )
+    return None
+
+
+def current_user() -> User | None:
+    """The user of the current request (None outside a request or without identity)."""
+    if not has_request_context():
+        return None
+    user: User | None = g.get("user")
+    return user
+
+
+def require_role(role: Role) -> Callable[[Callable[P, R]], Callable[P, R | ResponseReturnValue]]:
+    """Decorate a Flask view: 401 without identity, 403 when the user lacks `role`."""
+
+    def decorate(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
+        @functools.wraps(view)
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
+            user = current_user()
+            if user is None:
+                return jsonify(error="Sign-in required."), 401
+            if not user.has(role):
+                return jsonify(error=f"This needs the {role.name.lower()} role."), 403
+            return view(*args, **kwargs)
+
+        guarded.required_role = role  # type: ignore[attr-defined]
+        return guarded
+
+    return decorate
+
+
+def page_guard(role: Role) -> dbc.Alert | None:
+    """None when the user may see a page needing `role`, else an alert explaining why not."""
+    user = current_user()
+    if user is not None and user.has(role):
+        return None
+    return dbc.Alert(
+        [
+            f"This page needs the {role.name.lower()} role. ",
+            "Ask an administrator to add you to the right group.",
+        ],
+        color="warning",
+        className="m-4",
+        id="page-denied",
+    )
+
+
+# --- Dash callbacks -------------------------------------------------------------------------
+
+CALLBACK_ROLES_KEY = "dashapp_callback_roles"
+# Dash registers these itself (the pages router); any signed-in viewer may use them.
+DASH_INTERNAL_PREFIXES = ("_pages",)
+
+
+def _callback_roles(app: Any) -> dict[str, Role]:
+    roles: dict[str, Role] = app.server.extensions.setdefault(CALLBACK_ROLES_KEY, {})
+    return roles
+
+
+def secured_callback(app: Any, role: Role, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+    """`app.callback(*args, **kwargs)` that records and enforces the role its outputs need."""
+    # Dash inserts the callback_map entry when app.callback() is called, before decoration.
+    before = set(app.callback_map)
+    register = app.callback(*args, **kwargs)
+    added = set(app.callback_map) - before
+    cancel = kwargs.get("cancel") or []
+    cancel_ids = [c.component_id for c in (cancel if isinstance(cancel, list) else [cancel])]
+
+    def decorate(func: Callable[..., Any]) -> Any:
+        @functools.wraps(func)
+        def checked(*call_args: Any, **call_kwargs: Any) -> Any:
+            # Background jobs run outside a request; the web tier checked before queueing them.
+            if has_request_context():
+                user = current_user()
+                if user is None or not user.has(role):
+                    raise Forbidden(f"This action needs the {role.name.lower()} role.")
+            return func(*call_args, **call_kwargs)
+
+        result = register(checked)
+        roles = _callback_roles(app)
+        for key in added | (set(app.callback_map) - before):
+            roles[key] = role
+        # Dash adds a cancel callback per cancel input at first request: same role as the job.
+        for component_id in cancel_ids:
+            roles[f"{component_id}.id"] = role
+        return result
+
+    return decorate
+
+
+def role_for_callback(app: Any, output: str) -> Role | None:
+    """The role a callback output needs; None means undeclared (refused)."""
+    declared = _callback_roles(app).get(output)
+    if declared is not None:
+        return declared
+    if output.lstrip(".").startswith(DASH_INTERNAL_PREFIXES) and output in app.callback_map:
+        return Role.VIEWER
+    return None
+
+
+def callback_body_matches(spec: dict[str, Any], body: dict[str, Any]) -> bool:
+    """True when a dispatch body's inputs and state fit the callback's declared dependencies."""
+    for field_name in ("inputs", "state"):
+        sent = body.get(field_name, [])
+        declared = spec.get(field_name, [])
+        if not isinstance(sent, list) or len(sent) != len(declared):
+            return False
+        for item, dep in zip(sent, declared, strict=True):
+            entries = item if isinstance(item, list) else [item]
+            for entry in entries:
+                if not isinstance(entry, dict) or entry.get("property") != dep.get("property"):
+                    return False
+                declared_id = dep.get("id")
+                # Pattern-matching ids are stored as JSON text ('{"type":...}') but sent as
+                # objects; their wildcards are Dash's to resolve, so only plain ids are compared.
+                plain = isinstance(declared_id, str) and not declared_id.startswith("{")
+                if plain and entry.get("id") != declared_id:
+                    return False
+    return True
+
+
+def install_request_auth(server: Flask, dash_app: Any, settings: Settings) -> None:
+    """Identify every request; 401 without identity in production; check Dash callback roles."""
+    open_paths = ("/healthz", "/readyz")
+
+    @server.before_request
+    def _authenticate() -> ResponseReturnValue | None:
+        g.user = identify(request, settings)
+        if request.path in open_paths:
+            return None
+        if g.user is None:
+            return jsonify(error="Sign-in required: no identity from the sign-on proxy."), 401
+        if request.path.endswith("/_dash-update-component") and request.method == "POST":
+            body = request.get_json(silent=True)
+            output = body.get("output") if isinstance(body, dict) else None
+            if not isinstance(output, str):
+                return jsonify(error="Malformed callback request."), 400
+            needed = role_for_callback(dash_app, output)
+            if needed is None:
+                server.logger.warning("refused undeclared callback", extra={"output": output})
+                return jsonify(error="Unknown action."), 403
+            if not g.user.has(needed):
+                server.logger.info("refused callback for role", extra={"output": output})
+                return jsonify(error=f"This action needs the {needed.name.lower()} role."), 403
+            spec = dash_app.callback_map.get(output)
+            if spec is not None and not callback_body_matches(spec, body):  # type: ignore[arg-type]
+                return jsonify(error="Malformed request for this page. Reload and try again."), 400
+        return None

@@ -1,0 +1,93 @@
+"""Background-callback managers: Celery on Redis in production, diskcache in the embedded mode.
+
+Two managers so that long training jobs (queue `gpu`) never block short UI jobs (queue `dash`).
+Each Celery manager gets its own Celery app because Dash enqueues with `task.delay()`, which
+goes to the app's default queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from celery import Celery
+from dash.background_callback import CeleryManager, DiskcacheManager
+
+from dashapp.settings import Settings
+
+MANAGERS_KEY = "dashapp_background_managers"
+RESULT_EXPIRY_S = 24 * 3600
+
+
+@dataclass(frozen=True)
+class BackgroundManagers:
+    """The manager for UI background callbacks and the one for training jobs."""
+
+    ui: Any
+    training: Any
+    ui_celery: Celery | None = None
+    training_celery: Celery | None = None
+
+
+def make_celery(settings: Settings, name: str, queue: str) -> Celery:
+    """A Celery app on the configured Redis whose tasks go to `queue` by default."""
+    celery = Celery(name, broker=settings.redis_url, backend=settings.redis_url)
+    celery.conf.update(
+        task_default_queue=queue,
+        task_acks_late=True,
+        worker_prefetch_multiplier=1,
+        task_track_started=True,
+        broker_connection_retry_on_startup=True,
+        # Fail fast while Redis is away instead of blocking a web thread for minutes.
+        broker_connection_timeout=3,
+        broker_transport_options={"max_retries": 1, "interval_start": 0, "socket_timeout": 3},
+        redis_socket_timeout=5,
+        redis_socket_connect_timeout=3,
+        result_expires=RESULT_EXPIRY_S,
+    )
+    return celery
+
+
+def make_managers(settings: Settings) -> BackgroundManagers:
+    """Managers for the settings' mode."""
+    if settings.uses_celery:
+        ui_celery = make_celery(settings, "dashapp-ui", settings.ui_queue)
+        training_celery = make_celery(settings, "dashapp-training", settings.training_queue)
+        return BackgroundManagers(
+            ui=CeleryManager(ui_celery, expire=RESULT_EXPIRY_S),
+            training=CeleryManager(training_celery, expire=RESULT_EXPIRY_S),
+            ui_celery=ui_celery,
+            training_celery=training_celery,
+        )
+    import diskcache
+
+    cache_dir = settings.instance_path / "background-cache"
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    manager = DiskcacheManager(diskcache.Cache(str(cache_dir)), expire=RESULT_EXPIRY_S)
+    # Diskcache runs every job in its own process, so one manager serves both kinds of work.
+    return BackgroundManagers(ui=manager, training=manager)
+
+
+def queue_available(settings: Settings) -> bool:
+    """True when jobs can be queued now (Redis answers a ping; always true in embedded mode)."""
+    if not settings.redis_url:
+        return True
+    import redis
+
+    try:
+        client = redis.Redis.from_url(
+            settings.redis_url, socket_connect_timeout=1, socket_timeout=1
+        )
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except redis.RedisError:
+        return False
+
+
+def managers_for(app: Any) -> BackgroundManagers:
+    """The managers created for this Dash app (or its Flask server)."""
+    server = getattr(app, "server", app)
+    managers: BackgroundManagers = server.extensions[MANAGERS_KEY]
+    return managers

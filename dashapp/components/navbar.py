@@ -1,0 +1,89 @@
+"""The top navigation bar: brand, page links, colour-mode switch and the signed-in user."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import html
+
+from dashapp.auth import User
+
+THEME_SWITCH_ID = "theme-switch"
+NAV_COLLAPSE_ID = "navbar-collapse"
+NAV_TOGGLER_ID = "navbar-toggler"
+
+ROLE_COLOURS = {"ADMIN": "danger", "TRAINER": "info", "VIEWER": "secondary", "NONE": "light"}
+
+
+def icon(name: str, extra_class: str = "") -> html.I:
+    """A decorative Bootstrap icon, hidden from screen readers."""
+    attributes = {"aria-hidden": "true"}
+    return html.I(className=f"bi bi-{name} {extra_class}".strip(), **attributes)  # type: ignore[arg-type]
+
+
+def user_badge(user: User | None) -> html.Span:
+    """The user's name with a badge for their role."""
+    if user is None:
+        return html.Span("Not signed in", className="text-body-secondary")
+    return html.Span(
+        [
+            icon("person-circle", "me-1"),
+            html.Span(user.label, className="dashapp-user align-middle", id="navbar-username"),
+            dbc.Badge(
+                user.role.name.lower(),
+                color=ROLE_COLOURS[user.role.name],
+                className="ms-2 align-middle",
+                id="navbar-role",
+            ),
+        ],
+        className="d-inline-flex align-items-center",
+    )
+
+
+def navbar(user: User | None) -> dbc.Navbar:
+    """The navbar; page links come from Dash's page registry in their declared order."""
+    links = [
+        dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
+        for page in dash.page_registry.values()
+    ]
+    theme_switch = html.Div(
+        [
+            icon("sun", "me-1"),
+            dbc.Switch(
+                id=THEME_SWITCH_ID,
+                value=False,
+                className="d-inline-block mb-0",
+                label=None,
+                input_class_name="dashapp-theme-input",
+            ),
+            icon("moon-stars"),
+        ],
+        className="dashapp-theme-switch d-flex align-items-center me-3",
+        title="Dark mode",
+    )
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand(
+                    [icon("grid-1x2-fill", "me-2"), "dashapp"], href="/", className="dashapp-brand"
+                ),
+                dbc.NavbarToggler(id=NAV_TOGGLER_ID, n_clicks=0),
+                dbc.Collapse(
+                    [
+                        dbc.Nav(links, className="me-auto", navbar=True),
+                        html.Div(
+                            [theme_switch, user_badge(user)],
+                            className="d-flex align-items-center py-2 py-md-0",
+                        ),
+                    ],
+                    id=NAV_COLLAPSE_ID,
+                    is_open=False,
+                    navbar=True,
+                ),
+            ],
+            fluid=True,
+        ),
+        color="body-tertiary",
+        className="border-bottom",
+        expand="md",
+    )

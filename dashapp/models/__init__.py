@@ -1,0 +1,18 @@
+"""ORM models, one module per area; importing this package registers them all."""
+
+from dashapp.models.commerce import Customer, Order, Product
+from dashapp.models.compositor import Composite, CompositorImage
+from dashapp.models.dataview import SavedView
+from dashapp.models.training import RunArtifact, RunMetric, TrainingRun
+
+__all__ = [
+    "Composite",
+    "CompositorImage",
+    "Customer",
+    "Order",
+    "Product",
+    "SavedView",
+    "RunArtifact",
+    "RunMetric",
+    "TrainingRun",
+]

@@ -1,0 +1,51 @@
+"""Compositor: uploaded images (kept per user) and saved composites (the gallery)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from dashapp.extensions import db
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC now (SQLite keeps no time zone)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class CompositorImage(db.Model):  # type: ignore[name-defined]
+    """One validated upload: the original bytes (re-decoded for full-resolution composites)
+    and a downscaled PNG preview for the browser."""
+
+    __tablename__ = "compositor_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    format: Mapped[str] = mapped_column(String(10))
+    width: Mapped[int]
+    height: Mapped[int]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Deferred: listing or checking ownership must not pull megabytes.
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    preview: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+
+
+class Composite(db.Model):  # type: ignore[name-defined]
+    """A saved composite: its placement state (layers referencing images) and a thumbnail."""
+
+    __tablename__ = "compositor_composites"
+    __table_args__ = (UniqueConstraint("owner", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    width: Mapped[int]
+    height: Mapped[int]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    thumbnail: Mapped[bytes] = deferred(mapped_column(LargeBinary))

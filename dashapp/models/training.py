@@ -1,0 +1,122 @@
+"""Training runs, their per-epoch metrics and their artifacts (stored in the database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from dashapp.extensions import db
+
+RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "lost")
+ACTIVE_STATUSES = ("queued", "running")
+FINAL_STATUSES = ("succeeded", "failed", "cancelled", "lost")
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC now: SQLite keeps no time zone, so every timestamp is naive UTC."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class TrainingRun(db.Model):  # type: ignore[name-defined]
+    """One training run: a row first, then a job that keeps it up to date."""
+
+    __tablename__ = "training_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True, default="queued")
+    dataset: Mapped[str] = mapped_column(String(30))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    rerun_of: Mapped[int | None] = mapped_column(default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    started_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # Progress of the running job.
+    epoch: Mapped[int] = mapped_column(default=0)
+    epochs: Mapped[int] = mapped_column(default=0)
+    step: Mapped[int] = mapped_column(default=0)
+    steps_per_epoch: Mapped[int] = mapped_column(default=0)
+    percent: Mapped[float] = mapped_column(default=0.0)
+    eta_s: Mapped[float | None] = mapped_column(default=None)
+    # Cancelling from any session: the loop polls this flag every step.
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    cancel_requested_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    cancel_requested_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # Where and how it ran.
+    device: Mapped[str | None] = mapped_column(String(20), default=None)
+    device_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    worker_host: Mapped[str | None] = mapped_column(String(200), default=None)
+    amp: Mapped[str | None] = mapped_column(String(20), default=None)
+    samples_per_s: Mapped[float | None] = mapped_column(default=None)
+    peak_memory_bytes: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    val_acc: Mapped[float | None] = mapped_column(default=None)
+    val_loss: Mapped[float | None] = mapped_column(default=None)
+    timings: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    environment: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    code_version: Mapped[str | None] = mapped_column(String(64), default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    log: Mapped[str] = mapped_column(Text, default="")
+
+    metrics: Mapped[list[RunMetric]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", order_by="RunMetric.epoch"
+    )
+    artifacts: Mapped[list[RunArtifact]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", order_by="RunArtifact.id"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        """Queued or running."""
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def duration_s(self) -> float | None:
+        """Seconds from start to finish (or to the last heartbeat while running)."""
+        end = self.finished_at or self.heartbeat_at
+        if self.started_at is None or end is None:
+            return None
+        return (end - self.started_at).total_seconds()
+
+
+class RunMetric(db.Model):  # type: ignore[name-defined]
+    """One epoch's metrics of a run."""
+
+    __tablename__ = "training_run_metrics"
+    __table_args__ = (UniqueConstraint("run_id", "epoch"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("training_runs.id", ondelete="CASCADE"))
+    epoch: Mapped[int]
+    train_loss: Mapped[float]
+    train_acc: Mapped[float]
+    val_loss: Mapped[float]
+    val_acc: Mapped[float]
+    seconds: Mapped[float]
+    samples_per_s: Mapped[float]
+
+    run: Mapped[TrainingRun] = relationship(back_populates="metrics")
+
+
+class RunArtifact(db.Model):  # type: ignore[name-defined]
+    """A file a run produced (PNG, checkpoint); bytes live here as web and worker share no disk."""
+
+    __tablename__ = "training_run_artifacts"
+    __table_args__ = (UniqueConstraint("run_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("training_runs.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Deferred: listing a run's artifacts must not pull every checkpoint's bytes.
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+
+    run: Mapped[TrainingRun] = relationship(back_populates="artifacts")

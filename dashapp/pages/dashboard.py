@@ -1,0 +1,110 @@
+"""Data view: millions of rows in an infinite AG Grid, KPIs and charts, saved views, exports."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Dash, dcc, html
+
+from dashapp.auth import Role, current_user, page_guard
+from dashapp.pages.dashboard_parts import ids, layout_parts
+from dashapp.pages.dashboard_parts.grid_callbacks import register_grid_callbacks
+from dashapp.pages.dashboard_parts.summary_callbacks import register_summary_callbacks
+from dashapp.pages.dashboard_parts.views_callbacks import register_view_callbacks
+from dashapp.services import saved_views
+from dashapp.services.grid.aggregates import profile_for
+from dashapp.services.grid.binding import current_dataview
+from dashapp.services.grid.errors import GridQueryError
+
+dash.register_page(__name__, path="/", name="Dashboard", order=0, title="Dashboard · dashapp")
+log = logging.getLogger(__name__)
+
+
+def layout(table: str | None = None, view: str | None = None, **_query: str) -> object:
+    """The data view for `table` (default: the first allowed), optionally opening a saved view."""
+    denied = page_guard(Role.VIEWER)
+    if denied is not None:
+        return denied
+    data_view = current_dataview()
+    user = current_user()
+    owner = user.username if user else ""
+    opened = saved_views.get_view(view) if view else None
+    if opened is not None:
+        table = opened.table
+    name = table or (data_view.allowed_tables[0] if data_view.allowed_tables else "")
+    try:
+        grid_table = data_view.table(name)
+    except GridQueryError as exc:
+        log.warning("data view refused table: %s", exc)
+        return dbc.Alert(str(exc), color="warning", className="m-4", id="page-dashboard")
+    state: dict[str, Any] = dict(opened.state) if opened else {}
+    profile = profile_for(grid_table)
+    dimension = state.get("dimension")
+    if dimension not in profile.dimensions:
+        dimension = profile.dimensions[0] if profile.dimensions else None
+    parts = layout_parts
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL, refresh="callback-nav"),
+            dcc.Store(id=ids.TABLE, data=grid_table.name),
+            dcc.Store(id=ids.FACET_COLUMNS, data=parts.facet_columns(grid_table)),
+            dcc.Store(id=ids.VIEW_ID, data=opened.id if opened else None),
+            dcc.Store(id=ids.ROWS),
+            dcc.Store(id=ids.READY),
+            dcc.Store(id=ids.PURGE),
+            dcc.Store(id=ids.URL_SYNC),
+            html.Div(
+                [
+                    html.H1("Data", className="h3 mb-0 me-2"),
+                    parts.table_picker(grid_table.name, list(data_view.allowed_tables)),
+                    parts.views_bar(saved_views.list_views(owner, grid_table.name), opened, owner),
+                ],
+                className="d-flex flex-wrap align-items-center gap-2 mb-3",
+            ),
+            dbc.Row(
+                [
+                    parts.kpi_card("Rows", ids.KPI_ROWS, "list-ol"),
+                    parts.kpi_card("Revenue", ids.KPI_REVENUE, "currency-dollar"),
+                    parts.kpi_card("Return rate", ids.KPI_RETURNS, "arrow-return-left"),
+                ],
+                className="g-3 mb-3 dv-kpis",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            parts.toolbar(grid_table, state),
+                            html.Div(parts.grid(grid_table, state), className="dv-grid-frame"),
+                            html.Div(
+                                [
+                                    html.Span(id=ids.STATUS, className="small text-body-secondary"),
+                                    html.Div(
+                                        id=ids.GRID_ERROR,
+                                        className="small text-danger",
+                                        role="alert",
+                                    ),  # noqa: E501
+                                ],
+                                className="d-flex flex-wrap justify-content-between gap-2 mt-1",
+                            ),
+                        ],
+                        xs=12,
+                        xl=8,
+                    ),
+                    dbc.Col(parts.charts(profile, dimension), xs=12, xl=4),
+                ],
+                className="g-3",
+            ),
+        ],
+        id="page-dashboard",
+        className="dv-page",
+    )
+
+
+def register_callbacks(app: Dash) -> None:
+    """Bind the page's callbacks to `app`."""
+    register_grid_callbacks(app)
+    register_summary_callbacks(app)
+    register_view_callbacks(app)

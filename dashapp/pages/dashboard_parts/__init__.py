@@ -1,0 +1,1 @@
+"""Pieces of the dashboard page: column definitions, layout, charts and callbacks."""

@@ -1,0 +1,89 @@
+"""AG Grid column definitions and initial state from a discovered table and a saved view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dashapp.services.grid.schema import ColumnKind, GridColumn, GridTable
+
+MONEY_NAMES = ("amount", "price", "unit_price", "revenue", "total", "cost")
+FILTER_BY_KIND = {
+    ColumnKind.TEXT: "agTextColumnFilter",
+    ColumnKind.NUMBER: "agNumberColumnFilter",
+    ColumnKind.DATE: "agDateColumnFilter",
+}
+
+
+def _title(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def column_def(col: GridColumn, key: str | None) -> dict[str, Any]:
+    """One column: typed filter, formatter or renderer; the key column pinned left."""
+    spec: dict[str, Any] = {"field": col.name, "headerName": _title(col.name)}
+    spec["filter"] = FILTER_BY_KIND.get(col.kind, False)
+    # Combined conditions (AND/OR) of two clauses; ranges include both ends (server agrees).
+    spec["filterParams"] = {"maxNumConditions": 2, "inRangeInclusive": True, "debounceMs": 400}
+    if col.kind is ColumnKind.NUMBER:
+        spec["type"] = "rightAligned"
+        if col.name in MONEY_NAMES and not col.integer:
+            spec["valueFormatter"] = {"function": "dvMoney(params.value)"}
+        else:
+            digits = 0 if col.integer else (col.scale if col.scale is not None else 2)
+            spec["valueFormatter"] = {"function": f"dvNumber(params.value, {digits})"}
+    elif col.kind is ColumnKind.DATE:
+        spec["valueFormatter"] = {"function": "dvDate(params.value)"}
+    elif col.kind is ColumnKind.BOOL:
+        spec["cellRenderer"] = "DvBool"
+    elif col.name == "status" or (col.is_set and col.name.endswith("status")):
+        spec["cellRenderer"] = "DvStatus"
+    if col.name == key:
+        spec.update(pinned="left", width=100, lockPinned=True, headerName="ID")
+    return spec
+
+
+def column_defs(table: GridTable) -> list[dict[str, Any]]:
+    """Columns in table order."""
+    return [column_def(col, table.key) for col in table.columns]
+
+
+def sort_model_of(column_state: object) -> list[dict[str, str]]:
+    """The sort model that a saved column state implies (sorted columns by sortIndex)."""
+    if not isinstance(column_state, list):
+        return []
+    sorted_cols = [
+        c
+        for c in column_state
+        if isinstance(c, dict)
+        and c.get("sort") in ("asc", "desc")
+        and isinstance(c.get("colId"), str)
+    ]
+    sorted_cols.sort(key=lambda c: c.get("sortIndex") or 0)
+    return [{"colId": c["colId"], "sort": c["sort"]} for c in sorted_cols]
+
+
+def initial_state(table: GridTable, state: dict[str, Any]) -> dict[str, Any]:
+    """AG Grid `initialState` from a saved view, so the very first block request already fits."""
+    known = {c.name for c in table.columns}
+    column_state = [
+        c for c in state.get("columnState") or [] if isinstance(c, dict) and c.get("colId") in known
+    ]
+    result: dict[str, Any] = {}
+    if isinstance(state.get("filterModel"), dict):
+        result["filter"] = {"filterModel": state["filterModel"]}
+    sort = sort_model_of(column_state)
+    if sort:
+        result["sort"] = {"sortModel": sort}
+    if column_state:
+        result["columnOrder"] = {"orderedColIds": [c["colId"] for c in column_state]}
+        hidden = [c["colId"] for c in column_state if c.get("hide")]
+        if hidden:
+            result["columnVisibility"] = {"hiddenColIds": hidden}
+        widths = [
+            {"colId": c["colId"], "width": c["width"]}
+            for c in column_state
+            if isinstance(c.get("width"), int | float)
+        ]
+        if widths:
+            result["columnSizing"] = {"columnSizingModel": widths}
+    return result

@@ -1,0 +1,118 @@
+"""Grid callbacks: answer block requests from SQL, drop stale answers, purge, export links."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from dash import ClientsideFunction, Dash, Input, Output, State
+from dash.exceptions import PreventUpdate
+
+from dashapp.auth import Role, secured_callback
+from dashapp.pages.dashboard_parts import ids
+from dashapp.pages.dashboard_parts.state import export_href, facets_of, grid_state, page_state
+from dashapp.services.grid.binding import current_dataview
+from dashapp.services.grid.errors import GridQueryError
+
+log = logging.getLogger(__name__)
+FACET_STATES = [State(slot, "value") for slot in ids.FACET_SLOTS]
+FACET_INPUTS = [Input(slot, "value") for slot in ids.FACET_SLOTS]
+ECHO_KEYS = ("startRow", "endRow", "sortModel", "filterModel")
+
+
+def answer_block(
+    request: Any, table: str, quick: Any, facet_columns: list[Any], facet_values: tuple[Any, ...]
+) -> tuple[dict[str, Any], str, str]:
+    """(payload for the grid, status line, error message) for one getRowsRequest."""
+    if not isinstance(request, dict):
+        raise PreventUpdate
+    # Echo what this answer is for: the browser drops it if the grid has moved on meanwhile.
+    echo = {
+        "request": {k: request.get(k) for k in ECHO_KEYS},
+        "quick": quick or "",
+        "facets": list(facet_values),
+    }
+    state = grid_state(
+        request.get("filterModel"),
+        request.get("sortModel"),
+        quick,
+        facets_of(facet_columns, facet_values),
+    )
+    try:
+        result = current_dataview().rows(
+            table, state, request.get("startRow"), request.get("endRow")
+        )
+    except GridQueryError as exc:
+        log.warning("grid request refused for %s: %s", table, exc)
+        return {**echo, "rowData": [], "rowCount": 0}, "0 rows", str(exc)
+    approx = "" if result.exact else "≈ "
+    refreshed = dt.datetime.now().strftime("%H:%M:%S")
+    status = f"{approx}{result.row_count:,} rows · refreshed {refreshed}"
+    payload = {**echo, "rowData": result.rows, "rowCount": result.row_count}
+    return payload, status, ""
+
+
+def register_grid_callbacks(app: Dash) -> None:
+    """Bind the grid's callbacks."""
+
+    @secured_callback(
+        app,
+        Role.VIEWER,
+        Output(ids.ROWS, "data"),
+        Output(ids.STATUS, "children"),
+        Output(ids.GRID_ERROR, "children"),
+        Input(ids.GRID, "getRowsRequest"),
+        State(ids.TABLE, "data"),
+        State(ids.QUICK, "value"),
+        State(ids.FACET_COLUMNS, "data"),
+        *FACET_STATES,
+        prevent_initial_call=True,
+    )
+    def _rows(
+        request: Any, table: str, quick: Any, facet_columns: list[Any], *facet_values: Any
+    ) -> tuple[dict[str, Any], str, str]:
+        return answer_block(request, table, quick, facet_columns, facet_values)
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="dataview", function_name="deliver"),
+        Output(ids.GRID, "getRowsResponse"),
+        Output(ids.READY, "data"),
+        Input(ids.ROWS, "data"),
+        State(ids.GRID, "getRowsRequest"),
+        State(ids.READY, "data"),
+        State(ids.QUICK, "value"),
+        *FACET_STATES,
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction(namespace="dataview", function_name="purge"),
+        Output(ids.PURGE, "data"),
+        Input(ids.QUICK, "value"),
+        *FACET_INPUTS,
+        State(ids.GRID, "id"),
+        prevent_initial_call=True,
+    )
+
+    @secured_callback(
+        app,
+        Role.VIEWER,
+        Output(ids.EXPORT_CSV, "href"),
+        Output(ids.EXPORT_XLSX, "href"),
+        Input(ids.GRID, "filterModel"),
+        Input(ids.GRID, "columnState"),
+        Input(ids.QUICK, "value"),
+        *FACET_INPUTS,
+        State(ids.TABLE, "data"),
+        State(ids.FACET_COLUMNS, "data"),
+    )
+    def _export_links(
+        filter_model: Any, column_state: Any, quick: Any, *rest: Any
+    ) -> tuple[str, str]:
+        # Inputs come before States: the slot values, then table and slot columns.
+        facet_values, (table, facet_columns) = rest[: ids.MAX_FACETS], rest[ids.MAX_FACETS :]
+        state = page_state(filter_model, column_state, quick, facet_columns, facet_values)
+        return (
+            export_href(table, "csv", state, column_state),
+            export_href(table, "xlsx", state, column_state),
+        )

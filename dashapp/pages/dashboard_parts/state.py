@@ -1,0 +1,52 @@
+"""Turn the page's component values into the services' GridState."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from dashapp.pages.dashboard_parts.columns import sort_model_of
+from dashapp.services.grid.service import GridState
+
+
+def facets_of(columns: list[Any] | None, values: tuple[Any, ...] | list[Any]) -> dict[str, Any]:
+    """{column: [values]} from the multi-select slots (`columns[i]` is slot i's column)."""
+    pairs = zip(columns or [], values, strict=False)
+    return {c: v for c, v in pairs if isinstance(c, str) and v}
+
+
+def page_state(
+    filter_model: Any,
+    column_state: Any,
+    quick: Any,
+    facet_columns: list[Any] | None,
+    facet_values: tuple[Any, ...] | list[Any],
+) -> dict[str, Any]:
+    """The JSON state a saved view or an export link carries."""
+    return {
+        "filterModel": filter_model or {},
+        "sortModel": sort_model_of(column_state),
+        "quick": quick or "",
+        "facets": facets_of(facet_columns, facet_values),
+    }
+
+
+def grid_state(filter_model: Any, sort_model: Any, quick: Any, facets: dict[str, Any]) -> GridState:
+    """A GridState for the services."""
+    return GridState(filter_model, sort_model, quick, facets)
+
+
+def export_href(table: str, kind: str, state: dict[str, Any], column_state: Any) -> str:
+    """The export URL for the current state (visible columns in their on-screen order)."""
+    columns = []
+    if isinstance(column_state, list):
+        columns = [
+            c["colId"]
+            for c in column_state
+            if isinstance(c, dict) and isinstance(c.get("colId"), str) and not c.get("hide")
+        ]
+    query = {"state": json.dumps(state, separators=(",", ":"))}
+    if columns:
+        query["columns"] = ",".join(columns)
+    return f"/export/{table}.{kind}?{urlencode(query)}"

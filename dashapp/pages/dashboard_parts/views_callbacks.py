@@ -1,0 +1,106 @@
+"""Saved views: save, open (navigates to the view's URL), delete."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlencode
+
+from dash import Dash, Input, Output, State, no_update
+from dash.exceptions import PreventUpdate
+
+from dashapp.auth import Role, current_user, secured_callback
+from dashapp.pages.dashboard_parts import ids
+from dashapp.pages.dashboard_parts.state import page_state
+from dashapp.services import saved_views
+from dashapp.services.grid.errors import GridQueryError
+
+log = logging.getLogger(__name__)
+
+
+def view_search(table: str, view_id: int | None) -> str:
+    """The page URL's query string for a table and (optionally) a saved view."""
+    params: dict[str, Any] = {"table": table}
+    if view_id is not None:
+        params["view"] = view_id
+    return "?" + urlencode(params)
+
+
+def _owner() -> str:
+    user = current_user()
+    if user is None:
+        raise PreventUpdate
+    return user.username
+
+
+def register_view_callbacks(app: Dash) -> None:
+    """Bind the saved-view callbacks; changing the URL re-renders the page for the view."""
+
+    @secured_callback(
+        app,
+        Role.VIEWER,
+        Output(ids.URL, "search"),
+        Output(ids.VIEW_MESSAGE, "children"),
+        Input(ids.VIEW_SAVE, "n_clicks"),
+        State(ids.VIEW_NAME, "value"),
+        State(ids.TABLE, "data"),
+        State(ids.GRID, "columnState"),
+        State(ids.GRID, "filterModel"),
+        State(ids.QUICK, "value"),
+        State(ids.DIMENSION, "value"),
+        State(ids.FACET_COLUMNS, "data"),
+        *(State(slot, "value") for slot in ids.FACET_SLOTS),
+        prevent_initial_call=True,
+    )
+    def _save(
+        clicks: Any,
+        name: Any,
+        table: str,
+        column_state: Any,
+        filter_model: Any,
+        quick: Any,
+        dimension: Any,
+        facet_columns: list[Any],
+        *facet_values: Any,
+    ) -> tuple[Any, str]:
+        if not clicks:
+            raise PreventUpdate
+        state = page_state(filter_model, column_state, quick, facet_columns, facet_values)
+        state.update(columnState=column_state or [], dimension=dimension)
+        try:
+            saved = saved_views.save_view(_owner(), table, name, state)
+        except GridQueryError as exc:
+            return no_update, str(exc)
+        log.info("saved view %s on %s", saved.id, table)
+        return view_search(table, saved.id), f"Saved “{saved.name}”."
+
+    @secured_callback(
+        app,
+        Role.VIEWER,
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.VIEWS, "value"),
+        State(ids.VIEW_ID, "data"),
+        State(ids.TABLE, "data"),
+        prevent_initial_call=True,
+    )
+    def _open(view_id: Any, current: Any, table: str) -> str:
+        if view_id is None or view_id == current:
+            raise PreventUpdate
+        return view_search(table, int(view_id))
+
+    @secured_callback(
+        app,
+        Role.VIEWER,
+        Output(ids.URL, "search", allow_duplicate=True),
+        Output(ids.VIEW_MESSAGE, "children", allow_duplicate=True),
+        Input(ids.VIEW_DELETE, "n_clicks"),
+        State(ids.VIEWS, "value"),
+        State(ids.TABLE, "data"),
+        prevent_initial_call=True,
+    )
+    def _delete(clicks: Any, view_id: Any, table: str) -> tuple[Any, str]:
+        if not clicks or view_id is None:
+            raise PreventUpdate
+        if not saved_views.delete_view(_owner(), view_id):
+            return no_update, "Only the owner can delete a view."
+        return view_search(table, None), "Deleted."

@@ -1,0 +1,102 @@
+"""Turn a run row into what the run panel shows (pure functions of the row)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from dashapp.models.training import TrainingRun
+from dashapp.routes.artifacts import artifact_url
+from dashapp.services.run_views import STATUS_COLOURS, bytes_text, seconds_text
+
+
+def status_badge(status: str) -> dbc.Badge:
+    """The run's status as a coloured badge."""
+    return dbc.Badge(status, color=STATUS_COLOURS.get(status, "secondary"), id="train-status-badge")
+
+
+def progress_label(run: TrainingRun) -> str:
+    """Text inside the progress bar."""
+    if run.status == "queued":
+        return "waiting for a worker"
+    if run.epochs and run.steps_per_epoch:
+        return f"epoch {run.epoch}/{run.epochs} · {run.percent:.0f}%"
+    return f"{run.percent:.0f}%"
+
+
+def eta_text(run: TrainingRun) -> str:
+    """ETA while running, else how it ended."""
+    if run.status == "running":
+        return f"ETA {seconds_text(run.eta_s)}" if run.eta_s is not None else "starting…"
+    if run.status == "queued":
+        return "queued"
+    return f"{run.status} after {seconds_text(run.duration_s)}"
+
+
+def stats(run: TrainingRun) -> list[Any]:
+    """Device, worker, throughput, peak GPU memory and the error, shown beside the curves."""
+    items = [
+        ("Device", run.device_name or "–"),
+        ("AMP", run.amp or "off"),
+        ("Throughput", f"{run.samples_per_s:,.0f} samples/s" if run.samples_per_s else "–"),
+        ("Peak GPU memory", bytes_text(run.peak_memory_bytes)),
+        ("Worker", run.worker_host or "–"),
+        ("Owner", run.owner),
+    ]
+    if run.metrics:
+        items.insert(2, ("Last epoch", f"{run.metrics[-1].samples_per_s:,.0f} samples/s"))
+    parts: list[Any] = [
+        html.Span([html.Strong(f"{name}: "), value], className="me-3 text-nowrap")
+        for name, value in items
+    ]
+    if run.error:
+        parts.append(
+            dbc.Alert(run.error, color="danger", className="mt-2 mb-0 py-2", id="train-error")
+        )
+    return parts
+
+
+def gallery(run: TrainingRun) -> list[Any]:
+    """Thumbnails (click for the lightbox) and download links for every artifact."""
+    items: list[Any] = []
+    for artifact in run.artifacts:
+        url = artifact_url(run.id, artifact.name)
+        if artifact.kind == "image":
+            # assets/training.js opens these in a lightbox; no server round trip.
+            items.append(
+                html.Img(
+                    src=url,
+                    alt=artifact.title,
+                    title=f"{artifact.title} (click to enlarge)",
+                    className="dashapp-thumb",
+                    **{"data-download": artifact_url(run.id, artifact.name, download=True)},  # type: ignore[arg-type]
+                )
+            )
+    links = [
+        html.A(
+            [html.I(className="bi bi-download me-1"), f"{a.name} ({bytes_text(a.size)})"],
+            href=artifact_url(run.id, a.name, download=True),
+            className="me-3 small",
+        )
+        for a in run.artifacts
+    ]
+    if links:
+        items.append(html.Div(links, className="w-100"))
+    return items
+
+
+def config_table(run: TrainingRun) -> dbc.Table:
+    """The run's full configuration and what it needs to be reproduced."""
+    rows = [(key, value) for key, value in (run.config or {}).items()]
+    rows.append(("code version", (run.code_version or "–")[:12]))
+    for name, version in (run.environment or {}).items():
+        rows.append((name, version))
+    return dbc.Table(
+        html.Tbody(
+            [html.Tr([html.Th(k, className="fw-normal"), html.Td(str(v))]) for k, v in rows]
+        ),
+        size="sm",
+        className="small mb-0",
+    )

@@ -1,0 +1,70 @@
+"""Compositor files over HTTP: upload previews, gallery thumbnails and downloads (owner only)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from dashapp.auth import Role, current_user, require_role
+from dashapp.services.compositing import library
+from dashapp.services.compositing.geometry import PlacementError
+from dashapp.services.compositing.images import ImageInputError
+from dashapp.settings import current_settings
+
+bp = Blueprint("compositor", __name__, url_prefix="/compositor")
+
+# An upload's preview never changes (a new upload is a new id); private: behind sign-in.
+IMMUTABLE = "private, max-age=86400, immutable"
+
+
+def _owner() -> str:
+    user = current_user()
+    assert user is not None  # require_role answered 401 otherwise
+    return user.username
+
+
+def _png(data: bytes, cache_control: str) -> Response:
+    response = Response(data, mimetype="image/png")
+    response.headers["Cache-Control"] = cache_control
+    return response
+
+
+@bp.get("/images/<int:image_id>/preview")
+@require_role(Role.VIEWER)
+def image_preview(image_id: int) -> ResponseReturnValue:
+    """The downscaled preview of one of the user's uploads."""
+    try:
+        return _png(library.image_preview(_owner(), image_id), IMMUTABLE)
+    except library.NotFoundError as exc:
+        return jsonify(error=str(exc)), 404
+
+
+@bp.get("/composites/<int:composite_id>/thumbnail")
+@require_role(Role.VIEWER)
+def composite_thumbnail(composite_id: int) -> ResponseReturnValue:
+    """A saved composite's thumbnail (it changes when re-saved: no long caching)."""
+    try:
+        return _png(library.composite_thumbnail(_owner(), composite_id), "private, no-cache")
+    except library.NotFoundError as exc:
+        return jsonify(error=str(exc)), 404
+
+
+@bp.get("/composites/<int:composite_id>/download")
+@require_role(Role.VIEWER)
+def composite_download(composite_id: int) -> ResponseReturnValue:
+    """A saved composite rendered at full resolution as ?format=png|jpeg|webp&quality=1..100."""
+    fmt = request.args.get("format", "png")
+    quality = request.args.get("quality", 90, type=int) or 90
+    try:
+        name, encoded = library.export_saved(
+            _owner(), composite_id, fmt, quality, current_settings()
+        )
+    except library.NotFoundError as exc:
+        return jsonify(error=str(exc)), 404
+    except (PlacementError, ImageInputError) as exc:
+        return jsonify(error=str(exc)), 400
+    response = Response(encoded.data, mimetype=encoded.mimetype)
+    safe = "".join(c if c.isalnum() or c in "-_ " else "_" for c in name).strip() or "composite"
+    response.headers["Content-Disposition"] = f'attachment; filename="{safe}.{encoded.extension}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

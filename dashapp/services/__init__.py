@@ -1,0 +1,1 @@
+"""Dash-free application logic, one module or package per job."""

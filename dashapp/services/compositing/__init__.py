@@ -1,0 +1,1 @@
+"""Image compositor: decoding uploads, placement geometry, compositing, storage."""

@@ -1,0 +1,222 @@
+"""Per-user storage of uploads and saved composites; rendering them at full resolution."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
+
+from dashapp.extensions import db
+from dashapp.models.compositor import Composite, CompositorImage
+from dashapp.services.compositing.compose import Encoded, composite, encode
+from dashapp.services.compositing.geometry import Placement, PlacementError, placement_from_dict
+from dashapp.services.compositing.images import (
+    ImageInputError,
+    ImageLimits,
+    decode_data_url,
+    encode_preview,
+    load_image,
+)
+from dashapp.settings import Settings
+
+THUMBNAIL_PX = 320
+MAX_NAME = 120
+
+
+class NotFoundError(LookupError):
+    """The image or composite does not exist for this user."""
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    """What the editor needs to know about a stored upload."""
+
+    image_id: int
+    width: int
+    height: int
+    name: str
+    format: str
+
+    @property
+    def url(self) -> str:
+        """Where the browser loads the preview."""
+        return preview_url(self.image_id)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON for the editor."""
+        return {
+            "image_id": self.image_id,
+            "width": self.width,
+            "height": self.height,
+            "name": self.name,
+            "url": self.url,
+        }
+
+
+def preview_url(image_id: int) -> str:
+    """URL of an upload's preview (served by dashapp.routes.compositor)."""
+    return f"/compositor/images/{image_id}/preview"
+
+
+def limits_from(settings: Settings) -> ImageLimits:
+    """Upload limits from the settings."""
+    return ImageLimits(
+        max_bytes=int(settings.compositor_max_upload_mb * 1024 * 1024),
+        max_pixels=settings.compositor_max_pixels,
+    )
+
+
+def save_upload(owner: str, filename: str, contents: str, settings: Settings) -> Uploaded:
+    """Validate a dcc.Upload data URL and store it for `owner` (ImageInputError when refused)."""
+    limits = limits_from(settings)
+    data = decode_data_url(contents, limits.max_bytes)
+    decoded = load_image(data, limits)
+    width, height = decoded.size
+    row = CompositorImage(
+        owner=owner,
+        name=(filename or "image")[:255],
+        format=decoded.format,
+        width=width,
+        height=height,
+        data=data,
+        preview=encode_preview(decoded.image, settings.compositor_preview_px),
+    )
+    try:
+        db.session.add(row)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return Uploaded(row.id, width, height, row.name, row.format)
+
+
+def image_preview(owner: str, image_id: int) -> bytes:
+    """The preview PNG of one of `owner`'s uploads."""
+    preview = db.session.scalar(
+        select(CompositorImage.preview).where(
+            CompositorImage.id == image_id, CompositorImage.owner == owner
+        )
+    )
+    if preview is None:
+        raise NotFoundError("No such image.")
+    return bytes(preview)
+
+
+def _decoded_images(owner: str, ids: set[int], settings: Settings) -> dict[int, Image.Image]:
+    rows = db.session.scalars(
+        select(CompositorImage)
+        .options(undefer(CompositorImage.data))
+        .where(CompositorImage.id.in_(ids), CompositorImage.owner == owner)
+    ).all()
+    # Images were validated at upload; allow them even if the limits were lowered since.
+    limits = ImageLimits(max_bytes=max(len(r.data) for r in rows) if rows else 1, max_pixels=2**62)
+    found = {row.id: load_image(row.data, limits).image for row in rows}
+    if ids - set(found):
+        raise PlacementError("An image of this composite is no longer available; upload it again.")
+    return found
+
+
+def render(
+    owner: str, placement: Placement, settings: Settings, output_scale: float = 1.0
+) -> Image.Image:
+    """The composite of `placement` from `owner`'s uploads."""
+    ids = {placement.background_id} | {layer.image_id for layer in placement.layers}
+    images = _decoded_images(owner, ids, settings)
+    return composite(images[placement.background_id], images, placement, output_scale)
+
+
+def parse_placement(state: Any, settings: Settings) -> Placement:
+    """The editor's JSON state, validated (PlacementError with a clear message otherwise)."""
+    return placement_from_dict(state, max_layers=settings.compositor_max_layers)
+
+
+def export(owner: str, state: Any, fmt: str, quality: int, settings: Settings) -> Encoded:
+    """Composite the editor's state at full resolution and encode it."""
+    return encode(render(owner, parse_placement(state, settings), settings), fmt, quality)
+
+
+def save_composite(owner: str, name: str, state: Any, settings: Settings) -> int:
+    """Save (or overwrite, by name) a composite for `owner`; returns its id."""
+    name = " ".join((name or "").split())[:MAX_NAME]
+    if not name:
+        raise PlacementError("Give the composite a name before saving.")
+    placement = parse_placement(state, settings)
+    scale = min(1.0, THUMBNAIL_PX / max(placement.width, placement.height))
+    buffer = io.BytesIO()
+    render(owner, placement, settings, output_scale=scale).save(buffer, "PNG")
+    existing = db.session.scalar(
+        select(Composite).where(Composite.owner == owner, Composite.name == name)
+    )
+    row = existing or Composite(owner=owner, name=name)
+    row.state = state
+    row.width, row.height = placement.width, placement.height
+    row.thumbnail = buffer.getvalue()
+    try:
+        db.session.add(row)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise PlacementError("A composite with that name was just saved; try again.") from None
+    return row.id
+
+
+def list_composites(owner: str) -> list[dict[str, Any]]:
+    """`owner`'s saved composites, newest first."""
+    rows = db.session.execute(
+        select(
+            Composite.id, Composite.name, Composite.width, Composite.height, Composite.updated_at
+        )
+        .where(Composite.owner == owner)
+        .order_by(Composite.updated_at.desc(), Composite.id.desc())
+    ).all()
+    return [
+        {"id": r.id, "name": r.name, "width": r.width, "height": r.height, "updated": r.updated_at}
+        for r in rows
+    ]
+
+
+def _owned(owner: str, composite_id: int) -> Composite:
+    row = db.session.scalar(
+        select(Composite).where(Composite.id == composite_id, Composite.owner == owner)
+    )
+    if row is None:
+        raise NotFoundError("No such composite.")
+    return row
+
+
+def composite_state(owner: str, composite_id: int) -> tuple[str, dict[str, Any]]:
+    """Name and placement state of a saved composite, to reopen it in the editor."""
+    row = _owned(owner, composite_id)
+    return row.name, dict(row.state)
+
+
+def composite_thumbnail(owner: str, composite_id: int) -> bytes:
+    """The saved composite's thumbnail PNG."""
+    return bytes(_owned(owner, composite_id).thumbnail)
+
+
+def export_saved(
+    owner: str, composite_id: int, fmt: str, quality: int, settings: Settings
+) -> tuple[str, Encoded]:
+    """A saved composite rendered at full resolution: (name, encoded)."""
+    row = _owned(owner, composite_id)
+    return row.name, export(owner, row.state, fmt, quality, settings)
+
+
+def delete_composite(owner: str, composite_id: int) -> None:
+    """Delete a saved composite (its uploads stay: other composites may use them)."""
+    row = _owned(owner, composite_id)
+    try:
+        db.session.delete(row)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+__all__ = ["ImageInputError", "NotFoundError", "PlacementError", "Uploaded"]

@@ -1,0 +1,64 @@
+"""Row counts per filter: exact and cached, or the planner's estimate when counting is too slow."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from dashapp.services.grid.cache import TTLCache
+from dashapp.services.grid.query import GridQuery
+from dashapp.services.grid.session import is_timeout
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RowCount:
+    """How many rows match, and whether that is exact."""
+
+    value: int
+    exact: bool = True
+
+
+def _estimate(conn: Connection, query: GridQuery) -> int:
+    """The planner's row estimate for the filtered table (PostgreSQL)."""
+    stmt = query.select(sa.literal(1))
+    compiled = stmt.compile(dialect=conn.dialect)
+    plan = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + compiled.string, compiled.params)
+    document = plan.scalar_one()
+    document = json.loads(document) if isinstance(document, str) else document
+    return int(document[0]["Plan"]["Plan Rows"])
+
+
+def count_rows(conn: Connection, query: GridQuery, cache: TTLCache | None = None) -> RowCount:
+    """Rows matching the query's filters; each filter is counted once per cache lifetime.
+
+    On PostgreSQL a count that hits the statement timeout falls back to the planner's estimate
+    (inside a savepoint, so the transaction survives the cancelled statement).
+    """
+    cache_key = ("count", query.filter_key)
+    if cache is not None:
+        cached = cache.get(cache_key)
+        if cached is not None:
+            return cached
+    stmt = sa.select(sa.func.count()).select_from(query.select(sa.literal(1)).subquery())
+    if conn.dialect.name == "postgresql":
+        savepoint = conn.begin_nested()
+        try:
+            result = RowCount(int(conn.execute(stmt).scalar_one()))
+            savepoint.commit()
+        except sa.exc.OperationalError as exc:
+            savepoint.rollback()
+            if not is_timeout(exc):
+                raise
+            log.warning("count timed out; using the planner's estimate for %s", query.table.name)
+            result = RowCount(_estimate(conn, query), exact=False)
+    else:
+        result = RowCount(int(conn.execute(stmt).scalar_one()))
+    if cache is not None:
+        cache.set(cache_key, result)
+    return result

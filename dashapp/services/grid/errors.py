@@ -1,0 +1,7 @@
+"""The one error the grid services raise for a request they refuse."""
+
+from __future__ import annotations
+
+
+class GridQueryError(ValueError):
+    """A filter/sort model, column or value the data view will not run; the message is for users."""

@@ -1,0 +1,142 @@
+"""Fetch one block of rows at any depth without OFFSET-scanning everything above it.
+
+Keyset pagination needs the sort key of the row just before the block. We get it from:
+1. the boundary cache: each served block records the key of its last row, so the next block
+   (the usual scroll) is a pure keyset query;
+2. landmarks: for a jump deep into the result (dragging the scrollbar), one pass computes the
+   key of every `step`-th row for this filter+sort (cached), then the block is a keyset query
+   from the nearest landmark with an OFFSET below `step`;
+3. plain OFFSET when the sort cannot be keyset-paged (nullable sort columns, no unique key) or
+   the landmark pass fails (for example it hit the statement timeout).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from dashapp.services.grid.cache import TTLCache
+from dashapp.services.grid.query import GridQuery, SortKey
+from dashapp.services.grid.session import is_timeout
+
+log = logging.getLogger(__name__)
+
+LANDMARK_STEP = 1000
+MAX_BLOCK = 1000
+
+
+@dataclass(frozen=True)
+class Block:
+    """Rows of one block and how they were found (for logs and benchmarks)."""
+
+    rows: list[dict[str, Any]]
+    strategy: str
+
+
+def keyset_after(query: GridQuery, key: tuple[Any, ...]) -> sa.ColumnElement[bool]:
+    """Rows strictly after `key` in the query's order (mixed directions allowed).
+
+    (a, b, id) > (x, y, z) expands to a>x OR (a=x AND b>y) OR (a=x AND b=y AND id>z); the
+    leading a>=x bound lets the planner start an index range scan at the right place.
+    With one direction throughout it is a row-value comparison, exact for a (a, b, id) index.
+    """
+    columns = [query.table.sql(s.column) for s in query.sort]
+    directions = {s.descending for s in query.sort}
+    if len(directions) == 1:
+        # One direction: a row-value comparison, which PostgreSQL turns into an exact index
+        # range on (a, b, id) instead of filtering every row that shares the leading value.
+        bound_row = sa.tuple_(*(sa.literal(v, c.type) for v, c in zip(key, columns, strict=True)))
+        row = sa.tuple_(*columns)
+        return row < bound_row if query.sort[0].descending else row > bound_row
+    branches = []
+    for i, sort in enumerate(query.sort):
+        equal = [columns[j] == key[j] for j in range(i)]
+        after = columns[i] < key[i] if sort.descending else columns[i] > key[i]
+        branches.append(sa.and_(*equal, after))
+    first = query.sort[0]
+    bound = columns[0] <= key[0] if first.descending else columns[0] >= key[0]
+    return sa.and_(bound, sa.or_(*branches))
+
+
+def _key_of(row: dict[str, Any], sort: tuple[SortKey, ...]) -> tuple[Any, ...]:
+    return tuple(row[s.column] for s in sort)
+
+
+def _boundary_cache_key(query: GridQuery, position: int) -> tuple[Any, ...]:
+    return ("boundary", query.filter_key, query.sort_key, position)
+
+
+def landmarks(
+    conn: Connection, query: GridQuery, cache: TTLCache | None, step: int = LANDMARK_STEP
+) -> list[tuple[Any, ...]] | None:
+    """Sort keys of rows step-1, 2*step-1, ... (0-based); None when the pass fails."""
+    cache_key = ("landmarks", query.filter_key, query.sort_key, step)
+    if cache is not None:
+        cached = cache.get(cache_key)
+        if cached is not None:
+            return cached
+    key_columns = [query.table.sql(s.column).label(f"k{i}") for i, s in enumerate(query.sort)]
+    position = sa.func.row_number().over(order_by=query.order_by()).label("rn")
+    numbered = query.select(*key_columns, position).subquery()
+    stmt = (
+        sa.select(*(numbered.c[f"k{i}"] for i in range(len(key_columns))))
+        .where(numbered.c.rn % step == 0)
+        .order_by(numbered.c.rn)
+    )
+    savepoint = conn.begin_nested() if conn.dialect.name == "postgresql" else None
+    try:
+        found = [tuple(row) for row in conn.execute(stmt)]
+        if savepoint is not None:
+            savepoint.commit()
+    except sa.exc.OperationalError as exc:
+        if savepoint is None or not is_timeout(exc):
+            raise
+        savepoint.rollback()
+        log.warning("landmark pass timed out on %s; falling back to OFFSET", query.table.name)
+        return None
+    if cache is not None:
+        cache.set(cache_key, found)
+    return found
+
+
+def _run(conn: Connection, stmt: sa.Select[Any]) -> list[dict[str, Any]]:
+    return [dict(row) for row in conn.execute(stmt).mappings()]
+
+
+def fetch_block(
+    conn: Connection,
+    query: GridQuery,
+    start: int,
+    end: int,
+    cache: TTLCache | None = None,
+    step: int = LANDMARK_STEP,
+) -> Block:
+    """Rows [start, end) of the query's result in its order."""
+    if start < 0 or end <= start:
+        return Block([], "empty")
+    limit = min(end - start, MAX_BLOCK)
+    base = query.select().order_by(*query.order_by())
+    strategy = "offset"
+    stmt = base.offset(start).limit(limit)
+    if query.keyset_ready and start > 0:
+        cached_key = cache.get(_boundary_cache_key(query, start)) if cache is not None else None
+        if cached_key is not None:
+            stmt = base.where(keyset_after(query, cached_key)).limit(limit)
+            strategy = "keyset"
+        elif start >= step:
+            marks = landmarks(conn, query, cache, step)
+            index = start // step - 1
+            if marks is not None and index < len(marks):
+                skip = start - (index + 1) * step
+                stmt = base.where(keyset_after(query, marks[index])).offset(skip).limit(limit)
+                strategy = "landmark"
+            elif marks is not None:
+                return Block([], "past-end")
+    rows = _run(conn, stmt)
+    if rows and query.keyset_ready and cache is not None:
+        cache.set(_boundary_cache_key(query, start + len(rows)), _key_of(rows[-1], query.sort))
+    return Block(rows, strategy)

@@ -1,0 +1,188 @@
+"""Run bookkeeping for the web tier: create, cancel, re-run, sweep lost runs, read runs.
+
+Each public function is one transaction. Role and ownership checks happen here, on the server,
+whatever the page shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import case, func, select, update
+
+from dashapp.auth import Role, User
+from dashapp.extensions import db
+from dashapp.models.training import ACTIVE_STATUSES, RunArtifact, TrainingRun, utcnow
+from dashapp.settings import current_settings
+from tasks.training.config import TrainingConfig
+
+
+class RunError(Exception):
+    """A refused run operation; `status_code` is the HTTP status it maps to."""
+
+    status_code = 400
+
+
+class RunNotFound(RunError):
+    """No such run."""
+
+    status_code = 404
+
+
+class RunForbidden(RunError):
+    """The user may not do this to this run."""
+
+    status_code = 403
+
+
+def _require(user: User | None, role: Role) -> User:
+    if user is None:
+        raise RunForbidden("Sign-in required.")
+    if not user.has(role):
+        raise RunForbidden(f"This needs the {role.name.lower()} role.")
+    return user
+
+
+def can_control(user: User | None, run: TrainingRun) -> bool:
+    """Trainers control their own runs; admins control every run."""
+    if user is None or not user.has(Role.TRAINER):
+        return False
+    return user.has(Role.ADMIN) or run.owner == user.username
+
+
+def _get(run_id: int) -> TrainingRun:
+    run = db.session.get(TrainingRun, run_id)
+    if run is None:
+        raise RunNotFound(f"Run {run_id} does not exist.")
+    return run
+
+
+class RunRateLimited(RunError):
+    """The user started too many runs in the last minute."""
+
+
+def _check_launch_rate(user: User) -> None:
+    """Refuse a launch past the per-user limit; counted on the table, so all web processes agree."""
+    limit = current_settings().training_launches_per_minute
+    since = utcnow() - dt.timedelta(minutes=1)
+    recent = db.session.scalar(
+        select(func.count())
+        .select_from(TrainingRun)
+        .where(TrainingRun.owner == user.username, TrainingRun.created_at >= since)
+    )
+    if (recent or 0) >= limit:
+        raise RunRateLimited(
+            f"You started {limit} runs in the last minute; wait a moment before starting more."
+        )
+
+
+def create_run(
+    user: User | None, form: Mapping[str, Any], rerun_of: int | None = None
+) -> TrainingRun:
+    """Validate `form` (ConfigError on bad input), insert the queued run and commit it."""
+    user = _require(user, Role.TRAINER)
+    config = TrainingConfig.from_mapping(form)
+    _check_launch_rate(user)
+    run = TrainingRun(
+        owner=user.username,
+        status="queued",
+        dataset=config.dataset,
+        config=config.to_dict(),
+        epochs=config.epochs,
+        rerun_of=rerun_of,
+        log=f"{utcnow():%H:%M:%S} queued by {user.username}\n",
+    )
+    db.session.add(run)
+    db.session.commit()
+    return run
+
+
+def rerun(user: User | None, run_id: int) -> TrainingRun:
+    """A new queued run of the caller's with the same configuration (one click on a lost run)."""
+    source = _get(run_id)
+    return create_run(user, source.config, rerun_of=source.id)
+
+
+def request_cancel(user: User | None, run_id: int) -> TrainingRun:
+    """Flag a run for cancelling; a queued run is cancelled at once. Owner or admin only."""
+    run = _get(run_id)
+    if not can_control(user, run):
+        raise RunForbidden("Only the run's owner or an admin can cancel it.")
+    assert user is not None
+    if run.is_active:
+        run.cancel_requested = True
+        run.cancel_requested_by = user.username
+        run.cancel_requested_at = utcnow()
+        run.log += f"{utcnow():%H:%M:%S} cancel requested by {user.username}\n"
+        if run.status == "queued":
+            # No job holds it yet: the job checks the status before starting and will skip it.
+            run.status, run.finished_at = "cancelled", utcnow()
+    db.session.commit()
+    return run
+
+
+def sweep_lost(lost_after_s: float | None = None, run_id: int | None = None) -> int:
+    """Mark running runs whose heartbeat is stale as lost (or cancelled, when that was asked)."""
+    limit = current_settings().training_lost_after_s if lost_after_s is None else lost_after_s
+    now = utcnow()
+    cutoff = now - dt.timedelta(seconds=limit)
+    stale = (TrainingRun.status == "running") & (
+        (TrainingRun.heartbeat_at < cutoff) | TrainingRun.heartbeat_at.is_(None)
+    )
+    if run_id is not None:
+        stale &= TrainingRun.id == run_id
+    result = db.session.execute(
+        update(TrainingRun)
+        .where(stale)
+        .values(
+            status=case((TrainingRun.cancel_requested, "cancelled"), else_="lost"),
+            finished_at=now,
+            error=case(
+                (TrainingRun.cancel_requested, None),
+                else_=f"No heartbeat from the worker for over {limit:g} s: it probably died.",
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def get_run(run_id: int) -> TrainingRun:
+    """The run, after sweeping it if its worker went quiet (so no reader spins forever)."""
+    sweep_lost(run_id=run_id)
+    db.session.expire_all()
+    return _get(run_id)
+
+
+def latest_active_run(user: User | None) -> TrainingRun | None:
+    """The user's newest queued or running run (what the page shows after a reload)."""
+    if user is None:
+        return None
+    return db.session.scalars(
+        select(TrainingRun)
+        .where(TrainingRun.owner == user.username, TrainingRun.status.in_(ACTIVE_STATUSES))
+        .order_by(TrainingRun.id.desc())
+        .limit(1)
+    ).first()
+
+
+def list_runs(user: User | None, scope: str = "mine", limit: int = 500) -> list[TrainingRun]:
+    """Newest runs first: the user's own ("mine") or everyone's ("all")."""
+    sweep_lost()
+    query = select(TrainingRun).order_by(TrainingRun.id.desc()).limit(limit)
+    if scope == "mine":
+        query = query.where(TrainingRun.owner == (user.username if user else ""))
+    return list(db.session.scalars(query))
+
+
+def artifact(run_id: int, name: str) -> RunArtifact:
+    """One artifact with its bytes."""
+    found = db.session.scalars(
+        select(RunArtifact).where(RunArtifact.run_id == run_id, RunArtifact.name == name)
+    ).first()
+    if found is None:
+        raise RunNotFound(f"Run {run_id} has no artifact {name!r}.")
+    return found

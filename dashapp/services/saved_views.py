@@ -1,0 +1,99 @@
+"""Saved data views: each use case is one function owning its transaction."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from dashapp.extensions import db
+from dashapp.models.dataview import SavedView
+from dashapp.services.grid.errors import GridQueryError
+
+MAX_NAME = 80
+MAX_STATE_BYTES = 64_000
+STATE_KEYS = frozenset({"filterModel", "sortModel", "columnState", "quick", "facets", "dimension"})
+
+
+@dataclass(frozen=True)
+class ViewInfo:
+    """A saved view as the page shows it."""
+
+    id: int
+    owner: str
+    table: str
+    name: str
+    state: dict[str, Any]
+
+
+def _info(view: SavedView) -> ViewInfo:
+    return ViewInfo(view.id, view.owner, view.table_name, view.name, dict(view.state))
+
+
+def clean_state(state: object) -> dict[str, Any]:
+    """Keep only the grid-state keys; refuse anything that is not a small JSON object."""
+    if not isinstance(state, dict):
+        raise GridQueryError("A view's state must be an object.")
+    kept = {k: v for k, v in state.items() if k in STATE_KEYS}
+    if len(json.dumps(kept, default=str)) > MAX_STATE_BYTES:
+        raise GridQueryError("This view is too large to save.")
+    return kept
+
+
+def list_views(owner: str, table: str) -> list[ViewInfo]:
+    """The owner's views of `table`, by name."""
+    stmt = (
+        select(SavedView)
+        .where(SavedView.owner == owner, SavedView.table_name == table)
+        .order_by(SavedView.name)
+    )
+    return [_info(v) for v in db.session.scalars(stmt)]
+
+
+def get_view(view_id: object) -> ViewInfo | None:
+    """Any view by id (a shared link opens read-only for everyone who may see the data)."""
+    if isinstance(view_id, str) and view_id.isdigit():
+        view_id = int(view_id)
+    if not isinstance(view_id, int) or isinstance(view_id, bool):
+        return None
+    view = db.session.get(SavedView, view_id)
+    return _info(view) if view is not None else None
+
+
+def save_view(owner: str, table: str, name: object, state: object) -> ViewInfo:
+    """Create the owner's view `name`, or overwrite it when it exists."""
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > MAX_NAME:
+        raise GridQueryError(f"A view needs a name of 1 to {MAX_NAME} characters.")
+    cleaned, label = clean_state(state), name.strip()
+    stmt = select(SavedView).where(
+        SavedView.owner == owner, SavedView.table_name == table, SavedView.name == label
+    )
+    try:
+        view = db.session.scalars(stmt).first()
+        if view is None:
+            view = SavedView(owner=owner, table_name=table, name=label, state=cleaned)
+            db.session.add(view)
+        else:
+            view.state = cleaned
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # saved twice at once: the other request won, and it is the same
+        raise GridQueryError(f"A view called {label!r} was just saved; try again.") from None
+    return _info(view)
+
+
+def delete_view(owner: str, view_id: object) -> bool:
+    """Delete one of the owner's views; False when it is not theirs or does not exist."""
+    view = get_view(view_id)
+    if view is None or view.owner != owner:
+        return False
+    try:
+        db.session.delete(db.session.get(SavedView, view.id))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return True

@@ -1,0 +1,116 @@
+"""The adapter a background callback calls: run one training run by id inside the app context."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from celery.signals import worker_init
+from flask import Flask
+from sqlalchemy import select
+
+from dashapp.extensions import db
+from dashapp.models.commerce import Order, Product
+from dashapp.services.run_recorder import RunRecorder
+from dashapp.settings import current_settings
+from tasks.training.config import TrainingConfig
+from tasks.training.loop import Hooks, Progress
+
+log = logging.getLogger(__name__)
+ProgressSink = Callable[[Any], None]
+
+
+@worker_init.connect
+def _preload_training_code(**_kwargs: object) -> None:
+    """Import torch and the training code once in the worker parent, so the first job starts
+    fast; CUDA is not touched here (that happens in the job, after the fork)."""
+    import sklearn.datasets  # noqa: F401
+
+    import tasks.training.job  # noqa: F401
+
+
+def fetch_order_rows(limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` settled orders with their product category, newest first."""
+    query = (
+        select(
+            Order.status,
+            Order.quantity,
+            Order.unit_price,
+            Order.discount,
+            Order.amount,
+            Order.channel,
+            Order.region,
+            Order.order_date,
+            Product.category,
+        )
+        .join(Product, Product.id == Order.product_id)
+        .where(Order.status.in_(("delivered", "returned", "cancelled")))
+        .order_by(Order.id.desc())
+        .limit(limit)
+    )
+    return [dict(row._mapping) for row in db.session.execute(query)]
+
+
+def progress_text(progress: Progress) -> str:
+    """The line the background callback's progress output shows."""
+    eta = f" · ETA {progress.eta_s:.0f} s" if progress.eta_s is not None else ""
+    return (
+        f"epoch {progress.epoch}/{progress.epochs} · step {progress.step}/"
+        f"{progress.steps_per_epoch} · {progress.percent:.0f}%{eta}"
+    )
+
+
+def execute_run(server: Flask, run_id: int, set_progress: ProgressSink | None = None) -> str:
+    """Claim run `run_id`, train it, record everything; returns the final status."""
+    from tasks.training import datasets
+    from tasks.training.job import run_training, stop_on_sigterm
+
+    with server.app_context():
+        # A forked job process must not reuse the parent's pooled connections.
+        db.engine.dispose(close=False)
+        settings = current_settings()
+        recorder = RunRecorder(
+            run_id, settings.training_progress_every_s, settings.training_heartbeat_s
+        )
+        run = recorder.claim()
+        if run is None:
+            # Cancelled while queued, or a re-delivered message for a run already handled.
+            log.info("run %s is not queued; nothing to do", run_id)
+            db.session.remove()
+            return "skipped"
+        recorder.start_heartbeat(db.engine)
+        try:
+            config = TrainingConfig.from_mapping(run.config)
+            rows = None
+            if config.dataset == "orders":
+                limit = settings.training_max_order_rows
+                rows = fetch_order_rows(min(limit, config.max_samples or limit))
+            data = datasets.load(config, rows)
+            recorder.log(f"data {data.name}: {len(data.x_train)} train, {len(data.x_val)} val")
+
+            def on_progress(progress: Progress) -> None:
+                if recorder.on_progress(progress) and set_progress is not None:
+                    set_progress(progress_text(progress))
+
+            with stop_on_sigterm() as terminated:
+                hooks = Hooks(
+                    on_start=recorder.on_start,
+                    on_progress=on_progress,
+                    on_epoch=recorder.on_epoch,
+                    should_stop=lambda: bool(terminated) or recorder.should_stop(),
+                )
+                outcome = run_training(config, data, hooks)
+                if terminated:
+                    recorder.log("stopped by SIGTERM (job cancelled)")
+            status = recorder.finish(outcome)
+        except Exception as exc:  # noqa: BLE001 - any failure is recorded on the run
+            log.exception("training run %s failed", run_id)
+            recorder.fail(exc)
+            status = "failed"
+        finally:
+            recorder.stop_heartbeat()
+            db.session.remove()
+        if set_progress is not None:
+            set_progress(status)
+        return status

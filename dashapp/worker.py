@@ -1,0 +1,33 @@
+"""Celery worker entry point for Dash background callbacks.
+
+    celery -A dashapp.worker:ui_celery worker -Q dash          # UI background work
+    celery -A dashapp.worker:training_celery worker -Q gpu --pool=solo   # training (GPU hosts)
+
+Dash names each background task after a hash of the callback's source, so the worker must build
+the same app (same code version) to register them; that is why this module imports create_app.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+from celery.signals import worker_process_init
+
+from dashapp import create_app
+from dashapp.background import managers_for
+from dashapp.extensions import db
+from dashapp.settings import SettingsError
+
+server = create_app()
+_managers = managers_for(server)
+if _managers.ui_celery is None or _managers.training_celery is None:
+    raise SettingsError("The Celery worker needs REDIS_URL; the embedded mode runs jobs itself.")
+ui_celery: Celery = _managers.ui_celery
+training_celery: Celery = _managers.training_celery
+celery = ui_celery
+
+
+@worker_process_init.connect
+def _fresh_connections_per_child(**_kwargs: object) -> None:
+    """Forked children must not share the parent's pooled database connections."""
+    with server.app_context():
+        db.engine.dispose(close=False)

@@ -1,0 +1,226 @@
+"""The data view in headless Chromium on a seeded PostgreSQL database (1,000,000 orders)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from selenium.webdriver.common.action_chains import ActionChains
+
+from dashapp import create_app
+from dashapp.services.seed import seed
+from dashapp.services.seed_data import SeedPlan
+from tests.conftest import SettingsFactory
+from tests.support.browser import horizontal_overflow, set_viewport, start
+from tests.support.services import throwaway_postgres_database, with_driver
+
+ROWS = int(os.environ.get("DASHAPP_TEST_GRID_ROWS", "1000000"))
+GRID_API = "return dash_ag_grid.getApi('dash-grid')"
+NOT_DELIVERED = "e.textContent.trim() && e.textContent.trim() !== 'delivered'"
+
+
+@pytest.fixture(scope="module")
+def seeded_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL database migrated and seeded with ROWS orders (once for this module)."""
+    from tests.conftest import _test_settings
+
+    with throwaway_postgres_database("dashapp_grid_ui") as url:
+        server = create_app(
+            _test_settings(tmp_path_factory.mktemp("dv"), database_url=with_driver(url))
+        )
+        from dashapp.extensions import db
+
+        with server.app_context():
+            upgrade(revision="heads")
+            seed(db.engine, SeedPlan.for_orders(ROWS))
+            db.engine.dispose()
+        engine = sa.create_engine(with_driver(url))
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM ANALYZE orders"))  # as autovacuum would, after a load
+        engine.dispose()
+        yield with_driver(url)
+
+
+@pytest.fixture(autouse=True)
+def _settled(dash_duo: Any) -> Iterator[None]:
+    """After each test, let in-flight callbacks finish before the server is stopped."""
+    yield
+    try:
+        _wait_js(dash_duo, "return !document.querySelector('[data-dash-is-loading=\"true\"]');", 30)
+    finally:
+        time.sleep(0.5)
+
+
+def _open(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, url: str, **kw: Any
+) -> str:
+    base = start(dash_duo, dash_app_for(settings_factory(database_url=url, **kw)))
+    return base
+
+
+def _cell(dash_duo: Any, row: int, col: str, timeout: float = 20) -> str:
+    """The text of a grid cell once its block has loaded."""
+    selector = f'#dash-grid .ag-row[row-index="{row}"] .ag-cell[col-id="{col}"]'
+    script = f"var e=document.querySelector('{selector}'); return e && e.textContent.trim();"
+    return str(_wait_js(dash_duo, script, timeout))
+
+
+def _wait_js(dash_duo: Any, script: str, timeout: float = 15) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = dash_duo.driver.execute_script(script)
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for: {script}")
+
+
+def _status_count(dash_duo: Any) -> int:
+    text = dash_duo.find_element("#dash-status").text
+    return int(text.split(" rows")[0].lstrip("≈ ").replace(",", ""))
+
+
+def test_first_rows_then_scroll_to_the_last_row(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, seeded_pg: str
+) -> None:
+    _open(dash_duo, dash_app_for, settings_factory, seeded_pg)
+    assert _cell(dash_duo, 0, "id") == "1"
+    dash_duo.wait_for_contains_text("#dash-status", f"{ROWS:,} rows", timeout=15)
+    dash_duo.driver.execute_script(GRID_API + f".ensureIndexVisible({ROWS - 1}, 'bottom');")
+    assert _cell(dash_duo, ROWS - 1, "id") == f"{ROWS:,}"
+    dash_duo.wait_for_text_to_equal("#dash-kpi-rows", f"{ROWS:,}", timeout=20)
+    assert dash_duo.get_logs() == []
+
+
+def test_filter_and_chart_click_change_the_grid(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, seeded_pg: str
+) -> None:
+    _open(dash_duo, dash_app_for, settings_factory, seeded_pg)
+    _cell(dash_duo, 0, "id")
+    dash_duo.wait_for_contains_text("#dash-status", f"{ROWS:,} rows", timeout=15)
+    model = {"status": {"filterType": "text", "type": "notEqual", "filter": "delivered"}}
+    dash_duo.driver.execute_script(GRID_API + f".setFilterModel({json.dumps(model)});")
+    _wait_js(
+        dash_duo,
+        f"return !document.querySelector('#dash-status').textContent.startsWith('{ROWS:,}')",
+    )
+    statuses = "[...document.querySelectorAll('#dash-grid .ag-cell[col-id=\"status\"]')]"
+    _wait_js(
+        dash_duo,
+        f"var c={statuses}; return c.length>0 && c.every(e => {NOT_DELIVERED});",
+    )
+    filtered = _status_count(dash_duo)
+    assert 0 < filtered < ROWS
+    # Drill down: click the first bar of the breakdown (by status), as a user would.
+    # Wait for the chart to follow the filter (no "delivered" bar left), then pick a bar.
+    ticks = "[...document.querySelectorAll('#dash-breakdown .xtick text')].map(e => e.textContent)"
+    _wait_js(dash_duo, f"var t={ticks}; return t.length > 0 && t.indexOf('delivered') < 0;", 30)
+    bar = dash_duo.wait_for_element("#dash-breakdown .bars .point path", timeout=20)
+    value = dash_duo.driver.execute_script(
+        "return document.querySelector('#dash-breakdown .xtick text').textContent;"
+    )
+    # Plotly listens on its drag layer above the bars: hover, then click at the bar's spot.
+    ActionChains(dash_duo.driver).move_to_element(bar).pause(0.3).click().perform()
+    _wait_js(
+        dash_duo,
+        f"return document.querySelector('#dash-status').textContent.indexOf('{filtered:,} rows')<0",
+    )
+    assert 0 < _status_count(dash_duo) < filtered
+    _wait_js(
+        dash_duo,
+        f"var c={statuses}; return c.length>0 && c.every(e => e.textContent.trim()==='{value}');",
+    )
+
+
+def test_saved_view_reopens_from_its_url(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, seeded_pg: str
+) -> None:
+    base = _open(dash_duo, dash_app_for, settings_factory, seeded_pg)
+    _cell(dash_duo, 0, "id")
+    model = {"amount": {"filterType": "number", "type": "greaterThan", "filter": 900}}
+    dash_duo.driver.execute_script(GRID_API + f".setFilterModel({json.dumps(model)});")
+    dash_duo.driver.execute_script(
+        GRID_API + ".applyColumnState({state:[{colId:'amount', sort:'desc'}]});"
+    )
+    _wait_js(
+        dash_duo,
+        "return !document.querySelector('#dash-status').textContent.startsWith('1,000,000')",
+    )
+    expected = dash_duo.find_element("#dash-status").text.split(" · ")[0]
+    name = f"big orders {time.time_ns()}"
+    dash_duo.find_element("#dash-view-name").send_keys(name)
+    dash_duo.find_element("#dash-view-save").click()
+    _wait_js(dash_duo, "return window.location.search.indexOf('view=')>=0")
+    link = dash_duo.driver.current_url
+    dash_duo.driver.get(base + "/training")
+    dash_duo.driver.get(link)
+    dash_duo.wait_for_contains_text("#dash-status", expected, timeout=20)
+    first = float(_cell(dash_duo, 0, "amount").replace("$", "").replace(",", ""))
+    second = float(_cell(dash_duo, 1, "amount").replace("$", "").replace(",", ""))
+    assert first >= second > 900
+    assert name in dash_duo.find_element("#dash-views").text
+
+
+def test_csv_export_matches_the_database(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, seeded_pg: str
+) -> None:
+    base = _open(dash_duo, dash_app_for, settings_factory, seeded_pg)
+    _cell(dash_duo, 0, "id")
+    model = {"amount": {"filterType": "number", "type": "greaterThan", "filter": 1500}}
+    dash_duo.driver.execute_script(GRID_API + f".setFilterModel({json.dumps(model)});")
+    href = _wait_js(
+        dash_duo,
+        "var h=document.querySelector('#dash-export-csv').getAttribute('href');"
+        "return h && h.indexOf('1500')>=0 ? h : null;",
+    )
+    response = requests.get(base + href, timeout=60)
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.text)))
+    engine = sa.create_engine(seeded_pg)
+    with engine.connect() as conn:
+        expected = conn.execute(
+            sa.text("SELECT id, amount FROM orders WHERE amount > 1500 ORDER BY id")
+        ).all()
+    engine.dispose()
+    header = rows[0]
+    got = [(int(r[header.index("id")]), r[header.index("amount")]) for r in rows[1:]]
+    assert got == [(i, str(a)) for i, a in expected]
+
+
+def test_phone_width_stacks_kpis_and_keeps_the_grid_usable(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, seeded_pg: str
+) -> None:
+    base = _open(dash_duo, dash_app_for, settings_factory, seeded_pg)
+    set_viewport(dash_duo, 375, 812)
+    dash_duo.driver.get(base + "/")
+    _cell(dash_duo, 0, "id")
+    boxes = dash_duo.driver.execute_script(
+        "return [...document.querySelectorAll('.dv-kpi')].map(e => e.getBoundingClientRect().top);"
+    )
+    assert len(boxes) == 3 and boxes[0] < boxes[1] < boxes[2]  # stacked, not side by side
+    assert horizontal_overflow(dash_duo) == 0
+    width = dash_duo.driver.execute_script(
+        "return document.querySelector('#dash-trend .main-svg').getBoundingClientRect().width;"
+    )
+    assert 200 < width <= 375
+
+
+def test_grid_follows_dark_mode(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, seeded_pg: str
+) -> None:
+    _open(dash_duo, dash_app_for, settings_factory, seeded_pg)
+    _cell(dash_duo, 0, "id")
+    wrapper = "document.querySelector('#dash-grid .ag-root-wrapper')"
+    background = f"return getComputedStyle({wrapper}).backgroundColor;"
+    light = dash_duo.driver.execute_script(background)
+    dash_duo.find_element("#theme-switch").click()
+    _wait_js(dash_duo, f"return ({background.removeprefix('return ').rstrip(';')}) !== '{light}'")

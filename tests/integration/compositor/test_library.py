@@ -1,0 +1,152 @@
+"""Compositor storage, export and HTTP routes on SQLite: per-user, limits on the server."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from flask import Flask
+from PIL import Image
+
+from dashapp import create_app
+from dashapp.services.compositing import library
+from dashapp.services.compositing.geometry import PlacementError
+from dashapp.services.compositing.images import ImageInputError
+from dashapp.settings import Settings, current_settings
+from tests.conftest import SettingsFactory
+from tests.unit.compositing.helpers import encoded, noise_rgba, png_with_size, solid
+
+
+def data_url(image: Image.Image, fmt: str = "PNG") -> str:
+    return "data:image/png;base64," + base64.b64encode(encoded(image, fmt)).decode()
+
+
+@pytest.fixture
+def server(settings_factory: SettingsFactory) -> Iterator[Flask]:
+    app = create_app(settings_factory(compositor_max_upload_mb=1, compositor_max_pixels=4_000_000))
+    yield app
+    from dashapp.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def upload(owner: str, image: Image.Image, name: str = "x.png") -> library.Uploaded:
+    return library.save_upload(owner, name, data_url(image), current_settings())
+
+
+def state(bg: library.Uploaded, *layers: dict[str, Any]) -> dict[str, Any]:
+    return {"background": bg.as_dict(), "layers": list(layers)}
+
+
+def layer(fg: library.Uploaded, left: int, top: int, **kw: Any) -> dict[str, Any]:
+    return {
+        **fg.as_dict(),
+        "x": left + fg.width / 2,
+        "y": top + fg.height / 2,
+        **kw,
+    }
+
+
+def test_upload_export_places_foreground_exactly(server: Flask) -> None:
+    fg_image = noise_rgba(31, 17, seed=3)
+    with server.app_context():
+        bg = upload("ann", solid(300, 200, (0, 0, 255, 255)), "bg.png")
+        fg = upload("ann", fg_image, "fg.png")
+        out = library.export("ann", state(bg, layer(fg, 101, 57)), "png", 90, current_settings())
+    result = np.asarray(Image.open(io.BytesIO(out.data)))
+    assert np.array_equal(result[57 : 57 + 17, 101 : 101 + 31], np.asarray(fg_image))
+    assert (result[:57, :, 2] == 255).all()
+
+
+def test_gallery_save_list_reopen_download_delete(server: Flask) -> None:
+    client = server.test_client()
+    with server.app_context():
+        bg = upload("dev", solid(400, 300, (0, 255, 0, 255)))
+        fg = upload("dev", solid(40, 40, (255, 0, 0, 255)))
+        saved = state(bg, layer(fg, 10, 10, rotation=15.0))
+        cid = library.save_composite("dev", "  My   card ", saved, current_settings())
+        assert library.save_composite("dev", "My card", saved, current_settings()) == cid
+        assert [c["name"] for c in library.list_composites("dev")] == ["My card"]
+        assert library.list_composites("someone-else") == []
+        name, reopened = library.composite_state("dev", cid)
+        assert (name, reopened) == ("My card", saved)
+    thumb = client.get(f"/compositor/composites/{cid}/thumbnail")
+    assert thumb.status_code == 200 and Image.open(io.BytesIO(thumb.data)).size == (320, 240)
+    down = client.get(f"/compositor/composites/{cid}/download?format=jpeg&quality=80")
+    assert down.status_code == 200 and down.mimetype == "image/jpeg"
+    assert "My card.jpg" in down.headers["Content-Disposition"]
+    assert Image.open(io.BytesIO(down.data)).size == (400, 300)
+    preview = client.get(bg.url)
+    assert preview.status_code == 200 and preview.mimetype == "image/png"
+    with server.app_context():
+        library.delete_composite("dev", cid)
+        with pytest.raises(library.NotFoundError):
+            library.composite_state("dev", cid)
+    assert client.get(f"/compositor/composites/{cid}/download").status_code == 404
+
+
+def test_other_users_cannot_see_uploads_or_composites(server: Flask) -> None:
+    with server.app_context():
+        bg = upload("someone", solid(10, 10, (0, 0, 0, 255)))
+        with pytest.raises(PlacementError, match="no longer available"):
+            library.export("dev", state(bg, layer(bg, 0, 0)), "png", 90, current_settings())
+    # The dev user (test client identity) may not fetch someone's preview.
+    assert server.test_client().get(bg.url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("contents", "match"),
+    [
+        (
+            "data:text/plain;base64," + base64.b64encode(b"plain text, not an image").decode(),
+            "not an image",
+        ),
+        (
+            "data:image/png;base64,"
+            + base64.b64encode(encoded(noise_rgba(50, 50), "PNG")[:300]).decode(),
+            "corrupt",
+        ),
+        (data_url(noise_rgba(700, 700)), "too large"),
+        (
+            "data:image/png;base64," + base64.b64encode(png_with_size(3000, 3000)).decode(),
+            "megapixels",
+        ),
+        (
+            "data:image/png;base64," + base64.b64encode(png_with_size(50000, 50000)).decode(),
+            "decompression bomb",
+        ),
+        (data_url(solid(4, 4, (0, 0, 0, 255)).convert("RGB"), "BMP"), "BMP files are not"),
+        ("garbage", "malformed"),
+    ],
+)
+def test_bad_uploads_are_refused_on_the_server(server: Flask, contents: str, match: str) -> None:
+    with server.app_context():
+        with pytest.raises(ImageInputError, match=match):
+            library.save_upload("dev", "bad", contents, current_settings())
+        assert library.list_composites("dev") == []
+
+
+def test_empty_placement_and_bad_format_messages(server: Flask) -> None:
+    settings: Settings
+    with server.app_context():
+        settings = current_settings()
+        bg = upload("dev", solid(10, 10, (0, 0, 0, 255)))
+        with pytest.raises(PlacementError, match="background"):
+            library.export("dev", None, "png", 90, settings)
+        with pytest.raises(PlacementError, match="at least one"):
+            library.export("dev", state(bg), "png", 90, settings)
+        with pytest.raises(PlacementError, match="PNG, JPEG or WebP"):
+            library.export("dev", state(bg, layer(bg, 0, 0)), "tiff", 90, settings)
+        with pytest.raises(PlacementError, match="name"):
+            library.save_composite("dev", "  ", state(bg, layer(bg, 0, 0)), settings)
+
+
+def test_routes_need_identity_in_production(settings_factory: SettingsFactory) -> None:
+    app = create_app(settings_factory(env="production"))
+    assert app.test_client().get("/compositor/images/1/preview").status_code == 401

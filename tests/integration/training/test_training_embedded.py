@@ -1,0 +1,100 @@
+"""The embedded default (SQLite + diskcache jobs): end to end, validation, roles, sweeping."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+
+from dashapp import create_app
+from dashapp.auth import Role, User
+from dashapp.extensions import db
+from dashapp.models.training import TrainingRun, utcnow
+from dashapp.services import runs
+from tests.conftest import SettingsFactory
+from tests.integration.training.support import launch, launched_run_id, start_job, wait_for
+
+TINY = {"dataset": "digits", "epochs": 1, "max_samples": 200, "batch_size": 32, "device": "cpu"}
+
+
+@pytest.fixture
+def embedded(settings_factory: SettingsFactory) -> Iterator[Flask]:
+    server = create_app(settings_factory(training_progress_every_s=0.05))
+    yield server
+    with server.app_context():
+        db.engine.dispose()
+
+
+def test_tiny_run_end_to_end_on_the_embedded_default(embedded: Flask) -> None:
+    client = embedded.test_client()
+    run_id = launched_run_id(launch(client, TINY))
+    start_job(client, run_id)
+    run = wait_for(embedded, run_id, {"succeeded"}, timeout=90)
+    assert len(run.metrics) == 1 and run.val_acc is not None
+    response = client.get(f"/artifacts/runs/{run_id}/curves.png")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert client.get(f"/artifacts/runs/{run_id}/nope.png").status_code == 404
+
+
+def test_validation_errors_are_shown_and_nothing_is_queued(embedded: Flask) -> None:
+    client = embedded.test_client()
+    response = launch(client, {"epochs": 0, "lr": "fast", "optimizer": "magic"})
+    text = str(response.get_json()["response"]["train-form-error"])
+    assert "epochs: must be between 1 and 200" in text
+    assert "lr: must be a number" in text and "optimizer: must be one of" in text
+    with embedded.app_context():
+        assert db.session.query(TrainingRun).count() == 0
+
+
+def test_viewer_cannot_start_or_cancel_but_can_see(settings_factory: SettingsFactory) -> None:
+    app = create_app(settings_factory(dev_role="viewer"))
+    client = app.test_client()
+    assert launch(client, TINY).status_code == 403
+    with app.test_request_context():
+        run = runs.create_run(User("alice", Role.TRAINER), TINY)
+        with pytest.raises(runs.RunForbidden):
+            runs.create_run(User("bob", Role.VIEWER), TINY)
+        with pytest.raises(runs.RunForbidden):
+            runs.request_cancel(User("bob", Role.VIEWER), run.id)
+        with pytest.raises(runs.RunForbidden, match="owner or an admin"):
+            runs.request_cancel(User("carol", Role.TRAINER), run.id)
+        cancelled = runs.request_cancel(User("root", Role.ADMIN), run.id)
+        assert cancelled.status == "cancelled"  # queued runs cancel at once
+    body = {
+        "output": "train-action-msg.children",
+        "outputs": {"id": "train-action-msg", "property": "children"},
+        "inputs": [{"id": "train-cancel", "property": "n_clicks", "value": 1}],
+        "changedPropIds": ["train-cancel.n_clicks"],
+        "state": [{"id": "train-current", "property": "data", "value": run.id}],
+    }
+    assert client.post("/_dash-update-component", json=body).status_code == 403
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_production_artifacts_need_identity(settings_factory: SettingsFactory) -> None:
+    app = create_app(settings_factory(env="production", trainer_groups=["ml"]))
+    client = app.test_client()
+    local = {"REMOTE_ADDR": "127.0.0.1"}
+    assert client.get("/artifacts/runs/1/curves.png", environ_base=local).status_code == 401
+    headers = {"X-Forwarded-User": "viewer1"}
+    response = client.get("/artifacts/runs/1/curves.png", headers=headers, environ_base=local)
+    assert response.status_code == 404  # identified (default role viewer), no such artifact
+
+
+def test_sweeper_marks_silent_runs_lost_or_cancelled(embedded: Flask) -> None:
+    with embedded.test_request_context():
+        user = User("dev", Role.ADMIN)
+        silent, asked = runs.create_run(user, TINY), runs.create_run(user, TINY)
+        old = utcnow() - dt.timedelta(minutes=5)
+        for run in (silent, asked):
+            run.status, run.started_at, run.heartbeat_at = "running", old, old
+        asked.cancel_requested = True
+        db.session.commit()
+        assert runs.get_run(silent.id).status == "lost"
+        assert runs.sweep_lost() == 1
+        assert runs.get_run(asked.id).status == "cancelled"
+        assert runs.latest_active_run(user) is None
+        assert runs.rerun(user, silent.id).status == "queued"

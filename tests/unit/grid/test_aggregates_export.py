@@ -1,0 +1,113 @@
+"""KPIs, chart series and exports under the grid's filters."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from dashapp.services.grid import aggregates
+from dashapp.services.grid.errors import GridQueryError
+from dashapp.services.grid.export import csv_chunks, write_xlsx
+from dashapp.services.grid.query import build_query
+from dashapp.services.grid.schema import GridTable
+from dashapp.services.grid.service import DataView, GridState
+from tests.unit.grid.conftest import ROWS
+
+FILTER = {"amount": {"filterType": "number", "type": "greaterThan", "filter": 100}}
+
+
+def _kept() -> list[dict[str, object]]:
+    return [r for r in ROWS if r["amount"] > 100]
+
+
+def test_profile_finds_measure_date_and_status(items: GridTable) -> None:
+    profile = aggregates.profile_for(items)
+    assert profile.measure == "amount"
+    assert profile.date == "created"
+    assert (profile.status, profile.returned) == ("status", "returned")
+    assert "category" in profile.dimensions
+
+
+def test_kpis_trend_and_breakdown_follow_filters(engine: sa.Engine, items: GridTable) -> None:
+    query = build_query(items, filter_model=FILTER)
+    profile = aggregates.profile_for(items)
+    kept = _kept()
+    with engine.connect() as conn:
+        kpis = aggregates.kpis(conn, query, profile)
+        trend = aggregates.trend(conn, query, profile)
+        bars = aggregates.breakdown(conn, query, profile, "category")
+    assert kpis.rows == len(kept)
+    assert kpis.revenue == pytest.approx(float(sum(r["amount"] for r in kept)))  # type: ignore[misc]
+    returned = sum(r["status"] == "returned" for r in kept)
+    assert kpis.return_rate == pytest.approx(returned / len(kept))
+    months = {r["created"].strftime("%Y-%m") for r in kept}  # type: ignore[attr-defined]
+    assert [m for m, _, _ in trend] == sorted(months)
+    assert sum(n for _, n, _ in trend) == len(kept)
+    assert {v for v, _, _ in bars} == {r["category"] for r in kept}
+    assert [s for _, _, s in bars] == sorted((s for _, _, s in bars), reverse=True)
+
+
+def test_breakdown_refuses_unknown_dimension(engine: sa.Engine, items: GridTable) -> None:
+    query = build_query(items)
+    with engine.connect() as conn, pytest.raises(GridQueryError):
+        aggregates.breakdown(conn, query, aggregates.profile_for(items), "amount; --")
+
+
+def test_csv_export_is_the_filtered_sorted_result(engine: sa.Engine, items: GridTable) -> None:
+    query = build_query(
+        items, filter_model=FILTER, sort_model=[{"colId": "amount", "sort": "desc"}]
+    )
+    columns = ["id", "name", "amount", "created"]
+    text = "".join(csv_chunks(engine, query, columns, limit=10_000, timeout_ms=5000))
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == columns
+    kept = sorted(_kept(), key=lambda r: (-r["amount"], -r["id"]))  # type: ignore[operator]
+    assert [int(r[0]) for r in rows[1:]] == [r["id"] for r in kept]
+    assert [Decimal(r[2]) for r in rows[1:]] == [r["amount"] for r in kept]
+    names = {r[1] for r in rows[1:]}
+    assert "=SUM(A1)" not in names  # formula-looking text is quoted against CSV injection
+    if any(r["name"] == "=SUM(A1)" for r in kept):
+        assert "'=SUM(A1)" in names
+
+
+def test_csv_export_respects_limit(engine: sa.Engine, items: GridTable) -> None:
+    text = "".join(csv_chunks(engine, build_query(items), ["id"], limit=7, timeout_ms=5000))
+    assert text.splitlines() == ["id", *(str(i) for i in range(1, 8))]
+
+
+def test_xlsx_export_writes_rows_and_keeps_text_as_text(
+    engine: sa.Engine, items: GridTable
+) -> None:
+    query = build_query(items, sort_model=[{"colId": "id", "sort": "asc"}])
+    target = io.BytesIO()
+    written = write_xlsx(
+        engine, query, ["id", "name", "amount"], target, limit=100, timeout_ms=5000
+    )
+    assert written == 100
+    sheet = load_workbook(io.BytesIO(target.getvalue()), read_only=True).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0] == ("id", "name", "amount")
+    assert [v[0] for v in values[1:]] == list(range(1, 101))
+    formula_rows = [v for v in values[1:] if v[1] == "=SUM(A1)"]
+    assert formula_rows == [v for v in values[1:] if ROWS[v[0] - 1]["name"] == "=SUM(A1)"]
+
+
+def test_dataview_rows_counts_and_whitelist(engine: sa.Engine) -> None:
+    view = DataView(engine, ["items"], timeout_ms=5000)
+    state = GridState.from_mapping({"filterModel": FILTER, "sortModel": [], "quick": ""})
+    result = view.rows("items", state, 0, 25)
+    assert result.row_count == len(_kept())
+    assert len(result.rows) == 25
+    assert isinstance(result.rows[0]["amount"], float)
+    assert isinstance(result.rows[0]["created"], str)
+    with pytest.raises(GridQueryError, match="not available"):
+        view.rows("sqlite_master", state, 0, 25)
+    with pytest.raises(GridQueryError):
+        view.rows("items", state, -5, 10)
+    kpis, trend, bars = view.summary("items", state, None)
+    assert kpis.rows == len(_kept()) and trend and bars
