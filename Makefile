@@ -37,11 +37,10 @@ lint: install
 audit: install
 	$(BIN)/pip-audit --skip-editable --progress-spinner off
 
-# Three pytest processes: the main suite; tests that need a fresh process; and, last, the
-# fault-injection tests that restart PostgreSQL and Redis under everything else.
+# Two pytest processes: the main suite, and last the fault-injection tests that restart
+# PostgreSQL and Redis under everything else.
 test: lint audit
-	$(BIN)/pytest -q -ra -m "not disruptive and not isolated"
-	$(BIN)/pytest -q -ra -m isolated
+	$(BIN)/pytest -q -ra -m "not disruptive"
 	$(BIN)/pytest -q -ra -m disruptive
 
 test-fast: install

@@ -12,7 +12,7 @@ from dashapp.settings import PROJECT_ROOT, Settings, load_settings
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask server, its extensions, the Dash UI and the routes for `settings`."""
     from dashapp.auth import install_request_auth
-    from dashapp.background import MANAGERS_KEY, make_managers
+    from dashapp.background import MANAGERS_KEY, make_managers, start_job_processes
     from dashapp.cli import register_cli
     from dashapp.dash_app import build_dash_app
     from dashapp.database import init_database
@@ -46,7 +46,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         )
 
     init_database(server, settings)
-    server.extensions[MANAGERS_KEY] = make_managers(settings)
+    managers = make_managers(settings)
+    server.extensions[MANAGERS_KEY] = managers
     install_request_ids(server)
     dash_app = build_dash_app(server, settings)
     install_request_auth(server, dash_app, settings)
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     install_security_headers(server, dash_app, settings)
     register_error_handlers(server)
     register_cli(server)
+    start_job_processes(managers)  # last: it forks, and the helper must see every callback
     return server
 
 

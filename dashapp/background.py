@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from celery import Celery
-from dash.background_callback import CeleryManager, DiskcacheManager
+from dash.background_callback import CeleryManager
 
+from dashapp.embedded_jobs import ZygoteDiskcacheManager
 from dashapp.settings import Settings
 
 MANAGERS_KEY = "dashapp_background_managers"
@@ -63,9 +64,16 @@ def make_managers(settings: Settings) -> BackgroundManagers:
 
     cache_dir = settings.instance_path / "background-cache"
     cache_dir.mkdir(parents=True, exist_ok=True)
-    manager = DiskcacheManager(diskcache.Cache(str(cache_dir)), expire=RESULT_EXPIRY_S)
+    manager = ZygoteDiskcacheManager(diskcache.Cache(str(cache_dir)), expire=RESULT_EXPIRY_S)
     # Diskcache runs every job in its own process, so one manager serves both kinds of work.
     return BackgroundManagers(ui=manager, training=manager)
+
+
+def start_job_processes(managers: BackgroundManagers) -> None:
+    """Embedded mode: fork the job helper now, with every callback registered and no request
+    thread running yet (see dashapp/embedded_jobs.py). Celery mode has nothing to start."""
+    if isinstance(managers.training, ZygoteDiskcacheManager):
+        managers.training.start_zygote()
 
 
 def queue_available(settings: Settings) -> bool:

@@ -5,17 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from tests.conftest import SettingsFactory
 from tests.support.browser import start
-
-# The embedded job manager forks this (test) process; after many earlier servers and browser
-# sessions in one pytest process that fork has stalled before the job starts (under
-# investigation), so this test runs in a pytest process of its own (see Makefile `test`).
-pytestmark = pytest.mark.isolated
 
 
 def _percent(dash_duo: Any) -> float:

@@ -1,0 +1,151 @@
+"""Embedded-mode background jobs, forked from a single-threaded helper process (a "zygote").
+
+Dash's DiskcacheManager forks the web process for every job. The web process runs threads (the
+server's request threads, each talking to SQLite), and a fork copies every lock another thread
+holds at that instant: we saw a job child hang for ever in `sqlite3Malloc`, on SQLite's memory
+mutex that a polling thread had held when the request thread forked. This manager forks one
+helper when the app is built, before any request thread exists; each job is then forked from
+that quiet helper, so it starts as a clean copy whatever the web process is doing.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import pickle
+import signal
+import sqlite3
+import sys
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from dash.background_callback import DiskcacheManager
+
+log = logging.getLogger(__name__)
+
+JobFn = Callable[[str, str, Any, dict[str, Any]], None]
+READY = "ready"
+READY_TIMEOUT_S = 10.0
+# The web side's end of every helper's pipe in this process. A process forked later (another
+# helper, a job) closes its copies, so each helper sees EOF as soon as its own app is gone.
+_open_pipes: weakref.WeakSet[Connection] = weakref.WeakSet()
+
+
+@dataclass
+class _Zygote:
+    pid: int
+    conn: Connection
+    owner_pid: int  # the process that made it: a pipe must not be shared by forked workers
+
+
+class ZygoteDiskcacheManager(DiskcacheManager):
+    """A DiskcacheManager whose job processes are forked from a helper made at start-up."""
+
+    def __init__(self, cache: Any, expire: int | None = None) -> None:
+        super().__init__(cache, expire=expire)
+        self._zygote: _Zygote | None = None
+        self._send_lock = threading.Lock()
+
+    def start_zygote(self) -> None:
+        """Fork the helper; call once every background callback is registered, before serving."""
+        ours, theirs = multiprocessing.Pipe()
+        registry: dict[str, JobFn] = dict(self.func_registry)
+        pid = os.fork()
+        if pid == 0:  # the helper: never returns
+            ours.close()
+            _close_inherited_pipes()
+            _serve(theirs, registry)
+        theirs.close()
+        _open_pipes.add(ours)
+        # The helper proves SQLite is usable in it (no mutex inherited locked) before we use it.
+        if ours.poll(READY_TIMEOUT_S) and ours.recv() == READY:
+            self._zygote = _Zygote(pid, ours, os.getpid())
+            return
+        log.warning("embedded job helper did not start; jobs fork the web process instead")
+        ours.close()
+        _kill(pid)
+
+    def stop_zygote(self) -> None:
+        """End the helper (running jobs go on); later jobs fork the web process."""
+        zygote, self._zygote = self._zygote, None
+        if zygote is not None:
+            zygote.conn.close()
+            _kill(zygote.pid)
+
+    def call_job_fn(self, key: str, job_fn: JobFn, args: Any, context: Any) -> int:
+        """Start the job in a child of the helper; returns its pid (what Dash kills on cancel)."""
+        zygote = self._zygote
+        name = next((k for k, fn in self.func_registry.items() if fn is job_fn), None)
+        if zygote is None or name is None or zygote.owner_pid != os.getpid():
+            pid: int = super().call_job_fn(key, job_fn, args, context)
+            return pid
+        request = (name, key, self._make_progress_key(key), args, dict(context))
+        try:
+            payload = pickle.dumps(request)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            log.warning("background job arguments cannot be pickled; forking the web process")
+            pid = super().call_job_fn(key, job_fn, args, context)
+            return pid
+        with self._send_lock:
+            zygote.conn.send_bytes(payload)
+            child: int = zygote.conn.recv()
+        return child
+
+
+def _serve(conn: Connection, registry: dict[str, JobFn]) -> None:
+    """The helper's loop: fork one child per request until the web process goes away."""
+    status = 0
+    try:
+        # Children are reaped by the kernel, so a finished job never lingers as a zombie
+        # (Dash's job_running() would take a zombie for a live job).
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal stops the web only
+        sqlite3.connect(":memory:").close()
+        conn.send(READY)
+        while True:
+            name, key, progress_key, args, context = pickle.loads(conn.recv_bytes())
+            child = os.fork()
+            if child == 0:
+                conn.close()
+                _close_inherited_pipes()
+                _run_job(registry[name], key, progress_key, args, context)
+            conn.send(child)
+    except (EOFError, OSError):
+        pass  # the web process closed its end: time to go
+    except BaseException:  # noqa: BLE001 - the helper must leave, never fall back into caller code
+        log.exception("embedded job helper failed")
+        status = 1
+    os._exit(status)
+
+
+def _run_job(job_fn: JobFn, key: str, progress_key: str, args: Any, context: Any) -> None:
+    """Run one job in a fresh child and leave the process, whatever happens."""
+    status = 0
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        job_fn(key, progress_key, args, context)
+    except BaseException:  # noqa: BLE001 - Dash's job_fn records callback errors itself
+        log.exception("embedded background job failed")
+        status = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
+def _close_inherited_pipes() -> None:
+    for pipe in list(_open_pipes):
+        pipe.close()
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass

@@ -1,0 +1,98 @@
+"""Embedded background jobs start from the helper process, whatever the web threads hold."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import diskcache
+import psutil
+import pytest
+
+from dashapp.embedded_jobs import ZygoteDiskcacheManager
+
+# Stands for SQLite's memory mutex: a lock some web thread may hold when a job is started.
+busy = threading.Lock()
+
+
+def doubled_under_lock(value: int) -> int:
+    with busy:
+        return value * 2
+
+
+def sleeps(seconds: float) -> str:
+    time.sleep(seconds)
+    return "woke"
+
+
+@pytest.fixture
+def manager(tmp_path: Path) -> Iterator[ZygoteDiskcacheManager]:
+    made = ZygoteDiskcacheManager(diskcache.Cache(str(tmp_path)), expire=60)
+    for name, fn in (("double", doubled_under_lock), ("sleep", sleeps)):
+        made.func_registry[name] = made.make_job_fn(fn, progress=False)
+    made.start_zygote()
+    yield made
+    made.stop_zygote()
+
+
+def result_of(manager: ZygoteDiskcacheManager, key: str, timeout: float = 20) -> Any:
+    deadline = time.monotonic() + timeout
+    while not manager.result_ready(key):
+        assert time.monotonic() < deadline, f"job {key} produced no result in {timeout} s"
+        time.sleep(0.05)
+    return manager.get_result(key, None)
+
+
+def test_a_job_runs_in_a_child_of_the_helper(manager: ZygoteDiskcacheManager) -> None:
+    pid = manager.call_job_fn("r1", manager.func_registry["double"], [21], {})
+    assert result_of(manager, "r1") == 42
+    assert pid != os.getpid()
+    assert psutil.Process(pid).ppid() != os.getpid() if psutil.pid_exists(pid) else True
+
+
+def test_a_job_starts_while_a_web_thread_holds_a_lock(manager: ZygoteDiskcacheManager) -> None:
+    # A plain fork here would copy `busy` locked, and the child would wait on it for ever.
+    with busy:
+        manager.call_job_fn("r2", manager.func_registry["double"], [5], {})
+        time.sleep(0.5)  # the job runs (and finishes) while the lock is still held here
+        assert manager.result_ready("r2")
+    assert result_of(manager, "r2") == 10
+
+
+def test_a_finished_job_is_not_left_as_a_zombie(manager: ZygoteDiskcacheManager) -> None:
+    pid = manager.call_job_fn("r3", manager.func_registry["double"], [1], {})
+    assert result_of(manager, "r3") == 2
+    deadline = time.monotonic() + 10
+    while manager.job_running(pid):
+        assert time.monotonic() < deadline, "finished job still looks alive"
+        time.sleep(0.05)
+
+
+def test_cancel_kills_a_running_job(manager: ZygoteDiskcacheManager) -> None:
+    pid = manager.call_job_fn("r4", manager.func_registry["sleep"], [60], {})
+    time.sleep(0.3)
+    assert manager.job_running(pid)
+    manager.terminate_job(pid)
+    assert not manager.job_running(pid)
+    assert not manager.result_ready("r4")
+
+
+def test_the_helper_leaves_when_its_app_goes(manager: ZygoteDiskcacheManager) -> None:
+    helper = manager._zygote
+    assert helper is not None and psutil.pid_exists(helper.pid)
+    helper.conn.close()  # what happens when the web process exits or drops the manager
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            done, _ = os.waitpid(helper.pid, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if done:
+            break
+        assert time.monotonic() < deadline, "helper outlived its web process's pipe"
+        time.sleep(0.05)
+    manager._zygote = None
