@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tasks.training import datasets  # noqa: E402
 from tasks.training.config import TrainingConfig  # noqa: E402
 from tasks.training.job import run_training  # noqa: E402
-from tasks.training.loop import _amp_dtype, make_optimizer, train  # noqa: E402
+from tasks.training.loop import make_optimizer, reduced_precision_dtype, train  # noqa: E402
 from tasks.training.models import build_model  # noqa: E402
 
 
@@ -42,7 +42,7 @@ def bare_loop(
 ) -> float:
     """Train + validate each epoch with no hooks; wall seconds including the final sync."""
     device = torch.device("cuda")
-    dtype = _amp_dtype(device) if amp else None
+    dtype = reduced_precision_dtype(device) if amp else None
     fmt = torch.channels_last if nhwc else torch.contiguous_format
     torch.manual_seed(config.seed)
     torch.backends.cudnn.benchmark = True
@@ -131,7 +131,7 @@ def main() -> None:
         print("no CUDA device here: nothing to measure")
         return
     name = torch.cuda.get_device_name()
-    amp = _amp_dtype(torch.device("cuda"))
+    amp = reduced_precision_dtype(torch.device("cuda"))
     print(f"GPU {name}, torch {torch.__version__}, AMP dtype {amp}")
     synthetic = TrainingConfig(
         dataset="synthetic",
@@ -142,10 +142,12 @@ def main() -> None:
         device="cuda",
     )
     digits = TrainingConfig(dataset="digits", epochs=20, batch_size=64, device="cuda")
+    small = replace(synthetic, image_size=32)
     results = {
         "device": name,
         "torch": torch.__version__,
         "synthetic": measure(synthetic, datasets.synthetic(synthetic), args.repeats),
+        "synthetic32": measure(small, datasets.synthetic(small), args.repeats),
         "digits": measure(digits, datasets.digits(digits), args.repeats),
     }
     report(
@@ -153,6 +155,7 @@ def main() -> None:
         f"batch {args.batch_size}, {args.epochs} epochs, median of {args.repeats}",
         results["synthetic"],
     )
+    report("the same at 32x32 (below the app's AMP threshold: fp32)", results["synthetic32"])
     report(f"digits 8x8, batch 64, 20 epochs, median of {args.repeats}", results["digits"])
     if args.out:
         args.out.write_text(json.dumps(results, indent=2))

@@ -16,8 +16,10 @@ from tasks.training.datasets import Dataset
 from tasks.training.models import build_model
 from tasks.training.threads import make_fork_safe
 
-# Below this many bytes the whole split lives on the device; above, batches are copied per step.
-DEVICE_RESIDENT_BYTES = 1 << 30
+# A training split that takes at most this share of the GPU's free memory is copied there once;
+# a larger one stays in pinned host memory and each batch is gathered and copied per step (on an
+# H100 the per-step gather cost a quarter of the throughput, see bench_training_gpu.py).
+DEVICE_RESIDENT_SHARE = 0.4
 
 
 class DeviceError(ValueError):
@@ -111,6 +113,14 @@ def device_name(device: torch.device) -> str:
     return f"CPU ({torch.get_num_threads()} threads)"
 
 
+def fits_on_device(x: torch.Tensor, device: torch.device) -> bool:
+    """True when `x` can live on `device` for the whole run (always on the CPU)."""
+    if device.type != "cuda":
+        return True
+    free, _total = torch.cuda.mem_get_info(device)
+    return x.nelement() * x.element_size() <= DEVICE_RESIDENT_SHARE * free
+
+
 def make_optimizer(name: str, model: nn.Module, lr: float) -> torch.optim.Optimizer:
     """The optimizer `name` for `model`."""
     if name == "sgd":
@@ -120,18 +130,37 @@ def make_optimizer(name: str, model: nn.Module, lr: float) -> torch.optim.Optimi
     return torch.optim.Adam(model.parameters(), lr=lr)
 
 
-def _amp_dtype(device: torch.device) -> torch.dtype | None:
+# Mixed precision pays only where the convolutions are big enough to be compute-bound. Measured
+# on an H100 (bench_training_gpu.py), bf16 autocast with channels_last against plain fp32:
+# 64x64 images 2.0x as fast; 32x32 0.91x; 8x8 digits (launch-bound) 0.79x. Sizes in between
+# are unmeasured and stay on fp32.
+AMP_MIN_IMAGE_SIDE = 64
+
+
+def reduced_precision_dtype(device: torch.device) -> torch.dtype | None:
+    """The autocast dtype `device` supports best (bf16, else fp16); None on the CPU."""
     if device.type != "cuda":
         return None
     return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
 
-def _memory_format(device: torch.device, data: Dataset) -> torch.memory_format:
-    """channels_last for images on CUDA: cuDNN's reduced-precision convolutions want NHWC, and
-    with NCHW tensors autocast buys nothing (measured on an H100, see bench_training_gpu.py)."""
-    if device.type == "cuda" and data.kind == "image":
-        return torch.channels_last
-    return torch.contiguous_format
+@dataclass(frozen=True)
+class Precision:
+    """How a run computes: the autocast dtype (None = fp32) and the input memory layout."""
+
+    amp: torch.dtype | None = None
+    memory_format: torch.memory_format = torch.contiguous_format
+
+
+def choose_precision(device: torch.device, data: Dataset) -> Precision:
+    """AMP with channels_last (what cuDNN's reduced-precision convolutions want; with NCHW
+    tensors autocast bought nothing) for large enough images on CUDA; plain fp32 otherwise."""
+    if data.kind != "image" or min(data.input_shape[1:]) < AMP_MIN_IMAGE_SIDE:
+        return Precision()
+    amp = reduced_precision_dtype(device)
+    if amp is None:
+        return Precision()
+    return Precision(amp, torch.channels_last)
 
 
 def evaluate(
@@ -141,11 +170,12 @@ def evaluate(
     device: torch.device,
     batch_size: int,
     loss_fn: nn.Module,
-    memory_format: torch.memory_format = torch.contiguous_format,
+    precision: Precision | None = None,
 ) -> tuple[float, float, np.ndarray]:
     """Mean loss, accuracy and predictions on (x, y)."""
     model.eval()
-    amp = _amp_dtype(device)
+    precision = precision or Precision()
+    amp, memory_format = precision.amp, precision.memory_format
     preds: list[torch.Tensor] = []
     total = torch.zeros((), device=device)
     # Evaluation holds no activations for backward: larger batches are safe and cheaper.
@@ -171,11 +201,11 @@ def train(config: TrainingConfig, data: Dataset, hooks: Hooks | None = None) -> 
     make_fork_safe()
     torch.manual_seed(config.seed)
     device = select_device(config.device)
-    amp = _amp_dtype(device)
+    precision = choose_precision(device, data)
+    amp, memory_format = precision.amp, precision.memory_format
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
         torch.cuda.reset_peak_memory_stats(device)
-    memory_format = _memory_format(device, data)
     # torch's stubs omit Module.to's memory_format keyword (it applies to 4-D weights).
     model = build_model(data).to(device, memory_format=memory_format)  # type: ignore[call-overload]
     optimizer = make_optimizer(config.optimizer, model, config.lr)
@@ -187,7 +217,7 @@ def train(config: TrainingConfig, data: Dataset, hooks: Hooks | None = None) -> 
         weights = (counts.sum() / (len(counts) * counts)).to(device)
     loss_fn = nn.CrossEntropyLoss(weight=weights)
     eval_loss = nn.CrossEntropyLoss()
-    resident = device.type == "cpu" or data.x_train.nelement() * 4 < DEVICE_RESIDENT_BYTES
+    resident = fits_on_device(data.x_train, device)
     x_train = data.x_train.to(device) if resident else data.x_train.pin_memory()
     y_train = data.y_train.to(device) if resident else data.y_train
     n = len(x_train)
@@ -245,7 +275,7 @@ def train(config: TrainingConfig, data: Dataset, hooks: Hooks | None = None) -> 
         train_time += seconds
         train_samples += seen
         val_loss, val_acc, val_pred = evaluate(
-            model, data.x_val, data.y_val, device, config.batch_size, eval_loss, memory_format
+            model, data.x_val, data.y_val, device, config.batch_size, eval_loss, precision
         )
         metrics = EpochMetrics(
             epoch, train_loss, train_acc, val_loss, val_acc, seconds, seen / max(seconds, 1e-9)
@@ -254,7 +284,7 @@ def train(config: TrainingConfig, data: Dataset, hooks: Hooks | None = None) -> 
         hooks.on_epoch(metrics)
     if len(val_pred) != len(data.y_val):
         _, _, val_pred = evaluate(
-            model, data.x_val, data.y_val, device, config.batch_size, eval_loss, memory_format
+            model, data.x_val, data.y_val, device, config.batch_size, eval_loss, precision
         )
     peak = int(torch.cuda.max_memory_allocated(device)) if device.type == "cuda" else None
     model = model.to("cpu", memory_format=torch.contiguous_format)
