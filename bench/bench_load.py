@@ -41,6 +41,7 @@ from tests.support.gunicorn import WebProcess, start_web  # noqa: E402
 from tests.support.services import throwaway_postgres_database, with_driver  # noqa: E402
 
 LOCUST = ROOT / ".venv-load" / "bin" / "locust"
+WARM_UP_S = 60.0
 
 
 def prepare(url: str, rows: int, instance: Path) -> tuple[int, str]:
@@ -121,6 +122,15 @@ def report(out: Path, samples: list[tuple[float, float]]) -> None:
         f"web memory (master + workers): start {first:.0f} MiB, end {last:.0f} MiB, "
         f"peak {peak:.0f} MiB over {samples[-1][0]:.0f} s"
     )
+    # Workers fill their caches (imports, compiled queries, pools) in the first minute; a leak
+    # shows as growth after that.
+    warm = next((rss for at, rss in samples if at >= WARM_UP_S), first)
+    print(
+        f"after the {WARM_UP_S:.0f} s warm-up: {warm:.0f} MiB -> {last:.0f} MiB at the end "
+        f"({100 * (last - warm) / warm:+.1f}%)"
+    )
+    trend = [f"{at / 60:.0f} min {rss:.0f}" for at, rss in samples if at % 60 < 10]
+    print("memory by minute (MiB): " + ", ".join(trend))
 
 
 def main() -> None:
