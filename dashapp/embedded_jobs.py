@@ -18,6 +18,7 @@ import signal
 import sqlite3
 import sys
 import threading
+import warnings
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,7 +56,14 @@ class ZygoteDiskcacheManager(DiskcacheManager):
         """Fork the helper; call once every background callback is registered, before serving."""
         ours, theirs = multiprocessing.Pipe()
         registry: dict[str, JobFn] = dict(self.func_registry)
-        pid = os.fork()
+        with warnings.catch_warnings():
+            # Python 3.12+ warns on any fork of a threaded process (a test runner, a server that
+            # builds a second app). The helper is made for exactly that hazard: it proves below
+            # that SQLite works in it before any job is forked from it.
+            warnings.filterwarnings(
+                "ignore", "This process .* is multi-threaded", DeprecationWarning
+            )
+            pid = os.fork()
         if pid == 0:  # the helper: never returns
             ours.close()
             _close_inherited_pipes()
