@@ -81,12 +81,35 @@ def _store_uploads(
     return stored, notes
 
 
+def _text(value: Any) -> str:
+    """A string from what the browser sent; anything else (a forged request) counts as empty."""
+    return value if isinstance(value, str) else ""
+
+
+def _texts(value: Any) -> list[str]:
+    """A list of strings from what the browser sent (a string, a list, or anything hostile)."""
+    items = value if isinstance(value, list) else [value]
+    return [_text(item) for item in items]
+
+
+def _background_size(placement: Any) -> tuple[int, int] | None:
+    """The background's size in the editor's state; None when it has no usable background."""
+    background = placement.get("background") if isinstance(placement, dict) else None
+    if not isinstance(background, dict):
+        return None
+    try:
+        width, height = int(background["width"]), int(background["height"])
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return None
+    return (width, height) if width > 0 and height > 0 else None
+
+
 def _fit_foregrounds(
-    uploads: list[library.Uploaded], background: dict[str, Any]
+    uploads: list[library.Uploaded], background: tuple[int, int]
 ) -> tuple[list[dict[str, Any]], list[Any]]:
     """Foregrounds larger than the background start scaled down to fit, with a note."""
     images, notes = [], []
-    bw, bh = int(background["width"]), int(background["height"])
+    bw, bh = background
     for upload in uploads:
         entry = upload.as_dict()
         if upload.width > bw or upload.height > bh:
@@ -112,11 +135,9 @@ def _on_background(name: str, contents: str) -> tuple[Any, list[Any]]:
     return _command("background", image=image.as_dict()), notes
 
 
-def _on_foregrounds(
-    names: list[str], contents: list[str], placement: dict[str, Any] | None
-) -> tuple[Any, list[Any]]:
-    background = (placement or {}).get("background")
-    if not background:
+def _on_foregrounds(names: list[str], contents: list[str], placement: Any) -> tuple[Any, list[Any]]:
+    background = _background_size(placement)
+    if background is None:
         return no_update, [message("Upload a background first, then the foregrounds.")]
     stored, notes = _store_uploads(names, contents)
     images, fit_notes = _fit_foregrounds(stored, background)
@@ -161,10 +182,10 @@ def register_callbacks(app: Dash) -> None:
         trigger = ctx.triggered_id
         # Clearing the uploads lets the same file be dropped again (and frees the browser).
         if trigger == "comp-upload-bg" and bg:
-            command, notes = _on_background(bg_name or "", bg)
+            command, notes = _on_background(_text(bg_name), _text(bg))
             return command, notes, None, no_update, no_update
         if trigger == "comp-upload-fg" and fgs:
-            command, notes = _on_foregrounds(fg_names or [], fgs, placement)
+            command, notes = _on_foregrounds(_texts(fg_names), _texts(fgs), placement)
             return command, notes, no_update, None, no_update
         if isinstance(trigger, dict) and ctx.triggered[0]["value"]:
             try:

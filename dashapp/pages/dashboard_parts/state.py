@@ -12,7 +12,10 @@ from dashapp.services.grid.service import GridState
 
 def facets_of(columns: list[Any] | None, values: tuple[Any, ...] | list[Any]) -> dict[str, Any]:
     """{column: [values]} from the multi-select slots (`columns[i]` is slot i's column)."""
-    pairs = zip(columns or [], values, strict=False)
+    # Both come from the browser: anything but a list (a forged request) counts as no facets.
+    if not isinstance(columns, list) or not isinstance(values, tuple | list):
+        return {}
+    pairs = zip(columns, values, strict=False)
     return {c: v for c, v in pairs if isinstance(c, str) and v}
 
 

@@ -79,7 +79,8 @@ def save_upload(owner: str, filename: str, contents: str, settings: Settings) ->
     width, height = decoded.size
     row = CompositorImage(
         owner=owner,
-        name=(filename or "image")[:255],
+        # PostgreSQL text cannot hold NUL; a browser never sends one, a forged request might.
+        name=(filename or "").replace("\x00", "")[:255] or "image",
         format=decoded.format,
         width=width,
         height=height,
