@@ -16,6 +16,7 @@ editor's own script time per drawn frame (its `stats`), for the idle page and fo
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import sys
 import tempfile
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from flask_migrate import upgrade
 from PIL import Image
 from werkzeug.serving import make_server
 
@@ -109,11 +111,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--size", default="1440x900", help="browser window, WIDTHxHEIGHT")
     args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         background, foreground = write_uploads(folder)
         settings = load_settings(instance_path=folder / "instance", log_level="WARNING")
-        server = make_server("127.0.0.1", free_port(), create_app(settings), threaded=True)
+        app = create_app(settings)
+        with app.app_context():
+            upgrade(revision="heads")
+        server = make_server("127.0.0.1", free_port(), app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         driver = chromium()
         try:

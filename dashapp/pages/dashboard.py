@@ -93,6 +93,8 @@ def layout(table: str | None = None, view: str | None = None, **_query: str) -> 
                         xs=12,
                         xl=8,
                     ),
+                    # Charts mount after the first rows: Plotly is megabytes of script that
+                    # would otherwise be parsed before the grid can show anything.
                     dbc.Col(parts.charts(profile, dimension), xs=12, xl=4),
                 ],
                 className="g-3",

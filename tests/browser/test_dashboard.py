@@ -208,6 +208,9 @@ def test_phone_width_stacks_kpis_and_keeps_the_grid_usable(
     )
     assert len(boxes) == 3 and boxes[0] < boxes[1] < boxes[2]  # stacked, not side by side
     assert horizontal_overflow(dash_duo) == 0
+    # The charts join the page after the first rows (Plotly loads only then).
+    dash_duo.wait_for_element("#dash-trend .main-svg", timeout=20)
+    assert horizontal_overflow(dash_duo) == 0
     width = dash_duo.driver.execute_script(
         "return document.querySelector('#dash-trend .main-svg').getBoundingClientRect().width;"
     )

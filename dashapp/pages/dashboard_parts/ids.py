@@ -17,10 +17,20 @@ GRID_ERROR = "dash-grid-error"
 KPI_ROWS = "dash-kpi-rows"
 KPI_REVENUE = "dash-kpi-revenue"
 KPI_RETURNS = "dash-kpi-returns"
-TREND = "dash-trend"
-BREAKDOWN = "dash-breakdown"
+TREND = "dash-trend"  # the trend chart's slot: a placeholder, then the graph
+BREAKDOWN = "dash-breakdown"  # likewise for the breakdown chart
 DIMENSION = "dash-dimension"
 CHART_ERROR = "dash-chart-error"
+# The graphs join the page after the first rows (see summary_callbacks): their ids match a
+# pattern, so callbacks that write to them are valid before they exist.
+GRAPH_TYPE = "dash-graph"
+
+
+def graph_id(chart: object) -> dict[str, object]:
+    """The id of the graph in slot TREND ("trend") or BREAKDOWN ("breakdown"), or dash.ALL."""
+    return {"type": GRAPH_TYPE, "chart": chart}
+
+
 EXPORT_CSV = "dash-export-csv"
 EXPORT_XLSX = "dash-export-xlsx"
 VIEWS = "dash-views"

@@ -181,16 +181,25 @@ def grid(table: GridTable, state: dict[str, Any]) -> dag.AgGrid:
     )
 
 
+CHART_CONFIG: Any = {"displayModeBar": False, "responsive": True}
+
+
+def graph(chart: str) -> dcc.Graph:
+    """One chart ("trend" or "breakdown"); clicks on it filter the grid."""
+    return dcc.Graph(id=ids.graph_id(chart), config=CHART_CONFIG, className="dv-chart")
+
+
 def charts(profile: TableProfile, dimension: str | None) -> html.Div:
-    """Trend over time and a breakdown by a chosen column; clicks filter the grid."""
-    config: Any = {"displayModeBar": False, "responsive": True}
+    """Trend over time and a breakdown by a chosen column. The graphs themselves are put in
+    their slots once the first rows show (see summary_callbacks): until then a placeholder of
+    the same height holds the place, and the browser has not had to load Plotly."""
     return html.Div(
         [
             dbc.Card(
                 dbc.CardBody(
                     [
                         html.H2("Trend by month", className="h6"),
-                        dcc.Graph(id=ids.TREND, config=config, className="dv-chart"),
+                        html.Div(chart_placeholder(), id=ids.TREND),
                     ]
                 ),
                 className="dashapp-card mb-3",
@@ -211,11 +220,19 @@ def charts(profile: TableProfile, dimension: str | None) -> html.Div:
                             ],
                             className="d-flex align-items-center mb-2",
                         ),
-                        dcc.Graph(id=ids.BREAKDOWN, config=config, className="dv-chart"),
+                        html.Div(chart_placeholder(), id=ids.BREAKDOWN),
                     ]
                 ),
                 className="dashapp-card",
             ),
             html.Div(id=ids.CHART_ERROR, className="small text-danger mt-2", role="alert"),
         ]
+    )
+
+
+def chart_placeholder() -> html.Div:
+    """A grey block the size of a chart."""
+    return html.Div(
+        html.Span(className="placeholder w-100 h-100 rounded"),
+        className="dv-chart placeholder-glow",
     )

@@ -7,12 +7,12 @@ import logging
 from typing import Any
 
 import plotly.graph_objects as go
-from dash import Dash, Input, Output, State
+from dash import ALL, Dash, Input, Output, State, ctx
 from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, secured_callback
 from dashapp.components.shell import THEME_STORE_ID
-from dashapp.pages.dashboard_parts import ids
+from dashapp.pages.dashboard_parts import ids, layout_parts
 from dashapp.pages.dashboard_parts.charts import breakdown_figure, trend_figure
 from dashapp.pages.dashboard_parts.state import facets_of, grid_state
 from dashapp.services.grid.aggregates import profile_for
@@ -42,46 +42,66 @@ def register_summary_callbacks(app: Dash) -> None:
     @secured_callback(
         app,
         Role.VIEWER,
+        Output(ids.TREND, "children"),
+        Output(ids.BREAKDOWN, "children"),
+        Input(ids.READY, "data"),
+        prevent_initial_call=True,
+    )
+    def _mount_graphs(ready: Any) -> tuple[Any, Any]:
+        """The graphs join the page once the first rows show: Plotly is megabytes of script
+        that the browser would otherwise load and parse before the grid could show a row.
+        Their arrival fires `_summary` (Dash calls a callback for new components it outputs to)."""
+        if not ready:
+            raise PreventUpdate
+        return layout_parts.graph("trend"), layout_parts.graph("breakdown")
+
+    @secured_callback(
+        app,
+        Role.VIEWER,
         Output(ids.KPI_ROWS, "children"),
         Output(ids.KPI_REVENUE, "children"),
         Output(ids.KPI_RETURNS, "children"),
-        Output(ids.TREND, "figure"),
-        Output(ids.BREAKDOWN, "figure"),
+        Output(ids.graph_id(ALL), "figure"),
         Output(ids.CHART_ERROR, "children"),
         Input(ids.GRID, "filterModel"),
         Input(ids.QUICK, "value"),
         Input(ids.DIMENSION, "value"),
         Input(THEME_STORE_ID, "data"),
-        Input(ids.READY, "data"),
         *(Input(slot, "value") for slot in ids.FACET_SLOTS),
+        State(ids.READY, "data"),
         State(ids.TABLE, "data"),
         State(ids.FACET_COLUMNS, "data"),
     )
     def _summary(
-        filter_model: Any, quick: Any, dimension: Any, theme: Any, ready: Any, *rest: Any
+        filter_model: Any, quick: Any, dimension: Any, theme: Any, *rest: Any
     ) -> tuple[Any, ...]:
-        if not ready:
-            # First rows first: the SQL aggregates and Plotly's rendering wait for the grid.
+        # Inputs come before States: the slot values, then ready, table and slot columns.
+        facet_values = rest[: ids.MAX_FACETS]
+        ready, table, facet_columns = rest[ids.MAX_FACETS :]
+        charts = [o["id"]["chart"] for o in ctx.outputs_list[3]]
+        if not ready or not charts:
+            # First rows first: the SQL aggregates and the graphs wait for the grid.
             raise PreventUpdate
-        # Inputs come before States: the slot values, then table and slot columns.
-        facet_values, (table, facet_columns) = rest[: ids.MAX_FACETS], rest[ids.MAX_FACETS :]
         view = current_dataview()
         state = grid_state(filter_model, None, quick, facets_of(facet_columns, facet_values))
         try:
             kpis, trend, bars = view.summary(table, state, dimension)
         except GridQueryError as exc:
             log.warning("summary refused for %s: %s", table, exc)
-            return ("–", "–", "–", go.Figure(), go.Figure(), str(exc))
+            return ("–", "–", "–", [go.Figure() for _ in charts], str(exc))
         profile = profile_for(view.table(table))
         dark = theme == "dark"
+        figures = {
+            "trend": trend_figure(trend, profile.measure, dark),
+            "breakdown": breakdown_figure(bars, profile.measure, dark),
+        }
         revenue = f"${kpis.revenue:,.0f}" if kpis.revenue is not None else "–"
         returns = f"{kpis.return_rate:.1%}" if kpis.return_rate is not None else "–"
         return (
             f"{kpis.rows:,}",
             revenue,
             returns,
-            trend_figure(trend, profile.measure, dark),
-            breakdown_figure(bars, profile.measure, dark),
+            [figures[chart] for chart in charts],
             "",
         )
 
@@ -89,7 +109,7 @@ def register_summary_callbacks(app: Dash) -> None:
         app,
         Role.VIEWER,
         *(Output(slot, "value") for slot in ids.FACET_SLOTS),
-        Input(ids.BREAKDOWN, "clickData"),
+        Input(ids.graph_id("breakdown"), "clickData"),
         State(ids.DIMENSION, "value"),
         State(ids.FACET_COLUMNS, "data"),
         *(State(slot, "value") for slot in ids.FACET_SLOTS),
@@ -112,7 +132,7 @@ def register_summary_callbacks(app: Dash) -> None:
         app,
         Role.VIEWER,
         Output(ids.GRID, "filterModel", allow_duplicate=True),
-        Input(ids.TREND, "clickData"),
+        Input(ids.graph_id("trend"), "clickData"),
         State(ids.GRID, "filterModel"),
         State(ids.TABLE, "data"),
         prevent_initial_call=True,
