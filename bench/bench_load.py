@@ -139,12 +139,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=120)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        default=0,
+        help="gunicorn worker recycling (0: never, so a leak shows in the memory figures)",
+    )
     args = parser.parse_args()
     if not LOCUST.exists():
         sys.exit("locust is not installed: run `make load-venv` first")
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs; users={args.users}, "
-        f"{args.seconds} s, {args.rows:,} orders, gunicorn {args.web_workers} workers x 4 threads"
+        f"{args.seconds} s, {args.rows:,} orders, gunicorn {args.web_workers} workers x 4 threads, "
+        f"max_requests {args.max_requests}"
     )
     with (
         throwaway_postgres_database("dashapp_load") as raw_url,
@@ -154,6 +161,7 @@ def main() -> None:
         run_id, artifact = prepare(url, args.rows, base / "prep")
         env = production_env(url, "redis://127.0.0.1:6379/13", base / "web" / "instance")
         env["DASHAPP_LOG_LEVEL"] = "WARNING"
+        env["GUNICORN_MAX_REQUESTS"] = str(args.max_requests)
         web = start_web(env, base / "web", workers=args.web_workers, threads=4)
         try:
             load_env = {
