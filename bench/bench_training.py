@@ -26,6 +26,8 @@ from flask_migrate import upgrade
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bare_loop import bare_loop  # noqa: E402  (bench/ is the script dir)
+
 from dashapp import create_app  # noqa: E402
 from dashapp.auth import Role, User  # noqa: E402
 from dashapp.extensions import db  # noqa: E402
@@ -35,36 +37,6 @@ from dashapp.services.training_job import execute_run  # noqa: E402
 from dashapp.settings import load_settings  # noqa: E402
 from tasks.training import datasets  # noqa: E402
 from tasks.training.config import TrainingConfig  # noqa: E402
-from tasks.training.loop import make_optimizer, select_device  # noqa: E402
-from tasks.training.models import build_model  # noqa: E402
-
-
-def bare_loop(config: TrainingConfig, data: datasets.Dataset) -> float:
-    """The plainest loop over the same tensors; returns wall seconds (data already loaded)."""
-    started = time.perf_counter()
-    torch.manual_seed(config.seed)
-    device = select_device(config.device)
-    model = build_model(data).to(device)
-    optimizer = make_optimizer(config.optimizer, model, config.lr)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    x, y = data.x_train.to(device), data.y_train.to(device)
-    xv, yv = data.x_val.to(device), data.y_val.to(device)
-    generator = torch.Generator().manual_seed(config.seed)
-    for _ in range(config.epochs):
-        order = torch.randperm(len(x), generator=generator).to(device)
-        model.train()
-        for start in range(0, len(x), config.batch_size):
-            idx = order[start : start + config.batch_size]
-            loss = loss_fn(model(x[idx]), y[idx])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-        model.eval()
-        with torch.no_grad():
-            float((model(xv).argmax(1) == yv).float().mean())
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return time.perf_counter() - started
 
 
 def app_run(server: Any, form: dict[str, Any]) -> tuple[float, float]:

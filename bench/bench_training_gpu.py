@@ -30,46 +30,12 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bare_loop import bare_loop  # noqa: E402  (bench/ is the script dir)
+
 from tasks.training import datasets  # noqa: E402
 from tasks.training.config import TrainingConfig  # noqa: E402
 from tasks.training.job import run_training  # noqa: E402
-from tasks.training.loop import make_optimizer, reduced_precision_dtype, train  # noqa: E402
-from tasks.training.models import build_model  # noqa: E402
-
-
-def bare_loop(
-    config: TrainingConfig, data: datasets.Dataset, amp: bool, nhwc: bool = False
-) -> float:
-    """Train + validate each epoch with no hooks; wall seconds including the final sync."""
-    device = torch.device("cuda")
-    dtype = reduced_precision_dtype(device) if amp else None
-    fmt = torch.channels_last if nhwc else torch.contiguous_format
-    torch.manual_seed(config.seed)
-    torch.backends.cudnn.benchmark = True
-    torch.cuda.synchronize()
-    started = time.perf_counter()
-    model = build_model(data).to(device, memory_format=fmt)
-    optimizer = make_optimizer(config.optimizer, model, config.lr)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    x, y = data.x_train.to(device), data.y_train.to(device)
-    xv, yv = data.x_val.to(device).contiguous(memory_format=fmt), data.y_val.to(device)
-    generator = torch.Generator().manual_seed(config.seed)
-    for _ in range(config.epochs):
-        order = torch.randperm(len(x), generator=generator).to(device)
-        model.train()
-        for start in range(0, len(x), config.batch_size):
-            idx = order[start : start + config.batch_size]
-            with torch.autocast("cuda", dtype=dtype, enabled=dtype is not None):
-                loss = loss_fn(model(x[idx].contiguous(memory_format=fmt)).float(), y[idx])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-        model.eval()
-        with torch.no_grad(), torch.autocast("cuda", dtype=dtype, enabled=dtype is not None):
-            for start in range(0, len(xv), 1024):
-                float((model(xv[start : start + 1024]).argmax(1) == yv[start : start + 1024]).sum())
-    torch.cuda.synchronize()
-    return time.perf_counter() - started
+from tasks.training.loop import reduced_precision_dtype, train  # noqa: E402
 
 
 def timed(fn: Callable[[], object]) -> float:

@@ -71,7 +71,11 @@ class ZygoteDiskcacheManager(DiskcacheManager):
         theirs.close()
         _open_pipes.add(ours)
         # The helper proves SQLite is usable in it (no mutex inherited locked) before we use it.
-        if ours.poll(READY_TIMEOUT_S) and ours.recv() == READY:
+        try:
+            ready = ours.poll(READY_TIMEOUT_S) and ours.recv() == READY
+        except (EOFError, OSError):
+            ready = False
+        if ready:
             self._zygote = _Zygote(pid, ours, os.getpid())
             return
         log.warning("embedded job helper did not start; jobs fork the web process instead")
@@ -99,9 +103,17 @@ class ZygoteDiskcacheManager(DiskcacheManager):
             log.warning("background job arguments cannot be pickled; forking the web process")
             pid = super().call_job_fn(key, job_fn, args, context)
             return pid
-        with self._send_lock:
-            zygote.conn.send_bytes(payload)
-            child: int = zygote.conn.recv()
+        try:
+            with self._send_lock:
+                zygote.conn.send_bytes(payload)
+                child: int = zygote.conn.recv()
+        except (EOFError, OSError):
+            # The helper is gone (killed, out of memory): this and later jobs fork the web
+            # process, as Dash itself does, rather than fail.
+            log.warning("embedded job helper is gone; jobs fork the web process from now on")
+            self.stop_zygote()
+            pid = super().call_job_fn(key, job_fn, args, context)
+            return pid
         return child
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -96,3 +97,13 @@ def test_the_helper_leaves_when_its_app_goes(manager: ZygoteDiskcacheManager) ->
         assert time.monotonic() < deadline, "helper outlived its web process's pipe"
         time.sleep(0.05)
     manager._zygote = None
+
+
+def test_jobs_still_start_after_the_helper_died(manager: ZygoteDiskcacheManager) -> None:
+    helper = manager._zygote
+    assert helper is not None
+    os.kill(helper.pid, signal.SIGKILL)
+    os.waitpid(helper.pid, 0)
+    manager.call_job_fn("r5", manager.func_registry["double"], [4], {})
+    assert result_of(manager, "r5") == 8
+    assert manager._zygote is None  # later jobs fork the web process directly
