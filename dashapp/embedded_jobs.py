@@ -90,30 +90,36 @@ class ZygoteDiskcacheManager(DiskcacheManager):
             _kill(zygote.pid)
 
     def call_job_fn(self, key: str, job_fn: JobFn, args: Any, context: Any) -> int:
-        """Start the job in a child of the helper; returns its pid (what Dash kills on cancel)."""
+        """Start the job in a child of the helper; returns its pid (what Dash kills on cancel).
+        Without a usable helper, the job forks the web process, as Dash itself does."""
+        child = self._fork_from_helper(key, job_fn, args, context)
+        if child is not None:
+            return child
+        pid: int = super().call_job_fn(key, job_fn, args, context)
+        return pid
+
+    def _fork_from_helper(self, key: str, job_fn: JobFn, args: Any, context: Any) -> int | None:
+        """The pid of the job forked by the helper; None when the helper cannot start it."""
         zygote = self._zygote
         name = next((k for k, fn in self.func_registry.items() if fn is job_fn), None)
         if zygote is None or name is None or zygote.owner_pid != os.getpid():
-            pid: int = super().call_job_fn(key, job_fn, args, context)
-            return pid
+            return None
         request = (name, key, self._make_progress_key(key), args, dict(context))
         try:
             payload = pickle.dumps(request)
         except (pickle.PicklingError, TypeError, AttributeError):
             log.warning("background job arguments cannot be pickled; forking the web process")
-            pid = super().call_job_fn(key, job_fn, args, context)
-            return pid
+            return None
         try:
             with self._send_lock:
                 zygote.conn.send_bytes(payload)
                 child: int = zygote.conn.recv()
         except (EOFError, OSError):
             # The helper is gone (killed, out of memory): this and later jobs fork the web
-            # process, as Dash itself does, rather than fail.
+            # process rather than fail.
             log.warning("embedded job helper is gone; jobs fork the web process from now on")
             self.stop_zygote()
-            pid = super().call_job_fn(key, job_fn, args, context)
-            return pid
+            return None
         return child
 
 

@@ -170,11 +170,10 @@ def evaluate(
     device: torch.device,
     batch_size: int,
     loss_fn: nn.Module,
-    precision: Precision | None = None,
+    precision: Precision,
 ) -> tuple[float, float, np.ndarray]:
-    """Mean loss, accuracy and predictions on (x, y)."""
+    """Mean loss, accuracy and predictions on (x, y), computed as the training was."""
     model.eval()
-    precision = precision or Precision()
     amp, memory_format = precision.amp, precision.memory_format
     preds: list[torch.Tensor] = []
     total = torch.zeros((), device=device)
