@@ -6,7 +6,9 @@ STAMP  := $(VENV)/.installed-stamp
 ROWS   ?= 100000
 PORT   ?= 8050
 
-.PHONY: install db run serve lint audit test test-fast bench load-venv clean
+AXE    := tests/support/axe/node_modules/axe-core/axe.min.js
+
+.PHONY: install db run serve lint audit test test-fast bench screenshots load-venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +17,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# axe-core for the browser tests' accessibility gate, from the npm registry (test tooling only).
+$(AXE): tests/support/axe/package.json tests/support/axe/package-lock.json
+	npm ci --prefix tests/support/axe --no-audit --no-fund --silent
+	touch $(AXE)
+
+install: $(STAMP) $(AXE)
 
 db: install
 	$(BIN)/dashapp init-db
@@ -46,6 +53,10 @@ test: lint audit
 test-fast: install
 	$(BIN)/pytest -q -ra -m "not browser"
 
+# Every page in light/dark at 1440/390 px plus the main states, with an index page to look at.
+screenshots: install
+	$(BIN)/python scripts/screenshots.py --out screenshots
+
 bench: install
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
@@ -55,4 +66,4 @@ load-venv:
 	.venv-load/bin/pip install --quiet locust
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache screenshots tests/support/axe/node_modules

@@ -30,8 +30,12 @@
         apply(mode);
         return [mode === "dark", mode];
       },
-      toggleNav: function (nClicks, isOpen) {
-        return nClicks ? !isOpen : isOpen;
+      // The toggler opens and closes the phone menu; arriving on a page closes it.
+      toggleNav: function (nClicks, pathname, isOpen) {
+        var ctx = window.dash_clientside.callback_context;
+        var trigger = ctx && ctx.triggered && ctx.triggered.length ? ctx.triggered[0].prop_id : "";
+        if (trigger.indexOf("navbar-toggler") === 0) return !isOpen;
+        return false;
       }
     }
   });

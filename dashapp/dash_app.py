@@ -12,6 +12,25 @@ from dashapp.settings import PROJECT_ROOT, Settings
 
 ASSETS_DIR = PROJECT_ROOT / "assets"
 VIEWPORT = {"name": "viewport", "content": "width=device-width, initial-scale=1"}
+# Dash's own page with a language for screen readers and a word for browsers without script.
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        <noscript>dashapp needs JavaScript: turn it on for this site and reload.</noscript>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
 
 
 def build_dash_app(server: Flask, settings: Settings) -> Dash:
@@ -32,6 +51,7 @@ def build_dash_app(server: Flask, settings: Settings) -> Dash:
         update_title="",
         meta_tags=[VIEWPORT],
         serve_locally=True,
+        index_string=INDEX_STRING,
     )
     server.extensions["dash_app"] = app
     register_pages(app)

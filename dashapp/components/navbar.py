@@ -7,10 +7,11 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashapp.auth import User
+from dashapp.components import ids
 
-THEME_SWITCH_ID = "theme-switch"
-NAV_COLLAPSE_ID = "navbar-collapse"
-NAV_TOGGLER_ID = "navbar-toggler"
+THEME_SWITCH_ID = ids.THEME_SWITCH
+NAV_COLLAPSE_ID = ids.NAV_COLLAPSE
+NAV_TOGGLER_ID = ids.NAV_TOGGLER
 
 ROLE_COLOURS = {"ADMIN": "danger", "TRAINER": "info", "VIEWER": "secondary", "NONE": "light"}
 
@@ -28,12 +29,13 @@ def user_badge(user: User | None) -> html.Span:
     return html.Span(
         [
             icon("person-circle", "me-1"),
-            html.Span(user.label, className="dashapp-user align-middle", id="navbar-username"),
+            html.Span(user.label, className="dashapp-user align-middle", id=ids.USERNAME),
             dbc.Badge(
                 user.role.name.lower(),
-                color=ROLE_COLOURS[user.role.name],
-                className="ms-2 align-middle",
-                id="navbar-role",
+                # text-bg-* picks a text colour that reads on the badge (white on cyan did not).
+                color=None,
+                className=f"ms-2 align-middle text-bg-{ROLE_COLOURS[user.role.name]}",
+                id=ids.ROLE_BADGE,
             ),
         ],
         className="d-inline-flex align-items-center",
@@ -45,6 +47,7 @@ def navbar(user: User | None) -> dbc.Navbar:
     links = [
         dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
         for page in dash.page_registry.values()
+        if page.get("nav", True)
     ]
     theme_switch = html.Div(
         [
@@ -53,7 +56,9 @@ def navbar(user: User | None) -> dbc.Navbar:
                 id=THEME_SWITCH_ID,
                 value=False,
                 className="d-inline-block mb-0",
-                label=None,
+                # Named for screen readers; the sun and moon icons say it to the eye.
+                label="Dark mode",
+                label_class_name="visually-hidden",
                 input_class_name="dashapp-theme-input",
             ),
             icon("moon-stars"),
@@ -84,6 +89,9 @@ def navbar(user: User | None) -> dbc.Navbar:
             fluid=True,
         ),
         color="body-tertiary",
+        # dbc defaults to dark=True (light text): on the light bar that was white on white.
+        # Without it the text colours come from Bootstrap's variables for the colour mode.
+        dark=False,
         className="border-bottom",
         expand="md",
     )

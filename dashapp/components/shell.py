@@ -6,9 +6,10 @@ import dash
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
 
 from dashapp.auth import current_user
+from dashapp.components import ids
 from dashapp.components.navbar import NAV_COLLAPSE_ID, NAV_TOGGLER_ID, THEME_SWITCH_ID, navbar
 
-THEME_STORE_ID = "theme-mode"
+THEME_STORE_ID = ids.THEME_STORE
 
 
 def shell() -> html.Div:
@@ -16,7 +17,7 @@ def shell() -> html.Div:
     return html.Div(
         [
             navbar(current_user()),
-            html.Main(dash.page_container, className="dashapp-main", id="dashapp-main"),
+            html.Main(dash.page_container, className="dashapp-main", id=ids.MAIN),
             dcc.Store(id=THEME_STORE_ID),
         ]
     )
@@ -34,5 +35,7 @@ def register_shell_callbacks(app: Dash) -> None:
         ClientsideFunction(namespace="theme", function_name="toggleNav"),
         Output(NAV_COLLAPSE_ID, "is_open"),
         Input(NAV_TOGGLER_ID, "n_clicks"),
+        # A new page closes the phone menu, which would otherwise cover it.
+        Input(ids.PAGES_LOCATION, "pathname"),
         State(NAV_COLLAPSE_ID, "is_open"),
     )

@@ -63,7 +63,9 @@ def export_panel() -> dbc.Card:
                 ),
                 dbc.InputGroup(
                     [
-                        dbc.InputGroupText("Quality"),
+                        dbc.Label(
+                            "Quality", html_for="comp-quality", class_name="input-group-text"
+                        ),
                         dbc.Input(id="comp-quality", type="number", min=1, max=100, value=90),
                     ],
                     size="sm",

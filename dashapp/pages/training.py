@@ -221,5 +221,12 @@ def register_callbacks(app: Dash) -> None:
         template = "plotly_dark" if theme == "dark" else "plotly_white"
         figure = run_views.curves_figure(chosen, template)
         figure.update_layout(paper_bgcolor="rgba(0,0,0,0)")
-        columns = [{"field": "setting", "pinned": "left"}] + [{"field": f"#{r.id}"} for r in chosen]
-        return figure, run_views.comparison_rows(chosen), columns
+        # Pinned only beside run columns: a pinned column alone leaves AG Grid's centre header row
+        # empty, which screen readers get as a row without cells.
+        setting: dict[str, Any] = (
+            {"field": "setting", "pinned": "left"} if chosen else {"field": "setting"}
+        )
+        columns = [setting] + [{"field": f"#{r.id}"} for r in chosen]
+        # No run ticked: no rows (a grid of empty rows is noise, and unreadable to screen readers).
+        rows = run_views.comparison_rows(chosen) if chosen else []
+        return figure, rows, columns

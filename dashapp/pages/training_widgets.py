@@ -109,12 +109,16 @@ def run_panel() -> dbc.Card:
                     ],
                     className="d-flex flex-wrap align-items-center gap-2 mb-2",
                 ),
-                dbc.Progress(
-                    id="train-progress",
-                    value=0,
-                    label="",
-                    className="mb-1",
-                    style={"height": "1.25rem"},
+                # Named for screen readers by assets/02_a11y_fixes.js (dbc passes no aria-label).
+                html.Div(
+                    dbc.Progress(
+                        id="train-progress",
+                        value=0,
+                        label="",
+                        className="mb-1",
+                        style={"height": "1.25rem"},
+                    ),
+                    **{"data-progress-label": "Training progress"},
                 ),
                 html.Div(
                     [
