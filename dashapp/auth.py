@@ -10,10 +10,11 @@ from enum import IntEnum
 from typing import Any, ParamSpec, TypeVar
 
 import dash_bootstrap_components as dbc
-from flask import Flask, Request, g, has_request_context, jsonify, request
+from flask import Flask, Request, current_app, g, has_request_context, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import Forbidden
 
+from dashapp import error_pages
 from dashapp.settings import Settings
 
 P = ParamSpec("P")
@@ -121,9 +122,14 @@ def require_role(role: Role) -> Callable[[Callable[P, R]], Callable[P, R | Respo
         def guarded(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
             user = current_user()
             if user is None:
-                return jsonify(error="Sign-in required."), 401
+                settings = current_app.extensions["dashapp_settings"]
+                page = error_pages.sign_in_required(settings.sign_in_url)
+                return error_pages.respond(request, page, api_message="Sign-in required.")
             if not user.has(role):
-                return jsonify(error=f"This needs the {role.name.lower()} role."), 403
+                needed = role.name.lower()
+                return error_pages.respond(
+                    request, error_pages.forbidden(needed), f"This needs the {needed} role."
+                )
             return view(*args, **kwargs)
 
         guarded.required_role = role  # type: ignore[attr-defined]
@@ -232,7 +238,11 @@ def install_request_auth(server: Flask, dash_app: Any, settings: Settings) -> No
         if request.path in open_paths:
             return None
         if g.user is None:
-            return jsonify(error="Sign-in required: no identity from the sign-on proxy."), 401
+            return error_pages.respond(
+                request,
+                error_pages.sign_in_required(settings.sign_in_url),
+                api_message="Sign-in required: no identity from the sign-on proxy.",
+            )
         if request.path.endswith("/_dash-update-component") and request.method == "POST":
             body = request.get_json(silent=True)
             output = body.get("output") if isinstance(body, dict) else None

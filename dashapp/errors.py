@@ -6,11 +6,13 @@ import logging
 
 import redis
 from dash.exceptions import DashException, PreventUpdate
-from flask import Flask, g, jsonify
+from flask import Flask, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 from werkzeug.exceptions import HTTPException
+
+from dashapp import error_pages
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +22,12 @@ def register_error_handlers(server: Flask) -> None:
 
     @server.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> ResponseReturnValue:
-        return jsonify(error=exc.description), exc.code or 500
+        code = exc.code or 500
+        page = {
+            403: error_pages.forbidden(None),
+            404: error_pages.not_found(),
+        }.get(code, error_pages.generic(code, exc.description))
+        return error_pages.respond(request, page, api_message=exc.description)
 
     @server.errorhandler(DashException)
     def _malformed_callback(exc: DashException) -> ResponseReturnValue:
@@ -48,4 +55,8 @@ def register_error_handlers(server: Flask) -> None:
     def _unexpected(exc: Exception) -> ResponseReturnValue:
         log.exception("unhandled error")
         request_id = g.get("request_id", "")
-        return jsonify(error=f"Something went wrong on our side (request id {request_id})."), 500
+        return error_pages.respond(
+            request,
+            error_pages.server_error(request.path),
+            api_message=f"Something went wrong on our side (request id {request_id}).",
+        )

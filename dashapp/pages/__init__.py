@@ -12,6 +12,7 @@ PAGE_MODULES = (
     "dashapp.pages.dashboard",
     "dashapp.pages.training",
     "dashapp.pages.compositor",
+    "dashapp.pages.not_found_404",
 )
 
 
