@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import dash_bootstrap_components as dbc  # noqa: F401 - registers the component library
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
+from typing import TYPE_CHECKING
 
-from dashapp.settings import PROJECT_ROOT, Settings, load_settings
+# Nothing heavy is imported here: `dashapp --help` and the recipe API import this package.
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from dashapp.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask server, its extensions, the Dash UI and the routes for `settings`."""
+    from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     from dashapp.auth import install_request_auth
     from dashapp.background import MANAGERS_KEY, make_managers, start_job_processes
     from dashapp.cli import register_cli
@@ -18,8 +23,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     from dashapp.database import init_database
     from dashapp.errors import register_error_handlers
     from dashapp.logging_setup import configure_logging, install_request_ids
+    from dashapp.page_status import install_page_status, install_schema_gate
     from dashapp.routes import blueprints
+    from dashapp.schema_state import upgrade_embedded_database
     from dashapp.security import install_security_headers
+    from dashapp.settings import load_settings
 
     settings = settings or load_settings()
     configure_logging(settings)
@@ -46,11 +54,17 @@ def create_app(settings: Settings | None = None) -> Flask:
         )
 
     init_database(server, settings)
+    if settings.embedded_database:
+        # A fresh clone needs no `init-db`: the embedded SQLite file upgrades itself.
+        upgrade_embedded_database(server, settings.instance_path)
     managers = make_managers(settings)
     server.extensions[MANAGERS_KEY] = managers
     install_request_ids(server)
+    if not settings.embedded_database:
+        install_schema_gate(server)
     dash_app = build_dash_app(server, settings)
     install_request_auth(server, dash_app, settings)
+    install_page_status(server, dash_app, settings)
     for blueprint in blueprints():
         server.register_blueprint(blueprint)
     # After every callback is registered: the CSP hashes Dash's inline scripts.
@@ -61,4 +75,4 @@ def create_app(settings: Settings | None = None) -> Flask:
     return server
 
 
-__all__ = ["PROJECT_ROOT", "Settings", "create_app"]
+__all__ = ["create_app"]

@@ -30,9 +30,24 @@ class BackgroundManagers:
     training_celery: Celery | None = None
 
 
+class AppOwnedTasksCelery(Celery):
+    """A Celery app whose tasks belong to it alone.
+
+    Celery's `app.task()` shares each task with every Celery app in the process by default.
+    Dash defines each background callback's task on both of our apps (UI and training), so
+    sharing put two callables under one name in each app: a `DuplicateTaskNameWarning` at every
+    worker start. Each app already gets every callback from Dash; nothing needs sharing.
+    """
+
+    def task(self, *args: Any, **opts: Any) -> Any:
+        """`Celery.task` with `shared=False` unless the caller says otherwise."""
+        opts.setdefault("shared", False)
+        return super().task(*args, **opts)
+
+
 def make_celery(settings: Settings, name: str, queue: str) -> Celery:
     """A Celery app on the configured Redis whose tasks go to `queue` by default."""
-    celery = Celery(name, broker=settings.redis_url, backend=settings.redis_url)
+    celery = AppOwnedTasksCelery(name, broker=settings.redis_url, backend=settings.redis_url)
     celery.conf.update(
         task_default_queue=queue,
         task_acks_late=True,

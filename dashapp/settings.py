@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     trainer_groups: CsvList = Field(default_factory=lambda: ["dashapp-trainers"])
     viewer_groups: CsvList = Field(default_factory=list)
     default_role: str = "viewer"
+    # Where the "Please sign in" page sends people (e.g. the SSO proxy's /oauth2/sign_in).
+    sign_in_url: str | None = None
     dev_user: str = "dev"
     dev_role: str = "admin"
 
@@ -151,6 +153,11 @@ class Settings(BaseSettings):
                     return "postgresql+psycopg2://" + self.database_url.removeprefix(prefix)
             return self.database_url
         return f"sqlite:///{self.instance_path / 'dashapp.sqlite'}"
+
+    @property
+    def embedded_database(self) -> bool:
+        """True for the embedded SQLite default, which the app migrates itself at start."""
+        return self.sqlalchemy_url.startswith("sqlite")
 
     @property
     def logs_as_json(self) -> bool:

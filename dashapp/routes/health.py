@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 
 import redis
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
 from dashapp.extensions import db
+from dashapp.page_status import schema_gate
 from dashapp.settings import current_settings
 
 bp = Blueprint("health", __name__)
@@ -49,6 +50,12 @@ def readyz() -> ResponseReturnValue:
     checks: dict[str, str] = {}
     problem = _check_database()
     checks["database"] = problem or "ok"
+    gate = schema_gate(current_app)
+    if gate is not None and problem is None:
+        status = gate.status(db.engine)
+        # The missing revision ids are no secret and tell the operator what to run.
+        checks["schema"] = "ok" if status.at_head else f"failed: {status.describe()}"
+        problem = None if status.at_head else status.describe()
     settings = current_settings()
     if settings.redis_url:
         redis_problem = _check_redis(settings.redis_url)

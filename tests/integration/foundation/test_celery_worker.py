@@ -26,3 +26,14 @@ def test_worker_shares_no_working_directory_with_the_app(
     celery_app: Flask, celery_worker: WorkerProcess
 ) -> None:
     assert celery_worker.log_path.parent != celery_app.instance_path
+
+
+def test_worker_starts_without_warnings_that_worry_operators(
+    celery_app: Flask, celery_worker: WorkerProcess
+) -> None:
+    # Dash defines each background callback's task on both Celery apps; shared tasks used to
+    # put two callables under one name in each (a DuplicateTaskNameWarning at every start).
+    log = celery_worker.log()
+    assert " ready." in log
+    assert "DuplicateTaskNameWarning" not in log
+    assert "already registered to a different callable" not in log

@@ -18,7 +18,7 @@ def test_ready_on_real_postgres_and_redis(
     server = create_app(pg_settings_factory(redis_url=redis_url))
     response = server.test_client().get("/readyz")
     assert response.status_code == 200
-    assert response.get_json()["checks"] == {"database": "ok", "redis": "ok"}
+    assert response.get_json()["checks"] == {"database": "ok", "schema": "ok", "redis": "ok"}
 
 
 def test_readyz_reports_a_stopped_database(settings_factory: SettingsFactory) -> None:
