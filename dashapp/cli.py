@@ -112,3 +112,7 @@ def main() -> None:
 
 main.add_command(init_db_command)
 main.add_command(seed_command)
+
+
+if __name__ == "__main__":  # `python -m dashapp.cli`, as the screenshot script runs it
+    main()

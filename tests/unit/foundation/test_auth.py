@@ -12,6 +12,7 @@ from flask import Flask
 from dashapp import create_app
 from dashapp.auth import Role, secured_callback
 from tests.conftest import SettingsFactory
+from tests.support.dash_requests import callbacks_of
 
 PROXY = {"REMOTE_ADDR": "127.0.0.1"}
 STRANGER = {"REMOTE_ADDR": "10.9.8.7"}
@@ -50,7 +51,8 @@ def add_trainer_only_callback(server: Flask) -> str:
     return "t-out.children"
 
 
-def callback_body(output: str) -> dict[str, Any]:
+def undeclared_callback_body(output: str) -> dict[str, Any]:
+    """A request for a callback the app never registered (so no helper can build it)."""
     return {
         "output": output,
         "outputs": {"id": "t-out", "property": "children"},
@@ -97,21 +99,16 @@ def test_groups_map_to_the_strongest_role(prod_app: Flask, groups: str, expected
 
 def test_viewer_raw_post_to_trainer_callback_is_403(prod_app: Flask) -> None:
     output = add_trainer_only_callback(prod_app)
+    callbacks = callbacks_of(prod_app)
+    assert callbacks.role(output) is Role.TRAINER
     client = prod_app.test_client()
     client.get("/", headers=identity("vera"), environ_base=PROXY)  # lets Dash finish set-up
-    refused = client.post(
-        "/_dash-update-component",
-        json=callback_body(output),
-        headers=identity("vera"),
-        environ_base=PROXY,
-    )
+    click = {"t-btn.n_clicks": 1}
+    refused = callbacks.post(client, output, click, headers=identity("vera"), environ_base=PROXY)
     assert refused.status_code == 403
     assert "trainer" in refused.get_json()["error"]
-    allowed = client.post(
-        "/_dash-update-component",
-        json=callback_body(output),
-        headers=identity("tom", "ml"),
-        environ_base=PROXY,
+    allowed = callbacks.post(
+        client, output, click, headers=identity("tom", "ml"), environ_base=PROXY
     )
     assert allowed.status_code == 200
     assert "launched 1" in allowed.get_data(as_text=True)
@@ -120,7 +117,7 @@ def test_viewer_raw_post_to_trainer_callback_is_403(prod_app: Flask) -> None:
 def test_callback_without_declared_role_is_refused(prod_app: Flask) -> None:
     response = prod_app.test_client().post(
         "/_dash-update-component",
-        json=callback_body("nobody-declared.children"),
+        json=undeclared_callback_body("nobody-declared.children"),
         headers=identity("root", "admins"),
         environ_base=PROXY,
     )

@@ -1,0 +1,122 @@
+"""Build Dash callback requests from the app's registered callbacks, as the renderer sends them.
+
+Tests name a callback by one of its outputs (`"train-job-result.children"`, or with the page's
+`ids` module: `f"{ids.GRID}.getRowsResponse"`) and give the values of the inputs and state they
+care about; everything else (the output key, the declared order of inputs and state, the
+`outputs` shape, `changedPropIds`) comes from the app's own callback map. A value for a
+property the callback does not declare is an error, so tests cannot drift from the page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from dashapp.auth import Role, role_for_callback
+
+DISPATCH = "/_dash-update-component"
+
+
+def _prop_key(dependency: Mapping[str, Any]) -> str:
+    """`id.property` as tests write it (pattern-matching ids keep their JSON text)."""
+    return f"{dependency['id']}.{dependency['property']}"
+
+
+def _split_outputs(key: str) -> list[dict[str, str]]:
+    """Dash's output key ('a.b' or '..a.b...c.d..') as a list of {id, property}."""
+    parts = key.strip(".").split("...") if key.startswith("..") else [key]
+    outputs = []
+    for part in parts:
+        component_id, _, prop = part.rpartition(".")
+        outputs.append({"id": component_id, "property": prop})
+    return outputs
+
+
+class DashCallbacks:
+    """The callbacks of one Dash app, and requests for them."""
+
+    def __init__(self, dash_app: Any) -> None:
+        self.app = dash_app
+
+    def key_for(self, output: str) -> str:
+        """The callback-map key of the callback that writes `output` ('id.property')."""
+        if output in self.app.callback_map:
+            return output
+        matches = [
+            key
+            for key in self.app.callback_map
+            if output in {_prop_key(o) for o in _split_outputs(key)}
+        ]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} callbacks write {output!r}; name one of: {matches}")
+        return matches[0]
+
+    def spec(self, output: str) -> dict[str, Any]:
+        """The registered callback (inputs, state, output) that writes `output`."""
+        spec: dict[str, Any] = self.app.callback_map[self.key_for(output)]
+        return spec
+
+    def role(self, output: str) -> Role | None:
+        """The role the server requires for this callback."""
+        return role_for_callback(self.app, self.key_for(output))
+
+    def body(
+        self,
+        output: str,
+        inputs: Mapping[str, Any] | None = None,
+        state: Mapping[str, Any] | None = None,
+        changed: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """The JSON body the renderer would POST when `inputs` change (others are None)."""
+        key = self.key_for(output)
+        spec = self.app.callback_map[key]
+        inputs, state = dict(inputs or {}), dict(state or {})
+
+        def entries(declared: list[dict[str, Any]], given: dict[str, Any]) -> list[Any]:
+            names = {_prop_key(dep) for dep in declared}
+            unknown = set(given) - names
+            if unknown:
+                raise KeyError(f"{key} does not declare {sorted(unknown)}; it has {sorted(names)}")
+            result = []
+            for dep in declared:
+                component_id = dep["id"]
+                if isinstance(component_id, str) and component_id.startswith("{"):
+                    component_id = json.loads(component_id)
+                result.append(
+                    {
+                        "id": component_id,
+                        "property": dep["property"],
+                        "value": given.get(_prop_key(dep)),
+                    }
+                )
+            return result
+
+        outputs = _split_outputs(key)
+        return {
+            "output": key,
+            "outputs": outputs if key.startswith("..") else outputs[0],
+            "inputs": entries(spec.get("inputs", []), inputs),
+            "state": entries(spec.get("state", []), state),
+            "changedPropIds": list(inputs) if changed is None else changed,
+        }
+
+    def post(
+        self,
+        client: FlaskClient,
+        output: str,
+        inputs: Mapping[str, Any] | None = None,
+        state: Mapping[str, Any] | None = None,
+        changed: list[str] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """POST the callback through `client` (extra kwargs go to `client.post`)."""
+        body = self.body(output, inputs, state, changed)
+        return client.post(DISPATCH, json=body, **kwargs)
+
+
+def callbacks_of(server: Any) -> DashCallbacks:
+    """The callbacks of the Dash app mounted on a Flask `server` built by create_app."""
+    return DashCallbacks(server.extensions["dash_app"])

@@ -1,0 +1,47 @@
+"""The test helper that builds Dash callback requests from the app's own callback map."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from dashapp.auth import Role
+from dashapp.pages.dashboard_parts import ids
+from tests.support.dash_requests import callbacks_of
+
+ROWS = f"{ids.ROWS}.data"
+
+
+def test_built_request_is_what_the_server_accepts(app: Flask) -> None:
+    callbacks = callbacks_of(app)
+    client = app.test_client()
+    client.get("/")
+    request = {"startRow": 0, "endRow": 5, "sortModel": [], "filterModel": {}}
+    response = callbacks.post(
+        client,
+        ROWS,
+        {f"{ids.GRID}.getRowsRequest": request},
+        {f"{ids.TABLE}.data": "orders", f"{ids.QUICK}.value": ""},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert '"rowData"' in response.get_data(as_text=True)
+
+
+def test_body_follows_the_declared_order_and_shape(app: Flask) -> None:
+    body = callbacks_of(app).body(ROWS, {f"{ids.GRID}.getRowsRequest": {"startRow": 0}})
+    assert body["output"].startswith("..") and body["output"].endswith("..")
+    assert body["outputs"][0] == {"id": ids.ROWS, "property": "data"}
+    assert body["inputs"][0]["value"] == {"startRow": 0}
+    assert [entry["id"] for entry in body["state"][:2]] == [ids.TABLE, ids.QUICK]
+    assert body["changedPropIds"] == [f"{ids.GRID}.getRowsRequest"]
+
+
+def test_a_property_the_callback_does_not_declare_is_an_error(app: Flask) -> None:
+    with pytest.raises(KeyError, match="does not declare"):
+        callbacks_of(app).body(ROWS, {"no-such-input.value": 1})
+    with pytest.raises(KeyError, match="callbacks write"):
+        callbacks_of(app).body("no-such-output.children")
+
+
+def test_role_comes_from_the_server_side_declaration(app: Flask) -> None:
+    assert callbacks_of(app).role(ROWS) is Role.VIEWER
