@@ -118,7 +118,7 @@ def run_panel() -> dbc.Card:
                         className="mb-1",
                         style={"height": "1.25rem"},
                     ),
-                    **{"data-progress-label": "Training progress"},
+                    **{"data-progress-label": "Training progress"},  # type: ignore[arg-type]
                 ),
                 html.Div(
                     [
