@@ -1,0 +1,430 @@
+"""`make screenshots`: every page and the main states, light and dark, 1440 and 390 px wide.
+
+Serves the app on a fresh embedded instance (plus a production-mode instance for the sign-in
+and access pages, and one on an empty PostgreSQL database for the upgrade page when PostgreSQL
+answers), drives headless Chromium through each state, and writes PNGs and an index.html to look
+at. A state that cannot be reached is listed in the index with the reason: nothing is skipped
+silently. The folder is not committed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+from PIL import Image
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.support.a11y import MODES, WIDTHS, set_mode, set_width  # noqa: E402
+
+WAIT_S = 30
+Driver = webdriver.Chrome
+
+
+@dataclass
+class Shot:
+    """One picture (or why there is none)."""
+
+    state: str
+    mode: str
+    width: int
+    file: str = ""
+    problem: str = ""
+
+
+@dataclass
+class Server:
+    """A dashapp process serving on `url`."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+
+@dataclass
+class Session:
+    """Where the pictures go and what has been taken."""
+
+    out: Path
+    shots: list[Shot] = field(default_factory=list)
+
+
+def free_port() -> int:
+    """A port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def dashapp_env(instance: Path, **extra: str) -> dict[str, str]:
+    """The environment of a dashapp process on its own instance folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DASHAPP_")}
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    env.update(DASHAPP_INSTANCE_PATH=str(instance), DASHAPP_LOG_JSON="false", **extra)
+    return env
+
+
+@contextmanager
+def serve(instance: Path, **extra: str) -> Iterator[Server]:
+    """`dashapp run` on a free port until the block ends."""
+    port = free_port()
+    log = instance / "server.log"
+    instance.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dashapp.cli", "run", "--port", str(port)],
+        cwd=ROOT,
+        env=dashapp_env(instance, **extra),
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    server = Server(process, f"http://127.0.0.1:{port}", log)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"dashapp exited:\n{log.read_text()[-3000:]}")
+            try:
+                requests.get(server.url + "/healthz", timeout=1)
+                break
+            except requests.RequestException:
+                time.sleep(0.3)
+        yield server
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def browser(download_dir: Path) -> Driver:
+    """Headless Debian Chromium."""
+    options = Options()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--hide-scrollbars",
+    ):
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {"download.default_directory": str(download_dir)})
+    return webdriver.Chrome(options=options)
+
+
+def wait_for(driver: Driver, css: str, timeout: float = WAIT_S) -> None:
+    """Wait until `css` matches a displayed element."""
+    WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: any(e.is_displayed() for e in d.find_elements(By.CSS_SELECTOR, css))
+    )
+
+
+def capture(session: Session, driver: Driver, state: str, settle: float = 0.6) -> None:
+    """The current page in both modes at both widths (full page height, up to 4000 px)."""
+    for width in WIDTHS:
+        set_width(driver, width)
+        for mode in MODES:
+            set_mode(driver, mode)
+            time.sleep(settle)
+            name = f"{state}-{mode}-{width}.png"
+            height = int(driver.execute_script("return document.documentElement.scrollHeight;"))
+            viewport = int(driver.execute_script("return window.innerHeight;"))
+            if height > viewport:
+                driver.set_window_size(width, min(height, 4000) + 120)
+                time.sleep(0.3)
+            driver.save_screenshot(str(session.out / name))
+            set_width(driver, width)
+            session.shots.append(Shot(state, mode, width, file=name))
+
+
+def attempt(session: Session, state: str, steps: Callable[[], None]) -> None:
+    """Run a state's steps; record why if it could not be reached."""
+    try:
+        steps()
+    except Exception as exc:  # noqa: BLE001 - a missing state is reported, not fatal
+        session.shots.append(Shot(state, "-", 0, problem=f"{type(exc).__name__}: {exc}"[:400]))
+        print(f"!! {state}: {exc}", file=sys.stderr)
+
+
+def write_images(folder: Path) -> tuple[Path, Path, Path]:
+    """A background, a foreground with transparency, and an SVG the compositor refuses."""
+    background = Image.linear_gradient("L").resize((1600, 1000)).convert("RGB")
+    background.paste((40, 120, 200), (0, 0, 800, 1000))
+    bg_path = folder / "background.jpg"
+    background.save(bg_path, quality=90)
+    foreground = Image.new("RGBA", (400, 300), (0, 0, 0, 0))
+    foreground.paste((250, 160, 20, 255), (40, 40, 360, 260))
+    fg_path = folder / "logo.png"
+    foreground.save(fg_path)
+    svg_path = folder / "drawing.svg"
+    svg_path.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    return bg_path, fg_path, svg_path
+
+
+def embedded_states(session: Session, driver: Driver, base: str, files: Path) -> None:
+    """Pages and states of the embedded app (every role, development user)."""
+    bg_path, fg_path, svg_path = write_images(files)
+
+    def page(path: str, ready: str, state: str) -> Callable[[], None]:
+        def steps() -> None:
+            driver.get(base + path)
+            wait_for(driver, ready)
+            time.sleep(1.5)
+            capture(session, driver, state)
+
+        return steps
+
+    attempt(session, "dashboard", page("/", "#dash-grid .ag-row", "dashboard"))
+    attempt(session, "training", page("/training", "#page-training", "training"))
+    attempt(session, "compositor", page("/compositor", "#page-compositor", "compositor"))
+    attempt(session, "not-found", page("/no-such-page", "#page-not-found", "not-found"))
+
+    def filtered_grid() -> None:
+        driver.get(base + "/")
+        wait_for(driver, "#dash-grid .ag-row")
+        box = driver.find_element(By.CSS_SELECTOR, "#dash-quick")
+        box.send_keys("North")
+        time.sleep(3)
+        capture(session, driver, "dashboard-filtered")
+
+    attempt(session, "dashboard-filtered", filtered_grid)
+
+    def refused_request() -> None:
+        driver.get(base + "/")
+        wait_for(driver, "#dash-grid .ag-row")
+        driver.execute_script(
+            "fetch('/_dash-update-component', {method: 'POST',"
+            " headers: {'Content-Type': 'application/json'}, body: '{}'});"
+        )
+        wait_for(driver, "#dashapp-request-errors .alert")
+        capture(session, driver, "request-error-notice", settle=0.2)
+
+    attempt(session, "request-error-notice", refused_request)
+
+    def training_form_error() -> None:
+        driver.get(base + "/training")
+        wait_for(driver, "#train-start")
+        box = driver.find_element(By.CSS_SELECTOR, "#train-epochs")
+        box.clear()
+        box.send_keys("0")
+        driver.find_element(By.CSS_SELECTOR, "#train-start").click()
+        time.sleep(2.5)
+        capture(session, driver, "training-form-error")
+
+    attempt(session, "training-form-error", training_form_error)
+
+    def running_run() -> None:
+        driver.get(base + "/training")
+        wait_for(driver, "#train-start")
+        selects = driver.find_elements(By.CSS_SELECTOR, "#train-dataset")
+        if selects:
+            Select(selects[0]).select_by_value("synthetic")
+        for css, value in (("#train-epochs", "40"), ("#train-samples", "20000")):
+            for box in driver.find_elements(By.CSS_SELECTOR, css):
+                box.clear()
+                box.send_keys(value)
+        driver.find_element(By.CSS_SELECTOR, "#train-start").click()
+        WebDriverWait(driver, 90).until(
+            lambda d: "running" in d.find_element(By.CSS_SELECTOR, "#train-status-badge").text
+        )
+        time.sleep(6)  # a few epochs of progress and curves
+        capture(session, driver, "training-running", settle=0.3)
+        for button in driver.find_elements(By.CSS_SELECTOR, "#train-cancel"):
+            if button.is_displayed() and button.is_enabled():
+                button.click()
+
+    attempt(session, "training-running", running_run)
+
+    def placed_layer() -> None:
+        driver.get(base + "/compositor")
+        wait_for(driver, "#comp-upload-bg input[type=file]")
+        driver.find_element(By.CSS_SELECTOR, "#comp-upload-bg input[type=file]").send_keys(
+            str(bg_path)
+        )
+        wait_for(driver, ".comp-stage img.comp-bg[src]")
+        driver.find_element(By.CSS_SELECTOR, "#comp-upload-fg input[type=file]").send_keys(
+            str(fg_path)
+        )
+        wait_for(driver, ".comp-layer")
+        time.sleep(1)
+        capture(session, driver, "compositor-placed-layer")
+
+    attempt(session, "compositor-placed-layer", placed_layer)
+
+    def unsupported_upload() -> None:
+        driver.get(base + "/compositor")
+        wait_for(driver, "#comp-upload-bg input[type=file]")
+        driver.find_element(By.CSS_SELECTOR, "#comp-upload-bg input[type=file]").send_keys(
+            str(svg_path)
+        )
+        time.sleep(3)
+        capture(session, driver, "compositor-unsupported-file")
+
+    attempt(session, "compositor-unsupported-file", unsupported_upload)
+
+
+def production_states(session: Session, driver: Driver, base: str) -> None:
+    """Sign-in, forbidden and no-access pages of a production instance."""
+
+    def signed_out() -> None:
+        driver.get(base + "/")
+        wait_for(driver, "#error-page")
+        capture(session, driver, "error-401-sign-in")
+
+    attempt(session, "error-401-sign-in", signed_out)
+
+    def as_user_without_role() -> None:
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.execute_cdp_cmd(
+            "Network.setExtraHTTPHeaders", {"headers": {"X-Forwarded-User": "casey"}}
+        )
+        driver.get(base + "/artifacts/runs/1/curves.png")
+        wait_for(driver, "#error-page")
+        capture(session, driver, "error-403-forbidden")
+        driver.get(base + "/training")
+        wait_for(driver, "#page-denied")
+        capture(session, driver, "page-denied-no-role")
+        driver.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {}})
+
+    attempt(session, "error-403-forbidden", as_user_without_role)
+
+
+def upgrade_state(session: Session, driver: Driver, base: str) -> None:
+    """The 503 page of a production web on a database that was never migrated."""
+
+    def behind() -> None:
+        driver.get(base + "/")
+        wait_for(driver, "#error-page")
+        capture(session, driver, "error-503-upgrading")
+
+    attempt(session, "error-503-upgrading", behind)
+
+
+def write_index(session: Session) -> Path:
+    """index.html: one row per state, a column per mode and width."""
+    states: dict[str, list[Shot]] = {}
+    for shot in session.shots:
+        states.setdefault(shot.state, []).append(shot)
+    rows = []
+    for state, shots in states.items():
+        cells = []
+        for shot in shots:
+            if shot.problem:
+                cells.append(
+                    f"<td colspan=4 class=problem>not captured: {html.escape(shot.problem)}</td>"
+                )
+            else:
+                cells.append(
+                    f"<td><a href='{shot.file}'><img src='{shot.file}' alt='{state} "
+                    f"{shot.mode} {shot.width}px' loading=lazy></a><br>{shot.mode}, "
+                    f"{shot.width} px</td>"
+                )
+        rows.append(f"<tr><th>{html.escape(state)}</th>{''.join(cells)}</tr>")
+    page = (
+        "<!DOCTYPE html><html lang=en><meta charset=utf-8><title>dashapp screenshots</title>"
+        "<style>body{font-family:system-ui;margin:1rem}img{max-width:320px;max-height:420px;"
+        "border:1px solid #999}td,th{vertical-align:top;padding:.4rem;text-align:left}"
+        ".problem{color:#a00}</style><h1>dashapp screenshots</h1>"
+        f"<p>{time.strftime('%Y-%m-%d %H:%M')}: {len(session.shots)} pictures or gaps.</p>"
+        f"<table>{''.join(rows)}</table></html>"
+    )
+    index = session.out / "index.html"
+    index.write_text(page)
+    return index
+
+
+def empty_postgres_url() -> str | None:
+    """A new, empty PostgreSQL database, or None when PostgreSQL does not answer."""
+    import psycopg2
+
+    admin_url = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"dashapp_shots_{os.getpid()}"
+    try:
+        admin = psycopg2.connect(admin_url, connect_timeout=3)
+    except psycopg2.OperationalError:
+        return None
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(url: str) -> None:
+    """Remove the database `empty_postgres_url` made."""
+    import psycopg2
+
+    base, name = url.rsplit("/", 1)
+    admin = psycopg2.connect(base + "/postgres", connect_timeout=3)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+def main() -> int:
+    """Take every picture; print where the index is."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    parser.add_argument("--rows", type=int, default=20_000, help="demo orders to seed")
+    args = parser.parse_args()
+    out = args.out.resolve()
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    session = Session(out)
+    with tempfile.TemporaryDirectory(prefix="dashapp-shots-") as tmp:
+        work = Path(tmp)
+        instance = work / "embedded"
+        seed = [sys.executable, "-m", "dashapp.cli", "seed", "--if-empty", "--rows"]
+        subprocess.run([*seed, str(args.rows)], cwd=ROOT, env=dashapp_env(instance), check=True)
+        driver = browser(work / "downloads")
+        try:
+            with serve(instance) as server:
+                embedded_states(session, driver, server.url, work)
+            production = {"DASHAPP_ENV": "production", "SECRET_KEY": "screenshots-only"}
+            production["DASHAPP_DEFAULT_ROLE"] = "none"
+            production["DASHAPP_TRUSTED_PROXIES"] = "127.0.0.1/32"
+            shutil.copytree(instance, work / "production")
+            with serve(work / "production", **production) as server:
+                production_states(session, driver, server.url)
+            empty = empty_postgres_url()
+            if empty is None:
+                session.shots.append(
+                    Shot("error-503-upgrading", "-", 0, problem="PostgreSQL not reachable")
+                )
+            else:
+                try:
+                    with serve(work / "pg", DATABASE_URL=empty, **production) as server:
+                        upgrade_state(session, driver, server.url)
+                finally:
+                    drop_database(empty)
+        finally:
+            driver.quit()
+    index = write_index(session)
+    gaps = [shot for shot in session.shots if shot.problem]
+    print(f"{len(session.shots) - len(gaps)} screenshots, {len(gaps)} gaps: {index}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
