@@ -157,7 +157,7 @@ def page_guard(role: Role) -> dbc.Alert | None:
 # --- Dash callbacks -------------------------------------------------------------------------
 
 CALLBACK_ROLES_KEY = "dashapp_callback_roles"
-# Dash registers these itself (the pages router); any signed-in viewer may use them.
+# Dash registers these itself (the pages router); any signed-in user may use them.
 DASH_INTERNAL_PREFIXES = ("_pages",)
 
 
@@ -203,7 +203,10 @@ def role_for_callback(app: Any, output: str) -> Role | None:
     if declared is not None:
         return declared
     if output.lstrip(".").startswith(DASH_INTERNAL_PREFIXES) and output in app.callback_map:
-        return Role.VIEWER
+        # The pages router: any signed-in user may ask for a page, so that someone without a
+        # role sees the page's own "needs the viewer role" notice instead of an empty shell.
+        # Every page layout checks its role itself (page_guard).
+        return Role.NONE
     return None
 
 

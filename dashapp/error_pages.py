@@ -24,7 +24,8 @@ _PAGE = """<!DOCTYPE html>
     :root { --bg: #212529; --card: #2b3035; --text: #f8f9fa; --muted: #ced4da;
             --accent: #8bb9fe; --border: #495057; }
   }
-  body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  body { margin: 0; padding: 0 1rem; font-family: system-ui, -apple-system, "Segoe UI", Roboto,
+         sans-serif;
          background: var(--bg); color: var(--text); line-height: 1.5; }
   main { max-width: 36rem; margin: 10vh auto; padding: 2rem; background: var(--card);
          border: 1px solid var(--border); border-radius: .75rem; }

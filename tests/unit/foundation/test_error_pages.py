@@ -133,3 +133,26 @@ def test_error_pages_escape_what_they_echo(app: Flask) -> None:
     )
     body = response.get_data(as_text=True)
     assert "<script>alert(1)</script>" not in body
+
+
+@pytest.mark.parametrize("path", ["/", "/training", "/compositor"])
+def test_signed_in_user_without_a_role_sees_which_role_a_page_needs(
+    settings_factory: SettingsFactory, path: str
+) -> None:
+    from tests.support.dash_requests import callbacks_of
+
+    server = production(settings_factory)
+    client = server.test_client()
+    headers, proxy = identity("casey"), PROXY
+    client.get("/", headers={**BROWSER, **headers}, environ_base=proxy)  # Dash's set-up
+    router = callbacks_of(server)
+    response = router.post(
+        client,
+        "_pages_content.children",
+        {"_pages_location.pathname": path, "_pages_location.search": ""},
+        headers=headers,
+        environ_base=proxy,
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    assert "page-denied" in text and "needs the viewer role" in text

@@ -61,4 +61,10 @@ def test_every_server_callback_of_every_page_declares_a_role(app: Flask) -> None
     assert len(server_callbacks) > 5  # the pages' callbacks are really registered
     roles = {key: role_for_callback(dash_app, key) for key in server_callbacks}
     assert [key for key, role in roles.items() if role is None] == []
-    assert all(isinstance(role, Role) and role >= Role.VIEWER for role in roles.values())
+    # One deliberate exception: Dash's pages router answers any signed-in user, so that someone
+    # without a role gets the page's "needs the viewer role" notice; every page layout guards
+    # itself (tests/unit/foundation/test_error_pages.py shows the notice for each page).
+    router = {key for key in roles if key.lstrip(".").startswith("_pages_content")}
+    assert len(router) == 1 and all(roles[key] is Role.NONE for key in router)
+    others = {key: role for key, role in roles.items() if key not in router}
+    assert all(isinstance(role, Role) and role >= Role.VIEWER for role in others.values())
