@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hmac
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,12 +84,31 @@ def peer_is_trusted(req: Request, settings: Settings) -> bool:
     )
 
 
+GROUP_SEPARATOR = ","
+
+
+def parse_groups(raw: str) -> tuple[str, ...]:
+    """Group names from the groups header: one separator, `,` (what oauth2-proxy sends).
+
+    Several header lines reach the app already joined with `,` by the WSGI server, so they read
+    as one list; the proxy replaces any copy a client sent, which is why only it is trusted.
+    """
+    return tuple(name.strip() for name in raw.split(GROUP_SEPARATOR) if name.strip())
+
+
+def proxy_secret_ok(req: Request, settings: Settings) -> bool:
+    """True when no proxy secret is configured, or the request carries it (constant time)."""
+    if not settings.proxy_secret:
+        return True
+    sent = req.headers.get(settings.proxy_secret_header, "")
+    return hmac.compare_digest(sent.encode(), settings.proxy_secret.encode())
+
+
 def identify(req: Request, settings: Settings) -> User | None:
     """The user named by the proxy's headers, the development user, or None."""
     username = req.headers.get(settings.user_header, "").strip()
-    if username and peer_is_trusted(req, settings):
-        raw_groups = req.headers.get(settings.groups_header, "")
-        groups = tuple(g.strip() for g in raw_groups.replace(";", ",").split(",") if g.strip())
+    if username and peer_is_trusted(req, settings) and proxy_secret_ok(req, settings):
+        groups = parse_groups(req.headers.get(settings.groups_header, ""))
         return User(
             username=username[:200],
             role=role_for_groups(groups, settings),
