@@ -1,4 +1,4 @@
-"""No secrets leave the web tier: a real run's broker traffic carries no cookie, token or identity."""
+"""No secrets leave the web tier: a real run puts no cookie, token or identity in Redis."""
 
 from __future__ import annotations
 
