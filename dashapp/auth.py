@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hmac
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,9 +13,10 @@ from typing import Any, ParamSpec, TypeVar
 import dash_bootstrap_components as dbc
 from flask import Flask, Request, current_app, g, has_request_context, jsonify, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import Forbidden
+from werkzeug.exceptions import Forbidden, HTTPException
 
 from dashapp import error_pages
+from dashapp.request_limits import LARGE_BODY_OUTPUTS, bound_callback_body, json_depth_exceeds
 from dashapp.settings import Settings
 
 P = ParamSpec("P")
@@ -84,12 +86,31 @@ def peer_is_trusted(req: Request, settings: Settings) -> bool:
     )
 
 
+GROUP_SEPARATOR = ","
+
+
+def parse_groups(raw: str) -> tuple[str, ...]:
+    """Group names from the groups header: one separator, `,` (what oauth2-proxy sends).
+
+    Several header lines reach the app already joined with `,` by the WSGI server, so they read
+    as one list; the proxy replaces any copy a client sent, which is why only it is trusted.
+    """
+    return tuple(name.strip() for name in raw.split(GROUP_SEPARATOR) if name.strip())
+
+
+def proxy_secret_ok(req: Request, settings: Settings) -> bool:
+    """True when no proxy secret is configured, or the request carries it (constant time)."""
+    if not settings.proxy_secret:
+        return True
+    sent = req.headers.get(settings.proxy_secret_header, "")
+    return hmac.compare_digest(sent.encode(), settings.proxy_secret.encode())
+
+
 def identify(req: Request, settings: Settings) -> User | None:
     """The user named by the proxy's headers, the development user, or None."""
     username = req.headers.get(settings.user_header, "").strip()
-    if username and peer_is_trusted(req, settings):
-        raw_groups = req.headers.get(settings.groups_header, "")
-        groups = tuple(g.strip() for g in raw_groups.replace(";", ",").split(",") if g.strip())
+    if username and peer_is_trusted(req, settings) and proxy_secret_ok(req, settings):
+        groups = parse_groups(req.headers.get(settings.groups_header, ""))
         return User(
             username=username[:200],
             role=role_for_groups(groups, settings),
@@ -157,6 +178,10 @@ def page_guard(role: Role) -> dbc.Alert | None:
 # --- Dash callbacks -------------------------------------------------------------------------
 
 CALLBACK_ROLES_KEY = "dashapp_callback_roles"
+JOB_GUARDS_KEY = "dashapp_job_guards"
+# A job guard looks at a background callback's request before Dash queues the job; it returns
+# None to let it through, or (status, message) to refuse it.
+JobGuard = Callable[[dict[str, Any], "User"], "tuple[int, str] | None"]
 # Dash registers these itself (the pages router); any signed-in user may use them.
 DASH_INTERNAL_PREFIXES = ("_pages",)
 
@@ -195,6 +220,29 @@ def secured_callback(app: Any, role: Role, *args: Any, **kwargs: Any) -> Callabl
         return result
 
     return decorate
+
+
+def guard_job(app: Any, output: str, guard: JobGuard) -> None:
+    """Run `guard` in the web tier on every request that would queue the job behind `output`."""
+    guards: dict[str, JobGuard] = app.server.extensions.setdefault(JOB_GUARDS_KEY, {})
+    guards[output] = guard
+
+
+def _job_refusal(dash_app: Any, output: str, body: dict[str, Any], user: User) -> Any:
+    """A JSON refusal when a guarded job may not be queued, else None.
+
+    Dash treats a request with a `cacheKey` argument as a poll of a queued job (its handles are
+    signed), so only requests without one can queue work.
+    """
+    guard = dash_app.server.extensions.get(JOB_GUARDS_KEY, {}).get(output)
+    if guard is None or request.args.get("cacheKey"):
+        return None
+    refused = guard(body, user)
+    if refused is None:
+        return None
+    status, message = refused
+    dash_app.server.logger.info("refused job request", extra={"output": output, "status": status})
+    return jsonify(error=message), status
 
 
 def role_for_callback(app: Any, output: str) -> Role | None:
@@ -247,10 +295,30 @@ def install_request_auth(server: Flask, dash_app: Any, settings: Settings) -> No
                 api_message="Sign-in required: no identity from the sign-on proxy.",
             )
         if request.path.endswith("/_dash-update-component") and request.method == "POST":
-            body = request.get_json(silent=True)
+            body_limit = settings.max_callback_body_kb * 1024
+            if not bound_callback_body(request, body_limit):
+                server.logger.warning("refused large callback body")
+                return jsonify(error="This request is too large."), 413
+            try:
+                # Not silent: Dash reads the same cached parse instead of parsing a second time.
+                body = request.get_json()
+            except HTTPException as exc:
+                if exc.code == 413:  # a chunked body ran past the limit while being read
+                    return jsonify(error="This request is too large."), 413
+                body = None
+            except RecursionError:
+                body = None  # nested past the parser's recursion limit
+            if body is None or json_depth_exceeds(body, settings.max_json_depth):
+                return jsonify(
+                    error="Malformed callback request (not JSON, or nested too deeply)."
+                ), 400
             output = body.get("output") if isinstance(body, dict) else None
             if not isinstance(output, str):
                 return jsonify(error="Malformed callback request."), 400
+            # The first bytes named the upload callback; the parsed body must agree (a repeated
+            # "output" key must not carry a large body to another callback).
+            if output not in LARGE_BODY_OUTPUTS and len(request.get_data()) > body_limit:
+                return jsonify(error="This request is too large."), 413
             needed = role_for_callback(dash_app, output)
             if needed is None:
                 server.logger.warning("refused undeclared callback", extra={"output": output})
@@ -259,6 +327,9 @@ def install_request_auth(server: Flask, dash_app: Any, settings: Settings) -> No
                 server.logger.info("refused callback for role", extra={"output": output})
                 return jsonify(error=f"This action needs the {needed.name.lower()} role."), 403
             spec = dash_app.callback_map.get(output)
-            if spec is not None and not callback_body_matches(spec, body):  # type: ignore[arg-type]
+            if spec is not None and not callback_body_matches(spec, body):
                 return jsonify(error="Malformed request for this page. Reload and try again."), 400
+            refusal = _job_refusal(dash_app, output, body, g.user)
+            if refusal is not None:
+                return refusal
         return None

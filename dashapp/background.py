@@ -18,6 +18,35 @@ from dashapp.settings import Settings
 
 MANAGERS_KEY = "dashapp_background_managers"
 RESULT_EXPIRY_S = 24 * 3600
+# Request headers a job may see (lower-case). Everything else, cookies, Authorization, the
+# proxy's identity and token headers, the proxy secret, stays in the web tier.
+JOB_HEADER_ALLOWLIST = frozenset({"accept", "accept-language", "content-type", "user-agent"})
+
+
+def scrub_job_context(context: Any) -> Any:
+    """A copy of Dash's callback context without cookies and without non-allowlisted headers.
+
+    Dash sends the context (with the request's headers and cookies) to the broker with the
+    job's arguments; jobs run after the web tier checked the user, so they need none of it.
+    """
+    cleaned = type(context)(**context) if isinstance(context, dict) else context
+    if isinstance(cleaned, dict):
+        cleaned["cookies"] = {}
+        headers = cleaned.get("headers") or {}
+        cleaned["headers"] = {
+            name: value
+            for name, value in dict(headers).items()
+            if str(name).lower() in JOB_HEADER_ALLOWLIST
+        }
+    return cleaned
+
+
+class ScrubbingCeleryManager(CeleryManager):
+    """Dash's CeleryManager, but the job's context reaches Redis without secrets."""
+
+    def call_job_fn(self, key: str, job_fn: Any, args: Any, context: Any) -> Any:
+        """Queue the job with a scrubbed context."""
+        return super().call_job_fn(key, job_fn, args, scrub_job_context(context))
 
 
 @dataclass(frozen=True)
@@ -70,8 +99,8 @@ def make_managers(settings: Settings) -> BackgroundManagers:
         ui_celery = make_celery(settings, "dashapp-ui", settings.ui_queue)
         training_celery = make_celery(settings, "dashapp-training", settings.training_queue)
         return BackgroundManagers(
-            ui=CeleryManager(ui_celery, expire=RESULT_EXPIRY_S),
-            training=CeleryManager(training_celery, expire=RESULT_EXPIRY_S),
+            ui=ScrubbingCeleryManager(ui_celery, expire=RESULT_EXPIRY_S),
+            training=ScrubbingCeleryManager(training_celery, expire=RESULT_EXPIRY_S),
             ui_celery=ui_celery,
             training_celery=training_celery,
         )

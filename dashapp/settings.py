@@ -121,6 +121,38 @@ class Settings(BaseSettings):
         "trusted_proxies", "admin_groups", "trainer_groups", "viewer_groups", mode="before"
     )(_split_csv)
 
+    # --- hardening (docs/security.md lists every limit) ---
+    # When set, identity headers count only on requests that also carry this value in
+    # `proxy_secret_header` (the sign-on proxy adds it; nobody else knows it).
+    proxy_secret: str | None = None
+    proxy_secret_header: str = "X-Dashapp-Proxy-Secret"
+    # Dash callback bodies larger than this are refused (413) before JSON parsing; the
+    # compositor's upload callback alone may use up to max_request_mb.
+    max_callback_body_kb: int = Field(default=512, ge=16, le=1024 * 1024)
+    # JSON nested deeper than this is refused (400): deep nesting costs recursion, not data.
+    max_json_depth: int = Field(default=64, ge=8, le=1000)
+    # CSV and .xlsx exports stop at this many cells (rows x columns); .xlsx costs far more per cell.
+    dataview_export_max_cells: int = Field(default=20_000_000, ge=1000)
+    dataview_xlsx_max_cells: int = Field(default=2_000_000, ge=1000)
+    # Exports one user may have in progress at once (across web processes, counted in the DB).
+    dataview_export_concurrency: int = Field(default=2, ge=1, le=100)
+    # An export is spooled to a temporary file first; larger exports stop at this size.
+    dataview_export_spool_mb: int = Field(default=1024, ge=1)
+    # PostgreSQL ends data-view sessions idle inside a transaction for longer than this.
+    dataview_idle_in_transaction_ms: int = Field(default=30_000, ge=1000)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for net in value:
+            try:
+                ipaddress.ip_network(net, strict=False)
+            except ValueError:
+                raise ValueError(f"{net!r} is not an IP address or network") from None
+        return value
+
     @field_validator("default_role", "dev_role")
     @classmethod
     def _known_role(cls, value: str) -> str:
@@ -134,6 +166,14 @@ class Settings(BaseSettings):
             raise SettingsError(
                 "SECRET_KEY is not set. Production needs a long random SECRET_KEY "
                 "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        if self.env is Environment.PRODUCTION and "trusted_proxies" not in self.model_fields_set:
+            # No safe default exists: a guessed network (Docker's 172.16.0.0/12) trusts every
+            # container and the host to send identity headers.
+            raise SettingsError(
+                "DASHAPP_TRUSTED_PROXIES is not set. Production needs the address(es) of the "
+                "sign-on proxy that sets X-Forwarded-User, comma-separated "
+                "(for example DASHAPP_TRUSTED_PROXIES=10.0.0.5/32); see docs/security.md."
             )
         return self
 

@@ -61,6 +61,9 @@ def _test_settings(instance: Path, **overrides: Any) -> Settings:
         "redis_url": None,
         "secret_key": "test-secret",
     }
+    if overrides.get("env") == "production":
+        # Production has no default for trusted proxies (docs/security.md): tests use loopback.
+        values["trusted_proxies"] = ["127.0.0.1/32", "::1/128"]
     values.update(overrides)
     return load_settings(**values)
 

@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashapp.auth import Role, current_user, page_guard, secured_callback
+from dashapp.auth import Role, current_user, guard_job, page_guard, secured_callback
 from dashapp.background import managers_for, queue_available
 from dashapp.extensions import db
 from dashapp.models.training import TrainingRun
@@ -22,7 +22,7 @@ from dashapp.pages.training_widgets import (
     run_panel,
 )
 from dashapp.services import run_views, runs
-from dashapp.services.training_job import execute_run
+from dashapp.services.training_job import JOB_OUTPUT, check_job_request, execute_run
 from dashapp.settings import current_settings
 from tasks.training.config import ConfigError
 
@@ -134,6 +134,9 @@ def register_callbacks(app: Dash) -> None:
         if not run_id:
             return ""
         return execute_run(app.server, int(run_id), set_progress)
+
+    # Checked in the web tier before the job is queued: a queued run of the caller's only.
+    guard_job(app, JOB_OUTPUT, check_job_request)
 
     @secured_callback(
         app,

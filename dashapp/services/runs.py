@@ -7,10 +7,11 @@ whatever the page shows.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select, text, update
 
 from dashapp.auth import Role, User
 from dashapp.extensions import db
@@ -63,8 +64,25 @@ class RunRateLimited(RunError):
     """The user started too many runs in the last minute."""
 
 
+def _lock_launches(username: str) -> None:
+    """Serialise this user's launches until the transaction ends, across web processes.
+
+    Without it the count below is check-then-insert: concurrent launches all read the same count
+    and all pass. PostgreSQL: a transaction-scoped advisory lock per user. SQLite: a no-op write
+    takes the database's write lock (SQLite serialises writers).
+    """
+    if db.engine.dialect.name == "postgresql":
+        digest = hashlib.blake2b(f"launch:{username}".encode(), digest_size=8).digest()
+        key = int.from_bytes(digest, "big", signed=True)
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    else:
+        db.session.execute(update(TrainingRun).where(TrainingRun.id == -1).values(owner=""))
+
+
 def _check_launch_rate(user: User) -> None:
-    """Refuse a launch past the per-user limit; counted on the table, so all web processes agree."""
+    """Refuse a launch past the per-user limit; counted on the table under a per-user lock, so
+    all web processes agree (the caller inserts and commits in the same transaction)."""
+    _lock_launches(user.username)
     limit = current_settings().training_launches_per_minute
     since = utcnow() - dt.timedelta(minutes=1)
     recent = db.session.scalar(
@@ -73,6 +91,7 @@ def _check_launch_rate(user: User) -> None:
         .where(TrainingRun.owner == user.username, TrainingRun.created_at >= since)
     )
     if (recent or 0) >= limit:
+        db.session.rollback()  # releases the lock
         raise RunRateLimited(
             f"You started {limit} runs in the last minute; wait a moment before starting more."
         )

@@ -10,8 +10,10 @@ from celery.signals import worker_init
 from flask import Flask
 from sqlalchemy import select
 
+from dashapp.auth import User
 from dashapp.extensions import db
 from dashapp.models.commerce import Order, Product
+from dashapp.models.training import TrainingRun
 from dashapp.services.run_recorder import RunRecorder
 from dashapp.settings import current_settings
 from tasks.training.config import TrainingConfig
@@ -28,6 +30,38 @@ def _preload_training_code(**_kwargs: object) -> None:
     import sklearn.datasets  # noqa: F401
 
     import tasks.training.job  # noqa: F401
+
+
+JOB_OUTPUT = "train-job-result.children"
+
+
+def check_job_request(body: dict[str, Any], user: User) -> tuple[int, str] | None:
+    """Refuse (status, message) a job request for a run that is missing, not queued or not the
+    caller's; None lets it be queued. Runs in the web tier before anything reaches the broker."""
+    inputs = body.get("inputs") or [{}]
+    launched = inputs[0].get("value") if isinstance(inputs[0], dict) else None
+    if launched is None:
+        return None  # the page clears its launch store this way; the job does nothing
+    if not isinstance(launched, dict):
+        return 400, "Malformed training job request."
+    run_id = launched.get("run_id")
+    if run_id is None:
+        return None
+    if isinstance(run_id, str) and run_id.isdigit() and len(run_id) < 19:
+        run_id = int(run_id)
+    if not isinstance(run_id, int) or isinstance(run_id, bool) or not 0 < run_id < 2**63:
+        return 400, "A training job needs a run id."
+    try:
+        run = db.session.get(TrainingRun, run_id)
+        if run is None:
+            return 404, f"Run {run_id} does not exist."
+        if run.owner != user.username:
+            return 403, f"Run {run_id} is not yours: start your own run from the form."
+        if run.status != "queued":
+            return 409, f"Run {run_id} is {run.status}, not queued: it cannot be started again."
+        return None
+    finally:
+        db.session.remove()
 
 
 def fetch_order_rows(limit: int) -> list[dict[str, Any]]:

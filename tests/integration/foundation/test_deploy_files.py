@@ -28,9 +28,28 @@ def compose_command() -> list[str]:
     raise AssertionError("unreachable")
 
 
+# Everything compose requires; each test removes the one it is about.
+REQUIRED = {
+    "SECRET_KEY": "compose-test-secret",
+    "REDIS_PASSWORD": "compose-test-redis-password",
+    "OIDC_ISSUER_URL": "https://sso.example.com/realms/corp",
+    "OIDC_CLIENT_ID": "dashapp",
+    "OIDC_CLIENT_SECRET": "compose-test-client-secret",
+    "PUBLIC_URL": "https://dashapp.example.com",
+    "OAUTH2_PROXY_COOKIE_SECRET": "compose-test-cookie-secret-32byte",
+}
+
+
+def render_env(without: str | None = None) -> dict[str, str]:
+    """The process environment with every required variable but `without`."""
+    env = {k: v for k, v in os.environ.items() if k not in REQUIRED and k != "DASHAPP_PROXY_IP"}
+    env.update({k: v for k, v in REQUIRED.items() if k != without})
+    return env
+
+
 @pytest.fixture(scope="module")
 def rendered() -> dict[str, Any]:
-    env = {**os.environ, "SECRET_KEY": "compose-test-secret"}
+    env = render_env()
     result = subprocess.run(
         [*compose_command(), "-f", str(COMPOSE_FILE), "config"],
         capture_output=True,
@@ -45,7 +64,7 @@ def rendered() -> dict[str, Any]:
 
 def test_compose_has_every_service_with_a_healthcheck(rendered: dict[str, Any]) -> None:
     services = rendered["services"]
-    assert set(services) == {"postgres", "redis", "init", "web", "worker", "gpu-worker"}
+    assert set(services) == {"proxy", "postgres", "redis", "init", "web", "worker", "gpu-worker"}
     for name in ("postgres", "redis", "web", "worker", "gpu-worker"):
         assert "healthcheck" in services[name], name
 
@@ -68,7 +87,7 @@ def test_gpu_worker_reserves_a_gpu_and_serves_the_gpu_queue(rendered: dict[str, 
 
 
 def test_compose_refuses_to_render_without_a_secret_key() -> None:
-    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env = render_env(without="SECRET_KEY")
     result = subprocess.run(
         [*compose_command(), "-f", str(COMPOSE_FILE), "config"],
         capture_output=True,
@@ -78,3 +97,49 @@ def test_compose_refuses_to_render_without_a_secret_key() -> None:
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_only_the_sign_on_proxy_publishes_a_port(rendered: dict[str, Any]) -> None:
+    services = rendered["services"]
+    published = {name for name, service in services.items() if service.get("ports")}
+    assert published == {"proxy"}
+    assert "oauth2-proxy" in services["proxy"]["image"]
+    assert "--upstream=http://web:8050/" in services["proxy"]["command"]
+    assert services["proxy"]["environment"]["OAUTH2_PROXY_PASS_USER_HEADERS"] == "true"
+
+
+def test_web_trusts_identity_headers_from_the_proxy_address_only(
+    rendered: dict[str, Any],
+) -> None:
+    services, networks = rendered["services"], rendered["networks"]
+    proxy_ip = services["proxy"]["networks"]["edge"]["ipv4_address"]
+    assert services["web"]["environment"]["DASHAPP_TRUSTED_PROXIES"] == f"{proxy_ip}/32"
+    # The edge network joins the proxy and web, nothing else, and has no route out.
+    on_edge = {name for name, s in services.items() if "edge" in (s.get("networks") or {})}
+    assert on_edge == {"proxy", "web"}
+    assert networks["edge"]["internal"] is True
+    # Workers and data services cannot reach web's edge address to forge identity headers.
+    for name in ("worker", "gpu-worker", "postgres", "redis", "init"):
+        assert set(services[name]["networks"]) == {"backend"}, name
+
+
+def test_redis_needs_a_password_and_the_app_sends_it(rendered: dict[str, Any]) -> None:
+    services = rendered["services"]
+    password = REQUIRED["REDIS_PASSWORD"]
+    assert "--requirepass" in " ".join(services["redis"]["command"])
+    assert services["redis"]["environment"]["REDIS_PASSWORD"] == password
+    for name in ("web", "worker", "gpu-worker"):
+        assert services[name]["environment"]["REDIS_URL"].startswith(f"redis://:{password}@")
+
+
+@pytest.mark.parametrize("missing", ["REDIS_PASSWORD", "OIDC_ISSUER_URL", "OIDC_CLIENT_SECRET"])
+def test_compose_refuses_to_render_without_sign_on_and_redis_secrets(missing: str) -> None:
+    result = subprocess.run(
+        [*compose_command(), "-f", str(COMPOSE_FILE), "config"],
+        capture_output=True,
+        text=True,
+        env=render_env(without=missing),
+        check=False,
+    )
+    assert result.returncode != 0
+    assert missing in result.stderr

@@ -89,7 +89,8 @@ def test_shared_database_behind_head_refuses_pages_and_fails_readiness(
 
     ready = client.get("/readyz")
     assert ready.status_code == 503
-    assert "0001_initial" in ready.get_json()["checks"]["schema"]
+    assert ready.get_json()["checks"]["schema"] == "failed"
+    assert "0001_initial" in ready.get_json()["missing_migrations"]
     assert client.get("/healthz").status_code == 200
 
     with server.app_context():

@@ -1,0 +1,136 @@
+"""Training jobs: refused in the web tier unless the run is the caller's and queued; the launch
+rate limit holds under concurrent launches on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask
+
+from dashapp import create_app
+from dashapp.extensions import db
+from dashapp.models.training import TrainingRun
+from tests.conftest import SettingsFactory
+from tests.integration.training.support import launch, launched_run_id
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+PROXY = {"REMOTE_ADDR": "127.0.0.1"}
+TINA = {"X-Forwarded-User": "tina", "X-Forwarded-Groups": "ml"}
+TOM = {"X-Forwarded-User": "tom", "X-Forwarded-Groups": "ml"}
+TINY = {"dataset": "digits", "epochs": 1, "max_samples": 200, "batch_size": 32, "device": "cpu"}
+
+
+@pytest.fixture
+def queue_name() -> str:
+    # A queue no worker serves: whatever the web tier queues stays there to be counted.
+    return f"gpu-guard-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def guarded_app(
+    pg_settings_factory: SettingsFactory, redis_url: str, queue_name: str
+) -> Iterator[Flask]:
+    server = create_app(
+        pg_settings_factory(
+            env="production", redis_url=redis_url, trainer_groups=["ml"], training_queue=queue_name
+        )
+    )
+    yield server
+    with server.app_context():
+        db.session.remove()
+
+
+def job_request(client: Any, run_id: Any, headers: dict[str, str]) -> Any:
+    body = {
+        "output": "train-job-result.children",
+        "outputs": {"id": "train-job-result", "property": "children"},
+        "inputs": [{"id": "train-launch", "property": "data", "value": {"run_id": run_id}}],
+        "changedPropIds": ["train-launch.data"],
+        "state": [],
+    }
+    return client.post("/_dash-update-component", json=body, headers=headers, environ_base=PROXY)
+
+
+def queued_messages(redis_url: str, queue: str) -> int:
+    client = redis.Redis.from_url(redis_url)
+    try:
+        return int(client.llen(queue))
+    finally:
+        client.close()
+
+
+def test_job_callback_refuses_missing_foreign_and_finished_runs(
+    guarded_app: Flask, redis_url: str, queue_name: str
+) -> None:
+    client = guarded_app.test_client()
+    mine = launched_run_id(launch(client, TINY, headers=TINA, environ_base=PROXY))
+    theirs = launched_run_id(launch(client, TINY, headers=TOM, environ_base=PROXY))
+    done = launched_run_id(launch(client, TINY, headers=TINA, environ_base=PROXY))
+    with guarded_app.app_context():
+        row = db.session.get(TrainingRun, done)
+        assert row is not None
+        row.status = "succeeded"
+        db.session.commit()
+
+    cases = [
+        (999_999_999, 404, "does not exist"),
+        (theirs, 403, "not yours"),
+        (done, 409, "not queued"),
+        ("abc", 400, "needs a run id"),
+        (-5, 400, "needs a run id"),
+        (2**70, 400, "needs a run id"),
+    ]
+    for run_id, status, message in cases:
+        response = job_request(client, run_id, TINA)
+        assert response.status_code == status, (run_id, response.get_data(as_text=True))
+        assert message in response.get_json()["error"]
+    # Nothing reached the broker for any refused request.
+    assert queued_messages(redis_url, queue_name) == 0
+
+    accepted = job_request(client, mine, TINA)
+    assert accepted.status_code == 200, accepted.get_data(as_text=True)
+    assert set(accepted.get_json()) >= {"cacheKey", "job"}
+    assert queued_messages(redis_url, queue_name) == 1
+
+
+def test_launch_rate_limit_holds_for_16_concurrent_launches(
+    pg_settings_factory: SettingsFactory,
+) -> None:
+    app = create_app(
+        pg_settings_factory(env="production", trainer_groups=["ml"], training_launches_per_minute=6)
+    )
+    user = f"rl-{uuid.uuid4().hex[:8]}"
+    headers = {"X-Forwarded-User": user, "X-Forwarded-Groups": "ml"}
+    barrier = threading.Barrier(16)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def one_launch() -> None:
+        client = app.test_client()
+        barrier.wait()
+        response = launch(client, TINY, headers=headers, environ_base=PROXY)
+        body = response.get_data(as_text=True)
+        with lock:
+            if response.status_code == 200 and '"run_id"' in body:
+                outcomes.append("launched")
+            elif "runs in the last minute" in body:
+                outcomes.append("limited")
+            else:
+                outcomes.append(f"other {response.status_code}: {body[:200]}")
+
+    threads = [threading.Thread(target=one_launch) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(outcomes) == ["launched"] * 6 + ["limited"] * 10, outcomes
+    with app.app_context():
+        stored = db.session.query(TrainingRun).filter_by(owner=user).count()
+        db.session.remove()
+    assert stored == 6
