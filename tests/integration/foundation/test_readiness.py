@@ -48,7 +48,7 @@ def test_readyz_reports_a_stopped_redis(
     with caplog.at_level(logging.WARNING, logger="dashapp.routes.health"):
         response = server.test_client().get("/readyz")
     assert response.status_code == 503
-    assert response.get_json()["checks"] == {"database": "ok", "redis": "failed"}
+    assert response.get_json()["checks"] == {"database": "ok", "schema": "ok", "redis": "failed"}
     assert "127.0.0.1" not in response.get_data(as_text=True)
     assert "ConnectionError" in caplog.text
 
