@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from dashapp.services.grid.schema import ColumnKind, GridColumn, GridTable
@@ -14,31 +15,44 @@ FILTER_BY_KIND = {
 }
 
 
-def _title(name: str) -> str:
-    return name.replace("_", " ").capitalize()
+def _formatter(col: GridColumn) -> dict[str, str] | None:
+    """The cell formatter: the configured format, else one guessed from the column's type."""
+    if col.format is not None:
+        return {"function": f"dvFormat(params.value, {json.dumps(col.format)})"}
+    if col.kind is ColumnKind.NUMBER:
+        if col.name in MONEY_NAMES and not col.integer:
+            return {"function": "dvMoney(params.value)"}
+        digits = 0 if col.integer else (col.scale if col.scale is not None else 2)
+        return {"function": f"dvNumber(params.value, {digits})"}
+    if col.kind is ColumnKind.DATE:
+        return {"function": "dvDate(params.value)"}
+    if col.kind is ColumnKind.TEXT:
+        return {"function": "dvText(params)"}  # NULL reads "(blank)"
+    return None
 
 
 def column_def(col: GridColumn, key: str | None) -> dict[str, Any]:
     """One column: typed filter, formatter or renderer; the key column pinned left."""
-    spec: dict[str, Any] = {"field": col.name, "headerName": _title(col.name)}
+    spec: dict[str, Any] = {"field": col.name, "headerName": col.header}
+    spec["headerTooltip"] = col.header if col.label_of is None else f"{col.header} ({col.label_of})"
     spec["filter"] = FILTER_BY_KIND.get(col.kind, False)
     # Combined conditions (AND/OR) of two clauses; ranges include both ends (server agrees).
     spec["filterParams"] = {"maxNumConditions": 2, "inRangeInclusive": True, "debounceMs": 400}
     if col.kind is ColumnKind.NUMBER:
         spec["type"] = "rightAligned"
-        if col.name in MONEY_NAMES and not col.integer:
-            spec["valueFormatter"] = {"function": "dvMoney(params.value)"}
-        else:
-            digits = 0 if col.integer else (col.scale if col.scale is not None else 2)
-            spec["valueFormatter"] = {"function": f"dvNumber(params.value, {digits})"}
-    elif col.kind is ColumnKind.DATE:
-        spec["valueFormatter"] = {"function": "dvDate(params.value)"}
-    elif col.kind is ColumnKind.BOOL:
+    formatter = _formatter(col)
+    if formatter is not None:
+        spec["valueFormatter"] = formatter
+    if col.kind is ColumnKind.BOOL:
         spec["cellRenderer"] = "DvBool"
     elif col.name == "status" or (col.is_set and col.name.endswith("status")):
         spec["cellRenderer"] = "DvStatus"
     if col.name == key:
-        spec.update(pinned="left", width=100, lockPinned=True, headerName="ID")
+        spec.update(pinned="left", width=100, lockPinned=True, headerName=col.label or "ID")
+    if col.hidden:
+        spec["hide"] = True
+    if col.width is not None:
+        spec.update(width=col.width, flex=0)
     return spec
 
 
