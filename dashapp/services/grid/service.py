@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from dashapp.services.dashboards.catalog import Catalog, CatalogEntry, simple_catalog
@@ -20,7 +22,7 @@ from dashapp.services.grid.cache import TTLCache
 from dashapp.services.grid.errors import GridQueryError
 from dashapp.services.grid.query import GridQuery, build_query
 from dashapp.services.grid.schema import GridTable, discover_table
-from dashapp.services.grid.session import read_connection
+from dashapp.services.grid.session import is_timeout, read_connection
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,21 @@ class RowsResult:
     exact: bool
     strategy: str
     elapsed_ms: float
+
+
+@contextmanager
+def unreachable_as_error(source: str) -> Iterator[None]:
+    """A source that cannot be reached (or refuses us) becomes a message for the page."""
+    try:
+        yield
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+        if is_timeout(exc):
+            raise
+        first = str(getattr(exc, "orig", exc)).strip().splitlines()[:1]
+        log.warning("data source %s failed: %s", source, first)
+        raise GridQueryError(
+            f"The data source {source!r} did not answer: {(first or ['unknown error'])[0][:200]}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -127,7 +144,8 @@ class DataView:
 
         def discover() -> GridTable:
             options = table_options(entry.config)
-            return discover_table(engine, entry.name, table_id=entry.id, options=options)
+            with unreachable_as_error(entry.source):
+                return discover_table(engine, entry.name, table_id=entry.id, options=options)
 
         return self._tables.get_or_compute(entry.id, discover)
 
@@ -152,7 +170,10 @@ class DataView:
         started = time.perf_counter()
         query = self.query(table, state)
         source = self.source(table)
-        with read_connection(source.engine, source.timeout_ms) as conn:
+        with (
+            unreachable_as_error(source.name),
+            read_connection(source.engine, source.timeout_ms) as conn,
+        ):
             count = counting.count_rows(conn, query, self.cache)
             block = paging.fetch_block(conn, query, start, end, self.cache)
         rows = [{k: jsonable(v) for k, v in row.items()} for row in block.rows]
@@ -171,7 +192,10 @@ class DataView:
         if bars_spec is not None and dimension in spec.dimensions:
             bars_spec = replace(bars_spec, column=dimension)
         source = self.source(table)
-        with read_connection(source.engine, source.timeout_ms) as conn:
+        with (
+            unreachable_as_error(source.name),
+            read_connection(source.engine, source.timeout_ms) as conn,
+        ):
             kpis = aggregates.kpis(conn, query, spec.kpis, self.cache)
             trend = aggregates.trend(conn, query, spec.trend, self.cache) if spec.trend else []
             bars = aggregates.breakdown(conn, query, bars_spec, self.cache) if bars_spec else []
@@ -181,7 +205,10 @@ class DataView:
         """The number of rows matching `state` (cached per filter, like the grid's status)."""
         query = self.query(table, state)
         source = self.source(table)
-        with read_connection(source.engine, source.timeout_ms) as conn:
+        with (
+            unreachable_as_error(source.name),
+            read_connection(source.engine, source.timeout_ms) as conn,
+        ):
             return counting.count_rows(conn, query, self.cache).value
 
     def refresh(self) -> None:

@@ -103,3 +103,24 @@ def test_the_shipped_demo_file_is_valid() -> None:
     orders = loaded.config.tables[0]
     assert orders.key == "orders"
     assert [k.label for k in orders.kpis or ()] == ["Net revenue", "Return rate"]
+
+
+def test_an_unreachable_source_is_a_message_not_a_crash(sqlite_engine: object) -> None:
+    import sqlalchemy as sa
+
+    from dashapp.services.dashboards.catalog import build_catalog
+    from dashapp.services.dashboards.checks import check_catalog
+    from dashapp.services.datasources import check_health
+    from dashapp.services.grid.errors import GridQueryError
+    from dashapp.services.grid.service import DataView, GridState
+
+    text = "sources:\n  gone:\n    url: postgresql://nobody@127.0.0.1:1/none\n"
+    text += "tables:\n  - {source: gone, name: public.t, id: t, title: T}\n"
+    assert isinstance(sqlite_engine, sa.Engine)
+    catalog = build_catalog(parse_dashboards(text, "d.yml"), sqlite_engine, 1000)
+    problems, unreachable = check_catalog(catalog)
+    assert problems == [] and "gone" in unreachable
+    assert not check_health(catalog.sources["gone"]).ok
+    with pytest.raises(GridQueryError, match="data source 'gone' did not answer"):
+        DataView(catalog).rows("t", GridState(), 0, 10)
+    catalog.dispose()
