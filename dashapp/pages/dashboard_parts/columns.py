@@ -31,9 +31,33 @@ def _formatter(col: GridColumn) -> dict[str, str] | None:
     return None
 
 
+# Rough pixel widths for sizing columns before any row has arrived (infinite model): the
+# header's text plus its sort/filter icons, and what the column's values usually need.
+CHAR_PX = 8
+HEADER_EXTRA_PX = 64
+CONTENT_PX = {ColumnKind.NUMBER: 100, ColumnKind.DATE: 120, ColumnKind.BOOL: 80}
+
+
+def content_width(col: GridColumn) -> int:
+    """The width a column needs for its header and typical content, so nothing reads "Cus…"."""
+    header = len(col.header) * CHAR_PX + HEADER_EXTRA_PX
+    if col.kind is ColumnKind.TEXT:
+        if col.choices:
+            longest = max(len(str(v)) for v in col.choices)
+            content = longest * CHAR_PX + (48 if col.name.endswith("status") else 32)
+        else:
+            content = 180 if col.label_of else 160
+    else:
+        content = CONTENT_PX.get(col.kind, 100)
+        if col.format and col.format.startswith("currency"):
+            content += 20
+    return min(max(header, content, 90), 360)
+
+
 def column_def(col: GridColumn, key: str | None) -> dict[str, Any]:
     """One column: typed filter, formatter or renderer; the key column pinned left."""
     spec: dict[str, Any] = {"field": col.name, "headerName": col.header}
+    spec["minWidth"] = content_width(col)
     spec["headerTooltip"] = col.header if col.label_of is None else f"{col.header} ({col.label_of})"
     spec["filter"] = FILTER_BY_KIND.get(col.kind, False)
     # Combined conditions (AND/OR) of two clauses; ranges include both ends (server agrees).
@@ -49,6 +73,7 @@ def column_def(col: GridColumn, key: str | None) -> dict[str, Any]:
         spec["cellRenderer"] = "DvStatus"
     if col.name == key:
         spec.update(pinned="left", width=100, lockPinned=True, headerName=col.label or "ID")
+        spec["minWidth"] = 90
     if col.hidden:
         spec["hide"] = True
     if col.width is not None:

@@ -248,7 +248,9 @@ def charts(spec: DashboardSpec, table: GridTable, dimension: str | None) -> html
     trend_title = (trend.title if trend and trend.title else None) or (
         f"Trend by {trend.grain}" if trend else "Trend"
     )
-    bars_title = (bars.title if bars and bars.title else None) or "Breakdown by"
+    bars_title = (bars.title if bars and bars.title else None) or (
+        "Breakdown by" if bars else "Breakdown"
+    )
     options = [{"label": table.column(d).header, "value": d} for d in spec.dimensions]
     return html.Div(
         [

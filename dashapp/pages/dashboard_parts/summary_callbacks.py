@@ -103,20 +103,23 @@ def register_summary_callbacks(app: Dash) -> None:
         Input(ids.DIMENSION, "value"),
         Input(THEME_STORE_ID, "data"),
         *(Input(slot, "value") for slot in ids.FACET_SLOTS),
-        State(ids.READY, "data"),
+        Input(ids.READY, "data"),
         State(ids.TABLE, "data"),
         State(ids.FACET_COLUMNS, "data"),
+        State(ids.CHARTS, "data"),
     )
     def _summary(
         filter_model: Any, quick: Any, dimension: Any, theme: Any, *rest: Any
     ) -> tuple[Any, ...]:
-        # Inputs come before States: the slot values, then ready, table and slot columns.
+        # Inputs come before States: the slot values and ready, then table, slot columns and
+        # the charts this table has.
         facet_values = rest[: ids.MAX_FACETS]
-        ready, table, facet_columns = rest[ids.MAX_FACETS :]
+        ready, table, facet_columns, wanted = rest[ids.MAX_FACETS :]
         slots = len(ctx.outputs_list[1])
         charts = [o["id"]["chart"] for o in ctx.outputs_list[3]]
-        if not ready:
-            # First rows first: the SQL aggregates and the graphs wait for the grid.
+        if not ready or (wanted and not charts):
+            # First rows first: the SQL aggregates and the graphs wait for the grid; when the
+            # table has charts, their arrival (mounted on "ready") runs this once.
             raise PreventUpdate
         view = current_dataview()
         state = grid_state(filter_model, None, quick, facets_of(facet_columns, facet_values))

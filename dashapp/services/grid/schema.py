@@ -194,7 +194,8 @@ def distinct_choices(
 
 
 def label_column(table: sa.Table, configured: str | None = None) -> str | None:
-    """The referenced table's column that names a row: configured, else a name-like text."""
+    """The referenced table's column that names a row: configured, else a name-like text
+    column; None when there is neither."""
     texts = [
         c.name
         for c in table.columns
@@ -209,7 +210,7 @@ def label_column(table: sa.Table, configured: str | None = None) -> str | None:
     for name in texts:
         if name.lower().endswith("name") or name.lower().endswith("title"):
             return name
-    return texts[0] if texts else None
+    return None  # no name-like column: the bare key says more than an arbitrary text
 
 
 def _foreign_labels(
