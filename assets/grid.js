@@ -21,6 +21,42 @@
   fns.dvMoney = function (value) {
     return value === null || value === undefined ? "" : money.format(value);
   };
+  var currencies = {};
+  // A dashboards-file format (currency:EUR, percent:1, number:2, integer, date, duration).
+  fns.dvFormat = function (value, fmt) {
+    if (value === null || value === undefined || value === "") { return ""; }
+    var parts = String(fmt || "number").split(":");
+    var kind = parts[0];
+    var last = parts[parts.length - 1];
+    var digits = /^[0-9]$/.test(last) ? parseInt(last, 10) : null;
+    if (kind === "date" || kind === "datetime") { return fns.dvDate(value); }
+    if (kind === "text") { return String(value); }
+    if (kind === "currency") {
+      var key = parts[1] + ":" + digits;
+      if (!currencies[key]) {
+        var options = { style: "currency", currency: parts[1] || "USD" };
+        if (digits !== null) { options.minimumFractionDigits = options.maximumFractionDigits = digits; }
+        currencies[key] = new Intl.NumberFormat(undefined, options);
+      }
+      return currencies[key].format(value);
+    }
+    if (kind === "percent") {
+      var d = digits === null ? 1 : digits;
+      return numberFormat(d).format(value * 100) + "%";
+    }
+    if (kind === "integer") { return numberFormat(0).format(value); }
+    if (kind === "duration") {
+      var s = Math.round(Math.abs(value)), h = Math.floor(s / 3600);
+      var m = Math.floor((s % 3600) / 60), sec = s % 60;
+      return (value < 0 ? "-" : "") + h + ":" + (m < 10 ? "0" : "") + m + ":" + (sec < 10 ? "0" : "") + sec;
+    }
+    return numberFormat(digits === null ? 2 : digits).format(value);
+  };
+  // Text cells: NULL reads "(blank)", as the multi-selects call it.
+  fns.dvText = function (params) {
+    if (!params || !params.data) { return ""; }
+    return params.value === null || params.value === undefined ? "(blank)" : String(params.value);
+  };
   fns.dvDate = function (value) {
     if (!value) { return ""; }
     // Dates arrive as ISO text; a bare date is read as local midnight, not UTC.

@@ -71,6 +71,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     install_security_headers(server, dash_app, settings)
     register_error_handlers(server)
     register_cli(server)
+    from dashapp.services.grid.binding import install_dataview
+
+    install_dataview(server, settings)  # a bad dashboards file stops start-up here
     start_job_processes(managers)  # last: it forks, and the helper must see every callback
     return server
 

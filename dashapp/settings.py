@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     # Users below the trainer role export at most this many rows.
     dataview_viewer_export_max_rows: int = Field(default=100_000, ge=1)
     dataview_cache_seconds: float = Field(default=120.0, ge=0)
+    # The dashboards file (sources and per-table dashboards); unset: the shipped demo file.
+    dashboards: Path | None = None
+    # Stop start-up when a configured source does not answer (default: start, report on /admin).
+    dashboards_strict_sources: bool = False
     _split_dataview = field_validator("dataview_tables", mode="before")(_split_csv)
 
     @field_validator("dataview_export_role")

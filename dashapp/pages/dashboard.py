@@ -15,7 +15,6 @@ from dashapp.pages.dashboard_parts.grid_callbacks import register_grid_callbacks
 from dashapp.pages.dashboard_parts.summary_callbacks import register_summary_callbacks
 from dashapp.pages.dashboard_parts.views_callbacks import register_view_callbacks
 from dashapp.services import saved_views
-from dashapp.services.grid.aggregates import profile_for
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
 
@@ -46,10 +45,11 @@ def layout(
         log.warning("data view refused table: %s", exc)
         return dbc.Alert(str(exc), color="warning", className="m-4", id="page-dashboard")
     state: dict[str, Any] = dict(opened.state) if opened else {}
-    profile = profile_for(grid_table)
+    spec = data_view.dashboard(grid_table.name)
     dimension = state.get("dimension")
-    if dimension not in profile.dimensions:
-        dimension = profile.dimensions[0] if profile.dimensions else None
+    if dimension not in spec.dimensions:
+        dimension = spec.breakdown.column if spec.breakdown else None
+    charts = [name for name in ("trend", "breakdown") if getattr(spec, name) is not None]
     parts = layout_parts
     return html.Div(
         [
@@ -61,27 +61,21 @@ def layout(
             dcc.Store(id=ids.READY),
             dcc.Store(id=ids.PURGE),
             dcc.Store(id=ids.URL_SYNC),
+            dcc.Store(id=ids.CHARTS, data=charts),
             html.Div(
                 [
-                    html.H1("Data", className="h3 mb-0 me-2"),
+                    html.H1(grid_table.heading, className="h3 mb-0 me-2"),
                     parts.table_picker(grid_table.name, list(data_view.allowed_tables)),
                     parts.views_bar(saved_views.list_views(owner, grid_table.name), opened, owner),
                 ],
                 className="d-flex flex-wrap align-items-center gap-2 mb-3",
             ),
-            dbc.Row(
-                [
-                    parts.kpi_card("Rows", ids.KPI_ROWS, "list-ol"),
-                    parts.kpi_card("Revenue", ids.KPI_REVENUE, "currency-dollar"),
-                    parts.kpi_card("Return rate", ids.KPI_RETURNS, "arrow-return-left"),
-                ],
-                className="g-3 mb-3 dv-kpis",
-            ),
+            parts.kpi_row(spec),
             dbc.Row(
                 [
                     dbc.Col(
                         [
-                            parts.toolbar(grid_table, state),
+                            parts.toolbar(grid_table, state, spec),
                             html.Div(parts.grid(grid_table, state), className="dv-grid-frame"),
                             html.Div(
                                 [
@@ -100,7 +94,7 @@ def layout(
                     ),
                     # Charts mount after the first rows: Plotly is megabytes of script that
                     # would otherwise be parsed before the grid can show anything.
-                    dbc.Col(parts.charts(profile, dimension), xs=12, xl=4),
+                    dbc.Col(parts.charts(spec, grid_table, dimension), xs=12, xl=4),
                 ],
                 className="g-3",
             ),

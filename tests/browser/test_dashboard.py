@@ -227,3 +227,35 @@ def test_grid_follows_dark_mode(
     light = dash_duo.driver.execute_script(background)
     dash_duo.find_element("#theme-switch").click()
     _wait_js(dash_duo, f"return ({background.removeprefix('return ').rstrip(';')}) !== '{light}'")
+
+
+def test_quick_search_typed_key_by_key_ends_on_the_final_text(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, seeded_pg: str
+) -> None:
+    _open(dash_duo, dash_app_for, settings_factory, seeded_pg)
+    _cell(dash_duo, 0, "id")
+    dash_duo.wait_for_text_to_equal("#dash-kpi-rows", f"{ROWS:,}", timeout=30)
+    box = dash_duo.find_element("#dash-quick")
+    for key in "north":  # a person typing at 100 ms per key
+        box.send_keys(key)
+        time.sleep(0.1)
+    engine = sa.create_engine(seeded_pg)
+    with engine.connect() as conn:
+        expected = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM orders WHERE status ILIKE '%north%' "
+                "OR channel ILIKE '%north%' OR region ILIKE '%north%'"
+            )
+        ).scalar_one()
+    engine.dispose()
+    assert 0 < expected < ROWS
+    regions = "[...document.querySelectorAll('#dash-grid .ag-cell[col-id=\"region\"]')]"
+    for _ in range(2):  # consistent at once, and still so after any late answer could land
+        dash_duo.wait_for_contains_text("#dash-status", f"{expected:,} rows", timeout=30)
+        dash_duo.wait_for_text_to_equal("#dash-kpi-rows", f"{expected:,}", timeout=30)
+        _wait_js(
+            dash_duo,
+            f"var c={regions}; return c.length>0 && c.every(e => e.textContent.trim()==='North');",
+        )
+        time.sleep(1.5)
+    assert dash_duo.find_element("#dash-quick").get_attribute("value") == "north"

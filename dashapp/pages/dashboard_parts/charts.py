@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from dashapp.pages.dashboard_parts.formatting import plotly_format
+
 ACCENT = "#2563eb"
 
 
@@ -23,10 +25,11 @@ def _base(title_y: str, dark: bool) -> go.Figure:
 
 
 def trend_figure(
-    points: list[tuple[str, int, float]], measure: str | None, dark: bool
+    points: list[tuple[str, int, float]], measure: str | None, dark: bool, fmt: str | None = None
 ) -> go.Figure:
-    """Monthly totals; clicking a month filters the grid to it."""
+    """Totals per period; clicking a period filters the grid to it."""
     figure = _base(measure or "rows", dark)
+    prefix, d3 = plotly_format(fmt)
     figure.add_scatter(
         x=[p[0] for p in points],
         y=[p[2] for p in points],
@@ -34,22 +37,26 @@ def trend_figure(
         line={"color": ACCENT, "width": 2},
         marker={"size": 7},
         customdata=[p[1] for p in points],
-        hovertemplate="%{x}<br>%{y:,.0f}<br>%{customdata:,} rows<extra></extra>",
+        hovertemplate=f"%{{x}}<br>{prefix}%{{y:{d3}}}<br>%{{customdata:,}} rows<extra></extra>",
     )
     figure.update_xaxes(type="category")
+    figure.update_yaxes(tickprefix=prefix, tickformat=d3)
     return figure
 
 
 def breakdown_figure(
-    bars: list[tuple[str, int, float]], measure: str | None, dark: bool
+    bars: list[tuple[str, int, float]], measure: str | None, dark: bool, fmt: str | None = None
 ) -> go.Figure:
     """Totals per value, largest first; clicking a bar selects that value in the grid."""
     figure = _base(measure or "rows", dark)
+    prefix, d3 = plotly_format(fmt)
     figure.add_bar(
         x=[b[0] for b in bars],
         y=[b[2] for b in bars],
         marker_color=ACCENT,
         customdata=[b[1] for b in bars],
-        hovertemplate="%{x}<br>%{y:,.0f}<br>%{customdata:,} rows<extra></extra>",
+        hovertemplate=f"%{{x}}<br>{prefix}%{{y:{d3}}}<br>%{{customdata:,}} rows<extra></extra>",
     )
+    figure.update_xaxes(type="category")
+    figure.update_yaxes(tickprefix=prefix, tickformat=d3)
     return figure

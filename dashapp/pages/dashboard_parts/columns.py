@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from dashapp.services.grid.schema import ColumnKind, GridColumn, GridTable
@@ -14,31 +15,69 @@ FILTER_BY_KIND = {
 }
 
 
-def _title(name: str) -> str:
-    return name.replace("_", " ").capitalize()
+def _formatter(col: GridColumn) -> dict[str, str] | None:
+    """The cell formatter: the configured format, else one guessed from the column's type."""
+    if col.format is not None:
+        return {"function": f"dvFormat(params.value, {json.dumps(col.format)})"}
+    if col.kind is ColumnKind.NUMBER:
+        if col.name in MONEY_NAMES and not col.integer:
+            return {"function": "dvMoney(params.value)"}
+        digits = 0 if col.integer else (col.scale if col.scale is not None else 2)
+        return {"function": f"dvNumber(params.value, {digits})"}
+    if col.kind is ColumnKind.DATE:
+        return {"function": "dvDate(params.value)"}
+    if col.kind is ColumnKind.TEXT:
+        return {"function": "dvText(params)"}  # NULL reads "(blank)"
+    return None
+
+
+# Rough pixel widths for sizing columns before any row has arrived (infinite model): the
+# header's text plus its sort/filter icons, and what the column's values usually need.
+CHAR_PX = 8
+HEADER_EXTRA_PX = 64
+CONTENT_PX = {ColumnKind.NUMBER: 100, ColumnKind.DATE: 120, ColumnKind.BOOL: 80}
+
+
+def content_width(col: GridColumn) -> int:
+    """The width a column needs for its header and typical content, so nothing reads "Cus…"."""
+    header = len(col.header) * CHAR_PX + HEADER_EXTRA_PX
+    if col.kind is ColumnKind.TEXT:
+        if col.choices:
+            longest = max(len(str(v)) for v in col.choices)
+            content = longest * CHAR_PX + (48 if col.name.endswith("status") else 32)
+        else:
+            content = 180 if col.label_of else 160
+    else:
+        content = CONTENT_PX.get(col.kind, 100)
+        if col.format and col.format.startswith("currency"):
+            content += 20
+    return min(max(header, content, 90), 360)
 
 
 def column_def(col: GridColumn, key: str | None) -> dict[str, Any]:
     """One column: typed filter, formatter or renderer; the key column pinned left."""
-    spec: dict[str, Any] = {"field": col.name, "headerName": _title(col.name)}
+    spec: dict[str, Any] = {"field": col.name, "headerName": col.header}
+    spec["minWidth"] = content_width(col)
+    spec["headerTooltip"] = col.header if col.label_of is None else f"{col.header} ({col.label_of})"
     spec["filter"] = FILTER_BY_KIND.get(col.kind, False)
     # Combined conditions (AND/OR) of two clauses; ranges include both ends (server agrees).
     spec["filterParams"] = {"maxNumConditions": 2, "inRangeInclusive": True, "debounceMs": 400}
     if col.kind is ColumnKind.NUMBER:
         spec["type"] = "rightAligned"
-        if col.name in MONEY_NAMES and not col.integer:
-            spec["valueFormatter"] = {"function": "dvMoney(params.value)"}
-        else:
-            digits = 0 if col.integer else (col.scale if col.scale is not None else 2)
-            spec["valueFormatter"] = {"function": f"dvNumber(params.value, {digits})"}
-    elif col.kind is ColumnKind.DATE:
-        spec["valueFormatter"] = {"function": "dvDate(params.value)"}
-    elif col.kind is ColumnKind.BOOL:
+    formatter = _formatter(col)
+    if formatter is not None:
+        spec["valueFormatter"] = formatter
+    if col.kind is ColumnKind.BOOL:
         spec["cellRenderer"] = "DvBool"
     elif col.name == "status" or (col.is_set and col.name.endswith("status")):
         spec["cellRenderer"] = "DvStatus"
     if col.name == key:
-        spec.update(pinned="left", width=100, lockPinned=True, headerName="ID")
+        spec.update(pinned="left", width=100, lockPinned=True, headerName=col.label or "ID")
+        spec["minWidth"] = 90
+    if col.hidden:
+        spec["hide"] = True
+    if col.width is not None:
+        spec.update(width=col.width, flex=0)
     return spec
 
 

@@ -15,8 +15,27 @@ PURGE = "dash-purge"
 STATUS = "dash-status"
 GRID_ERROR = "dash-grid-error"
 KPI_ROWS = "dash-kpi-rows"
-KPI_REVENUE = "dash-kpi-revenue"
-KPI_RETURNS = "dash-kpi-returns"
+# Slots for the table's KPIs (configured or default), after the row count.
+MAX_KPIS = 6
+KPI_VALUE_TYPE = "dash-kpi-value"
+KPI_NOTE_TYPE = "dash-kpi-note"
+
+
+def kpi_value_id(index: object) -> dict[str, object]:
+    """The id of KPI slot `index`'s figure (pattern-matching: tables have 0 to MAX_KPIS)."""
+    return {"type": KPI_VALUE_TYPE, "index": index}
+
+
+def kpi_note_id(index: object) -> dict[str, object]:
+    """The id of the line under KPI slot `index` saying why it cannot be shown."""
+    return {"type": KPI_NOTE_TYPE, "index": index}
+
+
+TREND_TITLE = "dash-trend-title"
+TREND_NOTE = "dash-trend-note"  # why there is no trend chart
+BREAKDOWN_NOTE = "dash-breakdown-note"
+SEARCH_NOTE = "dash-search-note"
+CHARTS = "dash-charts"  # store: which charts this table has ("trend", "breakdown")
 TREND = "dash-trend"  # the trend chart's slot: a placeholder, then the graph
 BREAKDOWN = "dash-breakdown"  # likewise for the breakdown chart
 DIMENSION = "dash-dimension"

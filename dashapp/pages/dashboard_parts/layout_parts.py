@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -10,7 +11,9 @@ from dash import dcc, html
 
 from dashapp.pages.dashboard_parts import ids
 from dashapp.pages.dashboard_parts.columns import column_defs, initial_state
-from dashapp.services.grid.aggregates import TableProfile
+from dashapp.services.dashboards.spec import DashboardSpec
+from dashapp.services.grid.aggregates import BLANK_LABEL
+from dashapp.services.grid.filters import BLANK
 from dashapp.services.grid.schema import GridTable
 from dashapp.services.saved_views import ViewInfo
 
@@ -40,7 +43,10 @@ def _icon(name: str) -> html.I:
 def table_picker(current: str, tables: list[str]) -> dbc.DropdownMenu:
     """Links to each allowed table (navigating re-renders the page for it)."""
     return dbc.DropdownMenu(
-        [dbc.DropdownMenuItem(t, href=f"/?table={t}", active=t == current) for t in tables],
+        [
+            dbc.DropdownMenuItem(t, href="/?" + urlencode({"table": t}), active=t == current)
+            for t in tables
+        ],
         label=[_icon("table"), current],
         id="dash-table-picker",
         color="secondary",
@@ -83,15 +89,39 @@ def views_bar(views: list[ViewInfo], view: ViewInfo | None, owner: str) -> html.
     )
 
 
-def kpi_card(label: str, value_id: str, icon: str) -> dbc.Col:
-    """A headline figure."""
+def kpi_card(
+    label: str,
+    value_id: str | dict[str, object],
+    icon: str,
+    note_id: dict[str, object] | None = None,
+    title: str | None = None,
+) -> dbc.Col:
+    """A headline figure, with a line under it for why it cannot be shown."""
     body = dbc.CardBody(
         [
-            html.Div([_icon(icon), label], className="dv-kpi-label small text-body-secondary"),
+            html.Div(
+                [_icon(icon), label],
+                className="dv-kpi-label small text-body-secondary",
+                title=title or label,
+            ),
             html.Div("…", id=value_id, className="dv-kpi-value"),
+            html.Div(id=note_id, className="dv-kpi-note small text-body-secondary")
+            if note_id
+            else None,
         ]
     )
-    return dbc.Col(dbc.Card(body, className="dashapp-card dv-kpi h-100"), xs=12, sm=4)
+    return dbc.Col(dbc.Card(body, className="dashapp-card dv-kpi h-100"), xs=12, sm=6, lg=True)
+
+
+def kpi_row(spec: DashboardSpec) -> dbc.Row:
+    """The row count, then the table's KPIs (at most ids.MAX_KPIS)."""
+    cards = [kpi_card("Rows", ids.KPI_ROWS, "list-ol")]
+    for index, kpi in enumerate(spec.kpis[: ids.MAX_KPIS]):
+        cards.append(
+            kpi_card(kpi.label, ids.kpi_value_id(index), "graph-up", ids.kpi_note_id(index),
+                     kpi.description)
+        )  # fmt: skip
+    return dbc.Row(cards, className="g-3 mb-3 dv-kpis")
 
 
 def facet_dropdowns(table: GridTable, chosen: dict[str, Any]) -> list[Any]:
@@ -100,13 +130,16 @@ def facet_dropdowns(table: GridTable, chosen: dict[str, Any]) -> list[Any]:
     slots = []
     for index, slot in enumerate(ids.FACET_SLOTS):
         col = table.column(columns[index]) if columns[index] else None
+        options = [{"label": str(v), "value": v} for v in (col.choices or ())] if col else []
+        if col is not None and col.has_blank:
+            options.append({"label": BLANK_LABEL, "value": BLANK})
         slots.append(
             dcc.Dropdown(
                 id=slot,
-                options=[{"label": str(v), "value": v} for v in (col.choices or ())] if col else [],
+                options=options,
                 value=(chosen.get(col.name) or []) if col else [],
                 multi=True,
-                placeholder=col.name.replace("_", " ").capitalize() if col else "",
+                placeholder=col.header if col else "",
                 className="dv-facet" if col else "dv-facet d-none",
             )
         )
@@ -120,19 +153,29 @@ def facet_columns(table: GridTable) -> list[str | None]:
     return names + [None] * (ids.MAX_FACETS - len(names))
 
 
-def toolbar(table: GridTable, state: dict[str, Any]) -> html.Div:
-    """Quick search, multi-selects, exports and the row count line."""
+# dbc.Input counts its debounce in milliseconds (dcc.Input in seconds): wait for a pause.
+SEARCH_DEBOUNCE_MS = 400
+
+
+def toolbar(table: GridTable, state: dict[str, Any], spec: DashboardSpec) -> html.Div:
+    """Quick search (when the table has text), multi-selects, exports and the row count line."""
     facets = state.get("facets") if isinstance(state.get("facets"), dict) else {}
     return html.Div(
         [
+            dbc.Label("Search", html_for=ids.QUICK, className="visually-hidden"),
             dbc.Input(
                 id=ids.QUICK,
                 type="search",
                 placeholder="Search text columns…",
-                debounce=0.4,
+                debounce=SEARCH_DEBOUNCE_MS,
                 size="sm",
                 value=state.get("quick") or "",
-                className="dv-quick",
+                className="dv-quick" if spec.searchable else "dv-quick d-none",
+            ),
+            html.Span(
+                spec.notes.get("search", ""),
+                id=ids.SEARCH_NOTE,
+                className="small text-body-secondary" if not spec.searchable else "d-none",
             ),
             *facet_dropdowns(table, facets or {}),
             html.Div(
@@ -189,17 +232,40 @@ def graph(chart: str) -> dcc.Graph:
     return dcc.Graph(id=ids.graph_id(chart), config=CHART_CONFIG, className="dv-chart")
 
 
-def charts(profile: TableProfile, dimension: str | None) -> html.Div:
-    """Trend over time and a breakdown by a chosen column. The graphs themselves are put in
-    their slots once the first rows show (see summary_callbacks): until then a placeholder of
-    the same height holds the place, and the browser has not had to load Plotly."""
+def _note(text: str, note_id: str) -> html.P:
+    return html.P(
+        [_icon("info-circle"), text], id=note_id, className="small text-body-secondary mb-0"
+    )
+
+
+def charts(spec: DashboardSpec, table: GridTable, dimension: str | None) -> html.Div:
+    """The table's trend and breakdown; for a chart the table cannot have, a line saying why.
+
+    The graphs themselves are put in their slots once the first rows show (see
+    summary_callbacks): until then a placeholder of the same height holds the place, and the
+    browser has not had to load Plotly."""
+    trend, bars = spec.trend, spec.breakdown
+    trend_title = (trend.title if trend and trend.title else None) or (
+        f"Trend by {trend.grain}" if trend else "Trend"
+    )
+    bars_title = (bars.title if bars and bars.title else None) or (
+        "Breakdown by" if bars else "Breakdown"
+    )
+    options = [{"label": table.column(d).header, "value": d} for d in spec.dimensions]
     return html.Div(
         [
             dbc.Card(
                 dbc.CardBody(
                     [
-                        html.H2("Trend by month", className="h6"),
-                        html.Div(chart_placeholder(), id=ids.TREND),
+                        html.H2(trend_title, className="h6", id=ids.TREND_TITLE),
+                        html.Div(
+                            chart_placeholder() if trend else None,
+                            id=ids.TREND,
+                            className="" if trend else "d-none",
+                        ),
+                        _note(spec.notes.get("trend", ""), ids.TREND_NOTE)
+                        if trend is None
+                        else html.Div(id=ids.TREND_NOTE),
                     ]
                 ),
                 className="dashapp-card mb-3",
@@ -209,18 +275,25 @@ def charts(profile: TableProfile, dimension: str | None) -> html.Div:
                     [
                         html.Div(
                             [
-                                html.H2("Breakdown by", className="h6 mb-0 me-2"),
+                                html.H2(bars_title, className="h6 mb-0 me-2"),
                                 dcc.Dropdown(
                                     id=ids.DIMENSION,
-                                    options=list(profile.dimensions),
+                                    options=options,
                                     value=dimension,
                                     clearable=False,
-                                    className="dv-dimension",
+                                    className="dv-dimension" if bars else "dv-dimension d-none",
                                 ),
                             ],
                             className="d-flex align-items-center mb-2",
                         ),
-                        html.Div(chart_placeholder(), id=ids.BREAKDOWN),
+                        html.Div(
+                            chart_placeholder() if bars else None,
+                            id=ids.BREAKDOWN,
+                            className="" if bars else "d-none",
+                        ),
+                        _note(spec.notes.get("breakdown", ""), ids.BREAKDOWN_NOTE)
+                        if bars is None
+                        else html.Div(id=ids.BREAKDOWN_NOTE),
                     ]
                 ),
                 className="dashapp-card",

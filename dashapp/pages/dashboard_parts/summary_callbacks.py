@@ -3,37 +3,68 @@
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 import logging
 from typing import Any
 
 import plotly.graph_objects as go
-from dash import ALL, Dash, Input, Output, State, ctx
+from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, secured_callback
 from dashapp.components.shell import THEME_STORE_ID
 from dashapp.pages.dashboard_parts import ids, layout_parts
 from dashapp.pages.dashboard_parts.charts import breakdown_figure, trend_figure
+from dashapp.pages.dashboard_parts.formatting import format_value
 from dashapp.pages.dashboard_parts.state import facets_of, grid_state
-from dashapp.services.grid.aggregates import profile_for
+from dashapp.services.grid.aggregates import BLANK_LABEL, OTHER_LABEL
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
+from dashapp.services.grid.filters import BLANK
 
 log = logging.getLogger(__name__)
+
+
+def period_range(period: object, grain: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a period label made by aggregates.period."""
+    if not isinstance(period, str):
+        raise PreventUpdate
+    try:
+        if grain == "year":
+            year = int(period)
+            return dt.date(year, 1, 1), dt.date(year, 12, 31)
+        if grain == "quarter":
+            year, quarter = int(period[:4]), int(period.split("Q")[1])
+            first = dt.date(year, 3 * quarter - 2, 1)
+            last_month = 3 * quarter
+            return first, dt.date(year, last_month, calendar.monthrange(year, last_month)[1])
+        if grain == "month":
+            year, month = int(period[:4]), int(period[5:7])
+            return dt.date(year, month, 1), dt.date(
+                year, month, calendar.monthrange(year, month)[1]
+            )
+        day = dt.date.fromisoformat(period[:10])
+        return day, day + dt.timedelta(days=6 if grain == "week" else 0)
+    except (ValueError, IndexError):
+        raise PreventUpdate from None
+
+
+def period_filter(period: object, grain: str = "month") -> dict[str, Any]:
+    """A date filter covering one period of the trend chart."""
+    first, last = period_range(period, grain)
+    return {
+        "filterType": "date",
+        "type": "inRange",
+        "dateFrom": f"{first.isoformat()} 00:00:00",
+        "dateTo": f"{last.isoformat()} 00:00:00",
+    }
 
 
 def month_filter(month: object) -> dict[str, Any]:
     """A date filter covering one 'YYYY-MM' month."""
     if not isinstance(month, str) or len(month) != 7:
         raise PreventUpdate
-    year, number = int(month[:4]), int(month[5:])
-    last = calendar.monthrange(year, number)[1]
-    return {
-        "filterType": "date",
-        "type": "inRange",
-        "dateFrom": f"{month}-01 00:00:00",
-        "dateTo": f"{month}-{last:02d} 00:00:00",
-    }
+    return period_filter(month, "month")
 
 
 def register_summary_callbacks(app: Dash) -> None:
@@ -45,22 +76,26 @@ def register_summary_callbacks(app: Dash) -> None:
         Output(ids.TREND, "children"),
         Output(ids.BREAKDOWN, "children"),
         Input(ids.READY, "data"),
+        State(ids.CHARTS, "data"),
         prevent_initial_call=True,
     )
-    def _mount_graphs(ready: Any) -> tuple[Any, Any]:
+    def _mount_graphs(ready: Any, charts: Any) -> tuple[Any, Any]:
         """The graphs join the page once the first rows show: Plotly is megabytes of script
         that the browser would otherwise load and parse before the grid could show a row.
         Their arrival fires `_summary` (Dash calls a callback for new components it outputs to)."""
-        if not ready:
+        if not ready or not isinstance(charts, list) or not charts:
             raise PreventUpdate
-        return layout_parts.graph("trend"), layout_parts.graph("breakdown")
+        return tuple(
+            layout_parts.graph(name) if name in charts else no_update
+            for name in ("trend", "breakdown")
+        )  # type: ignore[return-value]
 
     @secured_callback(
         app,
         Role.VIEWER,
         Output(ids.KPI_ROWS, "children"),
-        Output(ids.KPI_REVENUE, "children"),
-        Output(ids.KPI_RETURNS, "children"),
+        Output(ids.kpi_value_id(ALL), "children"),
+        Output(ids.kpi_note_id(ALL), "children"),
         Output(ids.graph_id(ALL), "figure"),
         Output(ids.CHART_ERROR, "children"),
         Input(ids.GRID, "filterModel"),
@@ -68,40 +103,55 @@ def register_summary_callbacks(app: Dash) -> None:
         Input(ids.DIMENSION, "value"),
         Input(THEME_STORE_ID, "data"),
         *(Input(slot, "value") for slot in ids.FACET_SLOTS),
-        State(ids.READY, "data"),
+        Input(ids.READY, "data"),
         State(ids.TABLE, "data"),
         State(ids.FACET_COLUMNS, "data"),
+        State(ids.CHARTS, "data"),
     )
     def _summary(
         filter_model: Any, quick: Any, dimension: Any, theme: Any, *rest: Any
     ) -> tuple[Any, ...]:
-        # Inputs come before States: the slot values, then ready, table and slot columns.
+        # Inputs come before States: the slot values and ready, then table, slot columns and
+        # the charts this table has.
         facet_values = rest[: ids.MAX_FACETS]
-        ready, table, facet_columns = rest[ids.MAX_FACETS :]
+        ready, table, facet_columns, wanted = rest[ids.MAX_FACETS :]
+        slots = len(ctx.outputs_list[1])
         charts = [o["id"]["chart"] for o in ctx.outputs_list[3]]
-        if not ready or not charts:
-            # First rows first: the SQL aggregates and the graphs wait for the grid.
+        if not ready or (wanted and not charts):
+            # First rows first: the SQL aggregates and the graphs wait for the grid; when the
+            # table has charts, their arrival (mounted on "ready") runs this once.
             raise PreventUpdate
         view = current_dataview()
         state = grid_state(filter_model, None, quick, facets_of(facet_columns, facet_values))
         try:
-            kpis, trend, bars = view.summary(table, state, dimension)
+            summary = view.summary(table, state, dimension)
         except GridQueryError as exc:
             log.warning("summary refused for %s: %s", table, exc)
-            return ("–", "–", "–", [go.Figure() for _ in charts], str(exc))
-        profile = profile_for(view.table(table))
+            unknown = "n/a"
+            return (
+                unknown, [unknown] * slots, [str(exc)] * slots,
+                [go.Figure() for _ in charts], str(exc),
+            )  # fmt: skip
+        spec = view.dashboard(table)
+        grid_table = view.table(table)
         dark = theme == "dark"
-        figures = {
-            "trend": trend_figure(trend, profile.measure, dark),
-            "breakdown": breakdown_figure(bars, profile.measure, dark),
-        }
-        revenue = f"${kpis.revenue:,.0f}" if kpis.revenue is not None else "–"
-        returns = f"{kpis.return_rate:.1%}" if kpis.return_rate is not None else "–"
+        figures: dict[str, Any] = {}
+        if spec.trend is not None:
+            axis = spec.trend.measure.describe(grid_table)
+            figures["trend"] = trend_figure(summary.trend, axis, dark, spec.trend.format)
+        if spec.breakdown is not None:
+            axis = spec.breakdown.measure.describe(grid_table)
+            figures["breakdown"] = breakdown_figure(
+                summary.breakdown, axis, dark, spec.breakdown.format
+            )
+        rows = view.rows_count(table, state)
+        values = [format_value(k.value, k.format) for k in summary.kpis][:slots]
+        notes = [k.note for k in summary.kpis][:slots]
         return (
-            f"{kpis.rows:,}",
-            revenue,
-            returns,
-            [figures[chart] for chart in charts],
+            f"{rows:,}",
+            values + ["n/a"] * (slots - len(values)),
+            notes + [""] * (slots - len(notes)),
+            [figures.get(chart, go.Figure()) for chart in charts],
             "",
         )
 
@@ -123,10 +173,11 @@ def register_summary_callbacks(app: Dash) -> None:
         except (TypeError, KeyError, IndexError):
             raise PreventUpdate from None
         columns = list(facet_columns or [])
-        if dimension not in columns:
+        if dimension not in columns or value == OTHER_LABEL:
             raise PreventUpdate
+        chosen = BLANK if value == BLANK_LABEL else value
         pairs = zip(columns, facet_values, strict=False)
-        return [[value] if c == dimension else v for c, v in pairs]
+        return [[chosen] if c == dimension else v for c, v in pairs]
 
     @secured_callback(
         app,
@@ -137,12 +188,12 @@ def register_summary_callbacks(app: Dash) -> None:
         State(ids.TABLE, "data"),
         prevent_initial_call=True,
     )
-    def _drill_month(click: Any, filter_model: Any, table: str) -> dict[str, Any]:
+    def _drill_period(click: Any, filter_model: Any, table: str) -> dict[str, Any]:
         try:
-            month = click["points"][0]["x"]
+            period = click["points"][0]["x"]
         except (TypeError, KeyError, IndexError):
             raise PreventUpdate from None
-        date_column = profile_for(current_dataview().table(table)).date
-        if date_column is None:
+        trend = current_dataview().dashboard(table).trend
+        if trend is None:
             raise PreventUpdate
-        return {**(filter_model or {}), date_column: month_filter(month)}
+        return {**(filter_model or {}), trend.column: period_filter(period, trend.grain)}

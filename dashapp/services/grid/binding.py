@@ -1,29 +1,44 @@
-"""The app's DataView: built once per Flask app from its settings and engine."""
+"""The app's DataView: built once per Flask app from its settings and dashboards file."""
 
 from __future__ import annotations
 
-from flask import current_app
+import threading
+
+from flask import Flask, current_app
 
 from dashapp.extensions import db
+from dashapp.services.dashboards.startup import load_for, open_catalog
 from dashapp.services.grid.cache import TTLCache
 from dashapp.services.grid.service import DataView
-from dashapp.settings import current_settings
+from dashapp.settings import Settings, current_settings
 
 EXTENSION_KEY = "dashapp_dataview"
+LOADED_KEY = "dashapp_dashboards"
+_build_lock = threading.Lock()
+
+
+def install_dataview(server: Flask, settings: Settings) -> None:
+    """Validate the dashboards file now, so a bad file stops start-up (file:line: problem)."""
+    server.extensions[LOADED_KEY] = load_for(settings)
+    if settings.dashboards is not None:
+        with server.app_context():
+            current_dataview()  # checks tables and columns against the sources
 
 
 def current_dataview() -> DataView:
-    """The DataView of the current app (caches live as long as the app)."""
+    """The DataView of the current app (caches and source pools live as long as the app)."""
     existing: DataView | None = current_app.extensions.get(EXTENSION_KEY)
     if existing is not None:
         return existing
-    settings = current_settings()
-    view = DataView(
-        db.engine,
-        settings.dataview_tables,
-        timeout_ms=settings.dataview_statement_timeout_ms,
-        cache=TTLCache(size=2048, ttl=settings.dataview_cache_seconds),
-    )
-    # Two first requests at once may both build one; the first stored wins, both are equal.
-    stored: DataView = current_app.extensions.setdefault(EXTENSION_KEY, view)
-    return stored
+    with _build_lock:  # one set of pools per app, however many first requests arrive at once
+        existing = current_app.extensions.get(EXTENSION_KEY)
+        if existing is not None:
+            return existing
+        settings = current_settings()
+        loaded = current_app.extensions.get(LOADED_KEY) or load_for(settings)
+        view = DataView(
+            open_catalog(settings, loaded, db.engine),
+            cache=TTLCache(size=2048, ttl=settings.dataview_cache_seconds),
+        )
+        current_app.extensions[EXTENSION_KEY] = view
+        return view

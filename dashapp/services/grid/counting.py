@@ -25,9 +25,13 @@ class RowCount:
 
 
 def _estimate(conn: Connection, query: GridQuery) -> int:
-    """The planner's row estimate for the filtered table (PostgreSQL)."""
+    """The planner's row estimate for the filtered table (PostgreSQL, MySQL/MariaDB)."""
     stmt = query.select(sa.literal(1))
     compiled = stmt.compile(dialect=conn.dialect)
+    if conn.dialect.name in ("mysql", "mariadb"):
+        rows = conn.exec_driver_sql("EXPLAIN " + compiled.string, compiled.params).mappings()
+        first = rows.first()
+        return int(first["rows"] or 0) if first is not None else 0
     plan = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + compiled.string, compiled.params)
     document = plan.scalar_one()
     document = json.loads(document) if isinstance(document, str) else document
@@ -37,8 +41,8 @@ def _estimate(conn: Connection, query: GridQuery) -> int:
 def count_rows(conn: Connection, query: GridQuery, cache: TTLCache | None = None) -> RowCount:
     """Rows matching the query's filters; each filter is counted once per cache lifetime.
 
-    On PostgreSQL a count that hits the statement timeout falls back to the planner's estimate
-    (inside a savepoint, so the transaction survives the cancelled statement).
+    On PostgreSQL and MySQL/MariaDB a count that hits the statement timeout falls back to the
+    planner's estimate (inside a savepoint, so the transaction survives the cancelled statement).
     """
     cache_key = ("count", query.filter_key)
     if cache is not None:
@@ -46,7 +50,7 @@ def count_rows(conn: Connection, query: GridQuery, cache: TTLCache | None = None
         if cached is not None:
             return cached
     stmt = sa.select(sa.func.count()).select_from(query.select(sa.literal(1)).subquery())
-    if conn.dialect.name == "postgresql":
+    if conn.dialect.name in ("postgresql", "mysql", "mariadb"):
         savepoint = conn.begin_nested()
         try:
             result = RowCount(int(conn.execute(stmt).scalar_one()))

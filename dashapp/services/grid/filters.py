@@ -19,6 +19,8 @@ MAX_FILTERED_COLUMNS = 40
 MAX_CONDITIONS = 8
 MAX_TEXT = 200
 MAX_SET_VALUES = 500
+# The value a multi-select sends for "(blank)": NULL (or empty text) in the column.
+BLANK = "__blank__"
 
 TEXT_OPS = frozenset(
     {"contains", "notContains", "equals", "notEqual", "startsWith", "endsWith", "blank", "notBlank"}
@@ -179,8 +181,13 @@ def set_condition(table: GridTable, name: object, values: object) -> Clause:
             f"Set filter on {col.name!r} needs a list of up to {MAX_SET_VALUES} values."
         )
     wanted: list[Any] = []
+    null = blank = False
     for raw in values:
-        if raw is None:
+        if raw is None:  # NULL only, as AG Grid's set filter means it
+            null = True
+            continue
+        if raw == BLANK:  # "(blank)" in a multi-select: NULL or empty text
+            blank = True
             continue
         if col.kind is ColumnKind.BOOL:
             if not isinstance(raw, bool):
@@ -193,8 +200,11 @@ def set_condition(table: GridTable, name: object, values: object) -> Clause:
         else:
             wanted.append(_text_value(col, raw))
     clause: Clause = column.in_(wanted)
-    if None in values:
-        clause = sa.or_(clause, column.is_(None))
+    if null or blank:
+        empty: Clause = column.is_(None)
+        if blank and col.kind is ColumnKind.TEXT:
+            empty = sa.or_(empty, column == "")
+        clause = sa.or_(clause, empty)
     return clause
 
 
@@ -252,7 +262,8 @@ def quick_search_condition(table: GridTable, text: object, max_words: int = 5) -
     if not isinstance(text, str) or len(text) > MAX_TEXT:
         raise GridQueryError(f"The search must be text of at most {MAX_TEXT} characters.")
     words = [w for w in text.replace("\x00", " ").split() if w][:max_words]
-    columns = [table.sql(c.name) for c in table.text_columns]
+    # Foreign-key labels are left out: a correlated lookup per row would make search slow.
+    columns = [table.sql(c.name) for c in table.text_columns if c.label_of is None]
     if not words:
         return None
     if not columns:

@@ -87,7 +87,7 @@ def landmarks(
         .where(numbered.c.rn % step == 0)
         .order_by(numbered.c.rn)
     )
-    savepoint = conn.begin_nested() if conn.dialect.name == "postgresql" else None
+    savepoint = conn.begin_nested() if conn.dialect.name != "sqlite" else None
     try:
         found = [tuple(row) for row in conn.execute(stmt)]
         if savepoint is not None:

@@ -48,6 +48,13 @@ class GridQuery:
         terms: list[sa.ColumnElement[Any]] = []
         for key in self.sort:
             column = self.table.sql(key.column)
+            if self.table.dialect in ("mysql", "mariadb"):
+                # No NULLS FIRST/LAST there, and NULL sorts low: put blanks where PostgreSQL does.
+                if self.table.column(key.column).nullable:
+                    blank = column.is_(None)
+                    terms.append(blank.desc() if key.descending else blank.asc())
+                terms.append(column.desc() if key.descending else column.asc())
+                continue
             terms.append(
                 column.desc().nulls_first() if key.descending else column.asc().nulls_last()
             )
@@ -63,7 +70,7 @@ class GridQuery:
 
     def select(self, *columns: sa.ColumnElement[Any]) -> sa.Select[Any]:
         """SELECT `columns` (default: every whitelisted column) with the filters applied."""
-        chosen = columns or tuple(self.table.sql(c.name) for c in self.table.columns)
+        chosen = columns or tuple(self.table.selected(c.name) for c in self.table.columns)
         return sa.select(*chosen).select_from(self.table.table).where(self.where)
 
 

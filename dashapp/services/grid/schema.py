@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import logging
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -39,21 +40,48 @@ class GridColumn:
     datetime: bool = False  # a timestamp rather than a calendar date
     scale: int | None = None  # decimal places of a NUMERIC column
     choices: tuple[Any, ...] | None = None  # known values of a low-cardinality column
+    label: str | None = None  # header text (configured, else from the name)
+    format: str | None = None  # a dashboards-file format (currency:EUR, percent, ...)
+    hidden: bool = False
+    width: int | None = None
+    label_of: str | None = None  # for a foreign key's label column: the key column's name
+    foreign_key: bool = False  # a column referencing another table (shown through its label)
+    has_blank: bool = False  # NULL is among the column's values (offered as "(blank)")
 
     @property
     def is_set(self) -> bool:
         """True when the column gets a multi-select filter."""
         return self.choices is not None
 
+    @property
+    def header(self) -> str:
+        """The column's header text."""
+        return self.label or title_of(self.name)
+
+
+def title_of(name: str) -> str:
+    """A readable header from a column name: customer_id -> Customer id, FirstName -> First name."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ").strip()
+    return spaced[:1].upper() + spaced[1:].lower() if spaced else name
+
 
 @dataclass(frozen=True)
 class GridTable:
     """A reflected table with the whitelist of columns the grid may touch."""
 
-    name: str
+    name: str  # the table's id in URLs and caches
     table: sa.Table = field(compare=False)
     columns: tuple[GridColumn, ...]
     key: str | None  # a unique, non-null column used as the sort tiebreak
+    title: str | None = None
+    dialect: str = "sqlite"
+    # SQL of computed columns (foreign-key labels), by column name.
+    expressions: dict[str, sa.ColumnElement[Any]] = field(
+        default_factory=dict, compare=False, hash=False
+    )
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.columns, self.key))
 
     def column(self, name: object) -> GridColumn:
         """The whitelisted column called `name`; GridQueryError for anything else."""
@@ -65,8 +93,20 @@ class GridTable:
         raise GridQueryError(f"Unknown column {shown} for table {self.name!r}.")
 
     def sql(self, name: str) -> sa.ColumnElement[Any]:
-        """The SQLAlchemy column for a whitelisted name."""
-        return self.table.c[self.column(name).name]
+        """The SQLAlchemy column (or computed expression) for a whitelisted name."""
+        col = self.column(name)
+        if col.name in self.expressions:
+            return self.expressions[col.name]
+        return self.table.c[col.name]
+
+    def selected(self, name: str) -> sa.ColumnElement[Any]:
+        """`sql(name)` labelled with the column's name, for a SELECT list."""
+        return self.sql(name).label(name)
+
+    @property
+    def heading(self) -> str:
+        """The table's title for the page."""
+        return self.title or title_of(self.table.name)
 
     @property
     def text_columns(self) -> tuple[GridColumn, ...]:
@@ -117,60 +157,200 @@ def _sqlite_numeric_as_float(_inspector: Any, _table: sa.Table, info: dict[str, 
         info["type"] = sa.Numeric(col_type.precision, col_type.scale, asdecimal=False)
 
 
-def _pg_stats_choices(conn: Connection, table: str, limit: int) -> dict[str, tuple[Any, ...]]:
-    """Values of low-cardinality columns from the planner's statistics (no table scan)."""
-    rows = conn.execute(
-        sa.text(
-            "SELECT attname, n_distinct, array_to_json(most_common_vals::text::text[]) "
-            "FROM pg_stats WHERE schemaname = current_schema() AND tablename = :table"
-        ),
-        {"table": table},
-    ).all()
-    found: dict[str, tuple[Any, ...]] = {}
-    for name, n_distinct, values in rows:
-        # Positive n_distinct is an absolute count; negative is a fraction of the rows.
-        if values is None or not 0 < n_distinct <= limit:
+# Tables up to this many rows get exact distinct values; larger ones are sampled (bounded).
+EXACT_ROWS = 200_000
+SAMPLE_ROWS = 100_000
+# Text columns whose names read like a row's label, best first (foreign keys show these).
+LABEL_NAMES = ("name", "title", "label", "display_name", "full_name", "username", "email", "code")
+
+
+def bounded_row_count(conn: Connection, table: sa.Table, limit: int = EXACT_ROWS) -> int:
+    """min(rows, limit + 1): how big a table is, without counting past `limit`."""
+    probe = sa.select(sa.literal(1)).select_from(table).limit(limit + 1).subquery()
+    return int(conn.execute(sa.select(sa.func.count()).select_from(probe)).scalar_one())
+
+
+def distinct_choices(
+    conn: Connection, table: sa.Table, column: sa.ColumnElement[Any], limit: int, sample: bool
+) -> tuple[tuple[Any, ...], bool] | None:
+    """(sorted values, NULL present) when at most `limit` values exist, else None.
+
+    Exact over the whole table, or over its first SAMPLE_ROWS rows when `sample` (a large
+    table): never from planner statistics, which are missing or fractions on small tables.
+    """
+    if sample:
+        rows = sa.select(column.label("v")).select_from(table).limit(SAMPLE_ROWS).subquery()
+        source: Any = rows
+        value: Any = rows.c.v
+    else:
+        source, value = table, column
+    stmt = sa.select(value).select_from(source).distinct().limit(limit + 2)
+    values = [row[0] for row in conn.execute(stmt)]
+    has_blank = any(v is None for v in values)
+    kept = [v for v in values if v is not None and v != ""]
+    if len(kept) > limit or not kept:
+        return None
+    return tuple(sorted(kept)), has_blank or any(v == "" for v in values)
+
+
+def label_column(table: sa.Table, configured: str | None = None) -> str | None:
+    """The referenced table's column that names a row: configured, else a name-like text
+    column; None when there is neither."""
+    texts = [
+        c.name
+        for c in table.columns
+        if isinstance(c.type, sa.String | sa.Enum) and not c.primary_key
+    ]
+    if configured is not None:
+        return configured if configured in table.c else None
+    lowered = {name.lower().replace("_", ""): name for name in texts}
+    for wanted in LABEL_NAMES:
+        if wanted.replace("_", "") in lowered:
+            return lowered[wanted.replace("_", "")]
+    for name in texts:
+        if name.lower().endswith("name") or name.lower().endswith("title"):
+            return name
+    return None  # no name-like column: the bare key says more than an arbitrary text
+
+
+def _foreign_labels(
+    table: sa.Table, labels: Mapping[str, str]
+) -> dict[str, tuple[str, sa.ColumnElement[Any]]]:
+    """{fk column: (label column name, correlated label expression)} for single-column keys."""
+    found: dict[str, tuple[str, sa.ColumnElement[Any]]] = {}
+    for constraint in table.foreign_key_constraints:
+        if len(constraint.elements) != 1:
             continue
-        parsed = json.loads(values) if isinstance(values, str) else values
-        if len(parsed) >= n_distinct:
-            found[name] = tuple(sorted(parsed))
+        element = constraint.elements[0]
+        local, remote = element.parent, element.column
+        target = label_column(remote.table, labels.get(local.name))
+        if target is None or remote.table is table and target == local.name:
+            continue
+        ref = remote.table.alias(f"ref_{len(found)}")
+        expression = (
+            sa.select(ref.c[target]).where(ref.c[remote.name] == local).limit(1).scalar_subquery()
+        )
+        found[local.name] = (f"{local.name}__label", expression)
     return found
 
 
-def _distinct_choices(conn: Connection, column: sa.Column[Any], limit: int) -> tuple[Any, ...]:
-    """Up to `limit` distinct values, or () when there are more (then it is no set column)."""
-    stmt = sa.select(column).where(column.is_not(None)).distinct().limit(limit + 1)
-    values = [row[0] for row in conn.execute(stmt)]
-    return tuple(sorted(values)) if len(values) <= limit else ()
-
-
-def discover_table(engine: Engine, name: str, set_limit: int = SET_LIMIT) -> GridTable:
-    """Reflect `name` and classify its columns; GridQueryError when it does not exist."""
+def _reflect(engine: Engine, name: str) -> sa.Table:
+    """Reflect a possibly schema-qualified table or view; GridQueryError when missing."""
     listeners = []
     if engine.dialect.name == "sqlite":
         listeners.append(("column_reflect", _sqlite_numeric_as_float))
+    schema, _, table_name = name.rpartition(".")
     try:
-        table = sa.Table(name, sa.MetaData(), autoload_with=engine, listeners=listeners)
+        return sa.Table(
+            table_name, sa.MetaData(), schema=schema or None, autoload_with=engine,
+            listeners=listeners,
+        )  # fmt: skip
     except sa.exc.NoSuchTableError:
         raise GridQueryError(f"Table {name!r} does not exist.") from None
+
+
+def discover_table(
+    engine: Engine,
+    name: str,
+    set_limit: int = SET_LIMIT,
+    table_id: str | None = None,
+    options: TableOptions | None = None,
+) -> GridTable:
+    """Reflect `name` (tables and views, any schema) and classify its columns.
+
+    Foreign keys get a computed label column; low-cardinality text columns get their values
+    for a multi-select filter. GridQueryError when the table does not exist.
+    """
+    options = options or TableOptions()
+    table = _reflect(engine, name)
     columns = [c for c in (_classify(col) for col in table.columns) if c is not None]
     pk = [col.name for col in table.primary_key.columns]
     key = pk[0] if len(pk) == 1 else ("id" if "id" in table.c else None)
-
+    foreign = _foreign_labels(table, options.labels)
     with engine.connect() as conn:
-        stats = (
-            _pg_stats_choices(conn, name, set_limit) if engine.dialect.name == "postgresql" else {}
-        )
-        classified = []
+        sample = bounded_row_count(conn, table) > EXACT_ROWS
+        classified: list[GridColumn] = []
+        expressions: dict[str, sa.ColumnElement[Any]] = {}
         for col in columns:
-            choices: tuple[Any, ...] | None = None
             if col.kind is ColumnKind.TEXT and col.name != key:
-                choices = stats.get(col.name)
-                if choices is None and (engine.dialect.name != "postgresql" or not stats):
-                    # No statistics yet (never analysed): ask the table, bounded by the limit.
-                    choices = _distinct_choices(conn, table.c[col.name], set_limit) or None
+                found = distinct_choices(conn, table, table.c[col.name], set_limit, sample)
+                if found is not None:
+                    col = replace(col, choices=found[0], has_blank=found[1])
             elif col.kind is ColumnKind.BOOL:
-                choices = (False, True)
-            classified.append(col if choices is None else replace(col, choices=choices))
-    log.info("discovered table %s: %d columns", name, len(classified))
-    return GridTable(name=name, table=table, columns=tuple(classified), key=key)
+                col = replace(col, choices=(False, True))
+            if col.name in foreign:
+                label_name, expression = foreign[col.name]
+                col = replace(col, foreign_key=True, hidden=True)
+                classified.append(col)
+                expressions[label_name] = expression
+                classified.append(
+                    GridColumn(
+                        name=label_name,
+                        kind=ColumnKind.TEXT,
+                        label=title_of(re.sub(r"(_id|Id|_key)$", "", col.name)),
+                        label_of=col.name,
+                    )
+                )
+                continue
+            classified.append(col)
+    configured = tuple(_configure(c, options) for c in classified)
+    log.info("discovered table %s: %d columns", name, len(configured))
+    return GridTable(
+        name=table_id or name,
+        table=table,
+        columns=_ordered(configured, options),
+        key=key,
+        title=options.title,
+        dialect=engine.dialect.name,
+        expressions=expressions,
+    )
+
+
+@dataclass(frozen=True)
+class ColumnOptions:
+    """What the dashboards file says about one column."""
+
+    label: str | None = None
+    format: str | None = None
+    hidden: bool | None = None
+    width: int | None = None
+    order: int | None = None
+
+
+@dataclass(frozen=True)
+class TableOptions:
+    """What the dashboards file says about a table's presentation."""
+
+    title: str | None = None
+    columns: Mapping[str, ColumnOptions] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+def _configure(col: GridColumn, options: TableOptions) -> GridColumn:
+    # A foreign key's options apply to the label column the grid shows in its place.
+    conf = options.columns.get(col.label_of or col.name) if not col.foreign_key else None
+    conf = conf or (options.columns.get(col.name) if col.foreign_key else None)
+    if conf is None:
+        return col
+    return replace(
+        col,
+        label=conf.label or col.label,
+        format=conf.format or col.format,
+        hidden=col.hidden if conf.hidden is None else conf.hidden,
+        width=conf.width or col.width,
+    )
+
+
+def _ordered(columns: tuple[GridColumn, ...], options: TableOptions) -> tuple[GridColumn, ...]:
+    """Configured columns first (by `order`, then as listed), the rest in table order."""
+    listed = list(options.columns)
+
+    def rank(item: tuple[int, GridColumn]) -> tuple[int, float, int]:
+        index, col = item
+        name = col.label_of or col.name
+        conf = options.columns.get(name)
+        if conf is None:
+            return (1, 0, index)
+        return (0, conf.order if conf.order is not None else 1e6 + listed.index(name), index)
+
+    return tuple(col for _, col in sorted(enumerate(columns), key=rank))

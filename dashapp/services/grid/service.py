@@ -5,19 +5,24 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from dashapp.services.dashboards.catalog import Catalog, CatalogEntry, simple_catalog
+from dashapp.services.dashboards.spec import DashboardSpec, dashboard_spec, table_options
+from dashapp.services.datasources import APP_SOURCE, DataSource
 from dashapp.services.grid import aggregates, counting, paging
 from dashapp.services.grid.cache import TTLCache
 from dashapp.services.grid.errors import GridQueryError
 from dashapp.services.grid.query import GridQuery, build_query
 from dashapp.services.grid.schema import GridTable, discover_table
-from dashapp.services.grid.session import read_connection
+from dashapp.services.grid.session import is_timeout, read_connection
 
 log = logging.getLogger(__name__)
 
@@ -64,33 +69,97 @@ class RowsResult:
     elapsed_ms: float
 
 
+@contextmanager
+def unreachable_as_error(source: str) -> Iterator[None]:
+    """A source that cannot be reached (or refuses us) becomes a message for the page."""
+    try:
+        yield
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+        if is_timeout(exc):
+            raise
+        first = str(getattr(exc, "orig", exc)).strip().splitlines()[:1]
+        log.warning("data source %s failed: %s", source, first)
+        raise GridQueryError(
+            f"The data source {source!r} did not answer: {(first or ['unknown error'])[0][:200]}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """KPIs and chart series for the filtered rows."""
+
+    kpis: list[aggregates.KpiValue]
+    trend: list[tuple[str, int, float]]
+    breakdown: list[tuple[str, int, float]]
+    breakdown_column: str | None
+
+
 class DataView:
-    """The data view's services over one database; one instance per app (holds the caches)."""
+    """The data view's services over its sources; one instance per app (holds the caches)."""
 
     def __init__(
         self,
-        engine: Engine,
-        allowed_tables: Sequence[str],
+        source: Engine | Catalog,
+        allowed_tables: Sequence[str] = (),
         timeout_ms: int = 5000,
         cache: TTLCache | None = None,
     ) -> None:
-        self.engine = engine
-        self.allowed_tables = tuple(allowed_tables)
-        self.timeout_ms = timeout_ms
+        self.catalog = (
+            source
+            if isinstance(source, Catalog)
+            else simple_catalog(source, allowed_tables, timeout_ms)
+        )
         self.cache = cache if cache is not None else TTLCache()
         self._tables = TTLCache(size=64, ttl=600.0)
 
+    @property
+    def allowed_tables(self) -> tuple[str, ...]:
+        """The ids of the tables the data view offers."""
+        return self.catalog.table_ids
+
+    def entry(self, name: object) -> CatalogEntry:
+        """The catalog entry of table id `name`; GridQueryError when it is not offered."""
+        if not isinstance(name, str) or name not in self.catalog.entries:
+            raise GridQueryError(f"Table {str(name)[:60]!r} is not available in the data view.")
+        return self.catalog.entries[name]
+
+    def source(self, name: object) -> DataSource:
+        """The data source a table id reads from."""
+        return self.catalog.sources[self.entry(name).source]
+
+    def engine_for(self, name: object) -> Engine:
+        """The engine a table id reads from (exports use it)."""
+        return self.source(name).engine
+
+    @property
+    def engine(self) -> Engine:
+        """The first table's engine (kept for callers that knew one database)."""
+        first = self.allowed_tables[0] if self.allowed_tables else None
+        return self.engine_for(first) if first else self.catalog.sources[APP_SOURCE].engine
+
     def table(self, name: object) -> GridTable:
         """The reflected table `name` when the admin allowed it; GridQueryError otherwise."""
-        if not isinstance(name, str) or name not in self.allowed_tables:
-            raise GridQueryError(f"Table {str(name)[:60]!r} is not available in the data view.")
-        return self._tables.get_or_compute(name, lambda: discover_table(self.engine, name))
+        entry = self.entry(name)
+        engine = self.catalog.sources[entry.source].engine
+
+        def discover() -> GridTable:
+            options = table_options(entry.config)
+            with unreachable_as_error(entry.source):
+                return discover_table(engine, entry.name, table_id=entry.id, options=options)
+
+        return self._tables.get_or_compute(entry.id, discover)
+
+    def dashboard(self, name: object) -> DashboardSpec:
+        """The table's KPIs and charts: configured, or what its columns support."""
+        return dashboard_spec(self.table(name), self.entry(name).config)
 
     def query(self, table: str, state: GridState) -> GridQuery:
         """A validated query over an allowed table."""
-        return build_query(
-            self.table(table), state.filter_model, state.sort_model, state.quick, state.facets
-        )
+        sort = state.sort_model
+        entry = self.entry(table)
+        if not sort and entry.config is not None and entry.config.default_sort:
+            sort = [{"colId": s.column, "sort": s.direction} for s in entry.config.default_sort]
+        return build_query(self.table(table), state.filter_model, sort, state.quick, state.facets)
 
     def rows(self, table: str, state: GridState, start: object, end: object) -> RowsResult:
         """Rows [start, end) and the total count, for the grid's infinite row model."""
@@ -100,7 +169,11 @@ class DataView:
             raise GridQueryError(f"A block is 1 to {paging.MAX_BLOCK} rows from row 0 on.")
         started = time.perf_counter()
         query = self.query(table, state)
-        with read_connection(self.engine, self.timeout_ms) as conn:
+        source = self.source(table)
+        with (
+            unreachable_as_error(source.name),
+            read_connection(source.engine, source.timeout_ms) as conn,
+        ):
             count = counting.count_rows(conn, query, self.cache)
             block = paging.fetch_block(conn, query, start, end, self.cache)
         rows = [{k: jsonable(v) for k, v in row.items()} for row in block.rows]
@@ -111,22 +184,32 @@ class DataView:
         )  # fmt: skip
         return RowsResult(rows, count.value, count.exact, block.strategy, elapsed)
 
-    def summary(
-        self, table: str, state: GridState, dimension: str | None
-    ) -> tuple[aggregates.Kpis, list[tuple[str, int, float]], list[tuple[str, int, float]]]:
-        """KPIs, the monthly trend and a breakdown (by `dimension` or the first set column)."""
+    def summary(self, table: str, state: GridState, dimension: str | None = None) -> Summary:
+        """KPIs, the trend and a breakdown (by `dimension` when offered, else the default)."""
         query = self.query(table, state)
-        profile = aggregates.profile_for(query.table)
-        with read_connection(self.engine, self.timeout_ms) as conn:
-            kpis = aggregates.kpis(conn, query, profile, self.cache)
-            trend = aggregates.trend(conn, query, profile, self.cache)
-            chosen = dimension or (profile.dimensions[0] if profile.dimensions else None)
-            bars = (
-                aggregates.breakdown(conn, query, profile, chosen, cache=self.cache)
-                if chosen
-                else []
-            )
-        return kpis, trend, bars
+        spec = self.dashboard(table)
+        bars_spec = spec.breakdown
+        if bars_spec is not None and dimension in spec.dimensions:
+            bars_spec = replace(bars_spec, column=dimension)
+        source = self.source(table)
+        with (
+            unreachable_as_error(source.name),
+            read_connection(source.engine, source.timeout_ms) as conn,
+        ):
+            kpis = aggregates.kpis(conn, query, spec.kpis, self.cache)
+            trend = aggregates.trend(conn, query, spec.trend, self.cache) if spec.trend else []
+            bars = aggregates.breakdown(conn, query, bars_spec, self.cache) if bars_spec else []
+        return Summary(kpis, trend, bars, bars_spec.column if bars_spec else None)
+
+    def rows_count(self, table: str, state: GridState) -> int:
+        """The number of rows matching `state` (cached per filter, like the grid's status)."""
+        query = self.query(table, state)
+        source = self.source(table)
+        with (
+            unreachable_as_error(source.name),
+            read_connection(source.engine, source.timeout_ms) as conn,
+        ):
+            return counting.count_rows(conn, query, self.cache).value
 
     def refresh(self) -> None:
         """Forget cached counts, boundaries and table shapes (after the data changed)."""

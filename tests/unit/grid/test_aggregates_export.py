@@ -10,7 +10,9 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from dashapp.services.dashboards.spec import dashboard_spec
 from dashapp.services.grid import aggregates
+from dashapp.services.grid.aggregates import ChartSpec, KpiSpec, MeasureSpec
 from dashapp.services.grid.errors import GridQueryError
 from dashapp.services.grid.export import csv_chunks, write_xlsx
 from dashapp.services.grid.query import build_query
@@ -25,26 +27,35 @@ def _kept() -> list[dict[str, object]]:
     return [r for r in ROWS if r["amount"] > 100]
 
 
-def test_profile_finds_measure_date_and_status(items: GridTable) -> None:
-    profile = aggregates.profile_for(items)
-    assert profile.measure == "amount"
-    assert profile.date == "created"
-    assert (profile.status, profile.returned) == ("status", "returned")
-    assert "category" in profile.dimensions
+def test_default_dashboard_finds_measure_date_and_dimensions(items: GridTable) -> None:
+    spec = dashboard_spec(items)
+    assert [k.measure for k in spec.kpis] == [
+        MeasureSpec("sum", "amount"),
+        MeasureSpec("avg", "amount"),
+    ]
+    assert spec.trend is not None and spec.trend.column == "created"
+    assert spec.breakdown is not None and "category" in spec.dimensions
+    assert spec.notes == {}
+
+
+SUM_AMOUNT = MeasureSpec("sum", "amount")
+RETURN_RATE = KpiSpec(
+    "Return rate",
+    ratio=(MeasureSpec("count", filter=(("status", "eq", "returned"),)), MeasureSpec("count")),
+)
 
 
 def test_kpis_trend_and_breakdown_follow_filters(engine: sa.Engine, items: GridTable) -> None:
     query = build_query(items, filter_model=FILTER)
-    profile = aggregates.profile_for(items)
     kept = _kept()
+    specs = (KpiSpec("Revenue", SUM_AMOUNT), RETURN_RATE)
     with engine.connect() as conn:
-        kpis = aggregates.kpis(conn, query, profile)
-        trend = aggregates.trend(conn, query, profile)
-        bars = aggregates.breakdown(conn, query, profile, "category")
-    assert kpis.rows == len(kept)
-    assert kpis.revenue == pytest.approx(float(sum(r["amount"] for r in kept)))  # type: ignore[misc]
+        revenue, rate = aggregates.kpis(conn, query, specs)
+        trend = aggregates.trend(conn, query, ChartSpec("trend", "created", SUM_AMOUNT))
+        bars = aggregates.breakdown(conn, query, ChartSpec("breakdown", "category", SUM_AMOUNT))
+    assert revenue.value == pytest.approx(float(sum(r["amount"] for r in kept)))  # type: ignore[misc]
     returned = sum(r["status"] == "returned" for r in kept)
-    assert kpis.return_rate == pytest.approx(returned / len(kept))
+    assert rate.value == pytest.approx(returned / len(kept))
     months = {r["created"].strftime("%Y-%m") for r in kept}  # type: ignore[attr-defined]
     assert [m for m, _, _ in trend] == sorted(months)
     assert sum(n for _, n, _ in trend) == len(kept)
@@ -55,7 +66,7 @@ def test_kpis_trend_and_breakdown_follow_filters(engine: sa.Engine, items: GridT
 def test_breakdown_refuses_unknown_dimension(engine: sa.Engine, items: GridTable) -> None:
     query = build_query(items)
     with engine.connect() as conn, pytest.raises(GridQueryError):
-        aggregates.breakdown(conn, query, aggregates.profile_for(items), "amount; --")
+        aggregates.breakdown(conn, query, ChartSpec("breakdown", "amount; --"))
 
 
 def test_csv_export_is_the_filtered_sorted_result(engine: sa.Engine, items: GridTable) -> None:
@@ -109,5 +120,5 @@ def test_dataview_rows_counts_and_whitelist(engine: sa.Engine) -> None:
         view.rows("sqlite_master", state, 0, 25)
     with pytest.raises(GridQueryError):
         view.rows("items", state, -5, 10)
-    kpis, trend, bars = view.summary("items", state, None)
-    assert kpis.rows == len(_kept()) and trend and bars
+    summary = view.summary("items", state, None)
+    assert view.rows_count("items", state) == len(_kept()) and summary.trend and summary.breakdown
