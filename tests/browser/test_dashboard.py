@@ -70,7 +70,13 @@ def _open(
 def _cell(dash_duo: Any, row: int, col: str, timeout: float = 20) -> str:
     """The text of a grid cell once its block has loaded."""
     selector = f'#dash-grid .ag-row[row-index="{row}"] .ag-cell[col-id="{col}"]'
-    script = f"var e=document.querySelector('{selector}'); return e && e.textContent.trim();"
+    # Columns are sized to their content, so a column can sit right of the visible area, where
+    # AG Grid does not render its cells: bring it into view first, as a person would scroll.
+    script = (
+        "var api=null; try { api=dash_ag_grid.getApi('dash-grid'); } catch (e) {}"
+        f"if (api) api.ensureColumnVisible('{col}');"
+        f"var e=document.querySelector('{selector}'); return e && e.textContent.trim();"
+    )
     return str(_wait_js(dash_duo, script, timeout))
 
 
