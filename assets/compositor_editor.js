@@ -41,7 +41,35 @@
     this.nextUid = 1;
     this.frames = [];
     this.stats = { dragFps: null, dragFrames: 0 };
+    this.savedState = null;  // serialize() as last saved or opened: anything else is unsaved
+    this.cleanups = [];
     this.build();
+  }
+
+  // Add a listener and remember how to remove it (destroy() removes them all).
+  Editor.prototype.listen = function (target, type, fn, options) {
+    target.addEventListener(type, fn, options);
+    this.cleanups.push(function () { target.removeEventListener(type, fn, options); });
+  };
+
+  Editor.prototype.destroy = function () {
+    this.cleanups.forEach(function (undo) { undo(); });
+    this.cleanups = [];
+    this.destroyed = true;
+  };
+
+  Editor.prototype.markSaved = function () { this.savedState = JSON.stringify(this.serialize()); };
+
+  Editor.prototype.isDirty = function () {
+    return !!this.bg && JSON.stringify(this.serialize()) !== this.savedState;
+  };
+
+  // Typing in a field keeps its keys; everywhere else on the page the shortcuts work.
+  function typing(target) {
+    var tag = target && target.tagName;
+    if (!tag) { return false; }
+    if (target.isContentEditable || tag === "TEXTAREA" || tag === "SELECT") { return true; }
+    return tag === "INPUT" && !/^(range|checkbox|button|submit|file)$/i.test(target.type);
   }
 
   Editor.prototype.build = function () {
@@ -80,26 +108,32 @@
     this.root.append(bar, this.viewport, this.list);
     this.layerEls = {};
 
-    bar.addEventListener("click", function (e) {
+    this.listen(bar, "click", function (e) {
       var target = e.target.closest("[data-action]");
       if (target) { self.action(target.getAttribute("data-action")); }
     });
-    this.opacity.addEventListener("input", function () { self.setOpacity(false); });
-    this.opacity.addEventListener("change", function () { self.setOpacity(true); });
-    this.stage.addEventListener("pointerdown", function (e) { self.pointerDown(e); });
-    this.stage.addEventListener("pointermove", function (e) { self.pointerMove(e); });
-    this.stage.addEventListener("pointerup", function (e) { self.pointerUp(e); });
-    this.stage.addEventListener("pointercancel", function (e) { self.pointerUp(e); });
-    this.stage.addEventListener("keydown", function (e) { self.keyDown(e); });
-    this.list.addEventListener("click", function (e) {
+    this.listen(this.opacity, "input", function () { self.setOpacity(false); });
+    this.listen(this.opacity, "change", function () { self.setOpacity(true); });
+    this.listen(this.stage, "pointerdown", function (e) { self.pointerDown(e); });
+    this.listen(this.stage, "pointermove", function (e) { self.pointerMove(e); });
+    this.listen(this.stage, "pointerup", function (e) { self.pointerUp(e); });
+    this.listen(this.stage, "pointercancel", function (e) { self.pointerUp(e); });
+    this.listen(document, "keydown", function (e) {
+      if (e.defaultPrevented || typing(e.target) || !self.root.isConnected) { return; }
+      // A range slider keeps its own arrow keys (it is one undo step; see setOpacity).
+      if (e.target && e.target.type === "range" && /^Arrow/.test(e.key)) { return; }
+      self.keyDown(e);
+    });
+    this.listen(this.list, "click", function (e) {
       var item = e.target.closest("[data-uid]");
       if (item) { self.select(item.getAttribute("data-uid")); self.stage.focus(); }
     });
     if (window.ResizeObserver) {
-      this.resizeObserver = new ResizeObserver(function () { self.layout(); });
-      this.resizeObserver.observe(this.viewport);
+      var observer = new ResizeObserver(function () { self.layout(); });
+      observer.observe(this.viewport);
+      this.cleanups.push(function () { observer.disconnect(); });
     }
-    window.addEventListener("resize", function () { self.layout(); });
+    this.listen(window, "resize", function () { self.layout(); });
     this.layout();
   };
 
@@ -151,7 +185,13 @@
   };
 
   Editor.prototype.setBackground = function (image) {
-    var before = this.snapshot();
+    var before = this.snapshot(), old = this.bg;
+    if (old && (old.width !== image.width || old.height !== image.height)) {
+      // The layers keep their places on the new background, scaled with it (as the server said).
+      this.layers.forEach(function (l) {
+        Object.assign(l, G().refit(l, old.width, old.height, image.width, image.height));
+      });
+    }
     this.bg = { image_id: image.image_id, width: image.width, height: image.height,
       name: image.name, url: image.url };
     this.layout();
@@ -224,9 +264,12 @@
     if (!this.opacityBefore) { this.opacityBefore = this.snapshot(); }
     l.opacity = Number(this.opacity.value) / 100;
     if (final) {
-      var before = this.opacityBefore;
+      var before = this.opacityBefore, now = Date.now();
       this.opacityBefore = null;
-      this.commit(before);
+      // A run of arrow keys on the slider (a change each) is one undo step, like a drag.
+      var sameRun = now - this.lastOpacity < NUDGE_MERGE_MS && this.lastOpacityUid === l.uid;
+      this.lastOpacity = now; this.lastOpacityUid = l.uid;
+      this.commit(sameRun ? undefined : before);
     } else {
       this.render();
     }
@@ -260,6 +303,8 @@
 
   // Expose to the page module.
   window.dashappCompositor = Object.assign(window.dashappCompositor || {}, {
-    Editor: Editor, SNAP_PX: SNAP_PX, MAX_HEIGHT_FRACTION: MAX_HEIGHT_FRACTION, el: el
+    Editor: Editor,
+    mount: function (root, onChange) { return new Editor(root, onChange); },
+    SNAP_PX: SNAP_PX, MAX_HEIGHT_FRACTION: MAX_HEIGHT_FRACTION, el: el
   });
 })();

@@ -68,8 +68,13 @@
     Object.keys(this.layerEls).forEach(function (uid) {
       if (!alive[uid]) { self.layerEls[uid].remove(); delete self.layerEls[uid]; }
     });
-    var l = this.layer(this.selected);
+    var l = this.layer(this.selected), bar = this.root.querySelector(".comp-toolbar");
     this.opacity.disabled = !l;
+    // Buttons that would do nothing are disabled (no background, nothing selected, no history).
+    Array.prototype.forEach.call(bar.querySelectorAll("[data-action]"), function (b) {
+      var a = b.getAttribute("data-action");
+      b.disabled = a === "undo" ? !self.undoStack.length : a === "redo" ? !self.redoStack.length : !l;
+    });
     this.opacity.value = l ? String(Math.round(l.opacity * 100)) : "100";
     this.info.textContent = l ? "x " + l.x.toFixed(1) + ", y " + l.y.toFixed(1) + " · " +
       Math.round(l.scale_x * 100) + (l.scale_x !== l.scale_y ? "×" +

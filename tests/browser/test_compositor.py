@@ -22,7 +22,7 @@ from tests.unit.compositing.helpers import noise_rgba
 
 BG_SIZE = (800, 600)
 FG_SIZE = (60, 40)
-STATE_JS = "return window.dashappCompositor.current.serialize();"
+STATE_JS = "return window.dashappCompositor.active().serialize();"
 
 
 def write_images(folder: Path) -> tuple[Path, Path, Image.Image, Image.Image]:
@@ -48,8 +48,17 @@ def top_left(dash_duo: Any) -> tuple[float, float]:
     return layer["x"] - layer["width"] / 2, layer["y"] - layer["height"] / 2
 
 
+def click(dash_duo: Any, selector: str) -> None:
+    """Scroll `selector` into view at once (Bootstrap scrolls smoothly) and click it."""
+    element = dash_duo.find_element(selector)
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element
+    )
+    element.click()
+
+
 def export_png(dash_duo: Any) -> np.ndarray:
-    dash_duo.find_element("#comp-download-btn").click()
+    click(dash_duo, "#comp-download-btn")
     folder = Path(dash_duo.download_path)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -75,7 +84,7 @@ def test_drag_nudge_export_lands_exactly(
     dash_duo.driver.get(base + "/compositor")
     upload_both(dash_duo, bg_path, fg_path)
     assert top_left(dash_duo) == (370, 280)  # centred on whole pixels
-    k = dash_duo.driver.execute_script("return window.dashappCompositor.current.k;")
+    k = dash_duo.driver.execute_script("return window.dashappCompositor.active().k;")
     assert 0 < k <= 1
 
     # A real pointer drag in several moves: (+90, -50) preview pixels.
@@ -121,7 +130,7 @@ def test_touch_drag_on_phone_viewport(
     set_viewport(dash_duo, 375, 812)
     dash_duo.driver.get(base + "/compositor")
     upload_both(dash_duo, bg_path, fg_path)
-    k = dash_duo.driver.execute_script("return window.dashappCompositor.current.k;")
+    k = dash_duo.driver.execute_script("return window.dashappCompositor.active().k;")
     assert k < 0.5  # scaled to fit a phone
     assert horizontal_overflow(dash_duo) == 0
 
@@ -145,7 +154,7 @@ def test_touch_drag_on_phone_viewport(
     left, top = 370 + dx, 280 + dy
     out = export_png(dash_duo)
     assert_foreground_at(out, fg, left, top)
-    stats = dash_duo.driver.execute_script("return window.dashappCompositor.current.stats;")
+    stats = dash_duo.driver.execute_script("return window.dashappCompositor.active().stats;")
     assert stats["pointerType"] == "touch"
     assert dash_duo.get_logs() == []
 
@@ -242,7 +251,7 @@ def test_handles_resize_keep_aspect_rotate_snaps_and_drag_frame_rate(
     for _ in range(60):
         chain.move_by_offset(2, 1)
     chain.release().perform()
-    stats = driver.execute_script("return window.dashappCompositor.current.stats;")
+    stats = driver.execute_script("return window.dashappCompositor.active().stats;")
     print(
         f"drag: {stats['dragFps']:.0f} frames/s over {stats['dragFrames']} frames, "
         f"{stats['renderMsPerFrame']:.2f} ms script per frame"

@@ -218,3 +218,21 @@ def placement_from_dict(raw: Any, max_layers: int = 50) -> Placement:
     if placement.width <= 0 or placement.height <= 0:
         raise PlacementError("The background has no pixels.")
     return placement
+
+
+def refit_factor(old: tuple[int, int], new: tuple[int, int]) -> float:
+    """How much layers scale when the background changes from `old` to `new` (w, h) so the
+    whole old layout fits the new one (compositor_geometry.js `refit` applies it)."""
+    return min(new[0] / old[0], new[1] / old[1])
+
+
+def refit_layer(layer: Layer, old: tuple[int, int], new: tuple[int, int]) -> Layer:
+    """`layer` moved and scaled with its background from size `old` to `new`, centred."""
+    f = refit_factor(old, new)
+    return replace(
+        layer,
+        x=(layer.x - old[0] / 2.0) * f + new[0] / 2.0,
+        y=(layer.y - old[1] / 2.0) * f + new[1] / 2.0,
+        scale_x=layer.scale_x * f,
+        scale_y=layer.scale_y * f,
+    )
