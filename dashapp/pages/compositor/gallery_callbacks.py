@@ -20,10 +20,11 @@ UNDO_SECONDS = 8
 
 
 def _save(name: str, placement: Any, replace: bool) -> tuple[Any, ...]:
-    """(save message, clash hidden, clash text, saved nonce, new version bump?)."""
+    """Save; (message, clash hidden, clash text, saved nonce) for the save callback."""
     library.save_composite(owner(), name, placement, current_settings(), replace=replace)
+    verb = "Replaced" if replace else "Saved"
     return (
-        message(f"Saved {library.clean_name(name)}.", "success"),
+        message(f"{verb} {library.clean_name(name)}.", "success"),
         True,
         no_update,
         command("saved"),

@@ -26,7 +26,7 @@ class Outcome:
 
 
 def _megapixels(pixels: int) -> str:
-    return f"{pixels / 1e6:.0f} megapixels"
+    return f"{pixels / 1e6:g} megapixels"
 
 
 def check_count(count: int, settings: Settings, room: int | None = None) -> None:
