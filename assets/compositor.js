@@ -78,6 +78,15 @@
         apply(command, saved, 0);
         return window.dash_clientside.no_update;
       },
+      // A finished render: fetch the file from the server (not through the callback's JSON).
+      fetchRender: function (done) {
+        if (done && done.url) {
+          var a = document.createElement("a");
+          a.href = done.url; a.download = ""; a.style.display = "none";
+          document.body.appendChild(a); a.click(); a.remove();
+        }
+        return window.dash_clientside.no_update;
+      },
       saved: function (nonce) {
         var editor = active();
         if (editor && nonce) { editor.markSaved(); }

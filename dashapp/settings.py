@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     compositor_max_storage_mb: float = Field(default=500.0, gt=0)
     # One render's work: layers (plus the background) times output pixels.
     compositor_max_render_work: int = Field(default=600_000_000, ge=1)
+    # Renders run as background jobs: at most this many at once per user, each within this time.
+    compositor_max_concurrent_renders: int = Field(default=2, ge=1)
+    compositor_render_time_limit_s: float = Field(default=120.0, gt=0)
 
     _split = field_validator(
         "trusted_proxies", "admin_groups", "trainer_groups", "viewer_groups", mode="before"

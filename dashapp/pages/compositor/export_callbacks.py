@@ -1,29 +1,48 @@
-"""Download: the editor's placement rendered at full resolution."""
+"""Download: the web tier checks and queues a render; a background job (queue `dash`) runs it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dash import Dash, Input, Output, State, dcc, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, no_update, set_props
+from flask import Flask
 
 from dashapp.auth import Role, secured_callback
+from dashapp.background import managers_for
 from dashapp.pages.compositor import ids
 from dashapp.pages.compositor.common import owner, text
 from dashapp.pages.compositor.widgets import message
-from dashapp.services.compositing import library
+from dashapp.services.compositing import renders
 from dashapp.services.compositing.geometry import PlacementError
 from dashapp.services.compositing.images import ImageInputError
 from dashapp.settings import current_settings
 
+POLL_MS = 500
 
-def download_name(name: Any, extension: str) -> str:
-    """A safe file name for the download."""
+
+def download_stem(name: Any) -> str:
+    """A safe file name (without extension) for the download."""
     stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in (text(name) or "composite"))
-    return f"{stem or 'composite'}.{extension}"
+    return stem or "composite"
+
+
+def render_url(render_id: int) -> str:
+    """Where the browser fetches a finished render (dashapp.routes.compositor)."""
+    return f"/compositor/renders/{render_id}/download"
+
+
+def run_job(server: Flask, render_id: int, progress: Any) -> tuple[Any, Any]:
+    """The job: run the queued render; (done data, message) for the page."""
+    with server.app_context():
+        finished = renders.run_render(render_id, current_settings(), progress)
+    if not finished.ok:
+        return None, message(finished.message)
+    done = {"url": render_url(render_id), "render_id": render_id}
+    return done, message(f"Downloaded. {finished.message}", "success")
 
 
 def register_export_callbacks(app: Dash) -> None:
-    """Bind the download callback to `app`."""
+    """Bind the download callbacks to `app`."""
 
     @secured_callback(
         app,
@@ -38,13 +57,41 @@ def register_export_callbacks(app: Dash) -> None:
         prevent_initial_call=True,
     )
     def _on_download(
-        _n: int | None, placement: Any, fmt: str, quality: int | None, name: str | None
+        _n: int | None, placement: Any, fmt: Any, quality: Any, name: Any
     ) -> tuple[Any, Any]:
         try:
-            encoded = library.export(
-                owner(), placement, fmt or "png", quality or 90, current_settings()
+            render_id = renders.queue_render(
+                owner(), placement, fmt or "png", quality, download_stem(name), current_settings()
             )
         except (PlacementError, ImageInputError) as exc:
             return no_update, message(str(exc))
-        filename = download_name(name, encoded.extension)
-        return dcc.send_bytes(encoded.data, filename), message(f"Exported {filename}.", "success")
+        set_props(ids.RENDER_REQ, {"data": {"render_id": render_id}})
+        set_props(ids.EXPORT_RESULT, {"children": None})
+        return no_update, None
+
+    @secured_callback(
+        app,
+        Role.VIEWER,
+        Output(ids.RENDER_DONE, "data"),
+        Output(ids.EXPORT_RESULT, "children"),
+        Input(ids.RENDER_REQ, "data"),
+        background=True,
+        manager=managers_for(app).ui,
+        progress=[Output(ids.EXPORT_PROGRESS, "children")],
+        progress_default=[None],
+        running=[(Output(ids.DOWNLOAD_BTN, "disabled"), True, False)],
+        interval=POLL_MS,
+        prevent_initial_call=True,
+    )
+    def _render_job(set_progress: Any, request: Any) -> tuple[Any, Any]:
+        render_id = request.get("render_id") if isinstance(request, dict) else None
+        if not isinstance(render_id, int) or isinstance(render_id, bool):
+            return no_update, no_update
+        return run_job(app.server, render_id, lambda text: set_progress([text]))
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="compositor", function_name="fetchRender"),
+        Output(ids.APPLIED, "data", allow_duplicate=True),
+        Input(ids.RENDER_DONE, "data"),
+        prevent_initial_call=True,
+    )

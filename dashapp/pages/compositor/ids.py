@@ -61,3 +61,10 @@ def open_id(composite_id: object) -> dict[str, object]:
 def delete_id(composite_id: object) -> dict[str, object]:
     """The id of a gallery card's Delete button (or dash.ALL)."""
     return {"type": DELETE_TYPE, "id": composite_id}
+
+
+# Full-size renders run as background jobs
+RENDER_REQ = "comp-render-req"  # {render_id} of the render the web tier queued
+RENDER_DONE = "comp-render-done"  # {url, name} once the job finished it
+EXPORT_PROGRESS = "comp-export-progress"
+EXPORT_RESULT = "comp-export-result"

@@ -77,6 +77,8 @@ def layout(**_query: str) -> object:
             dcc.Store(id=ids.PLACEMENT, storage_type="session"),
             dcc.Store(id=ids.APPLIED),
             dcc.Store(id=ids.SAVED),
+            dcc.Store(id=ids.RENDER_REQ),
+            dcc.Store(id=ids.RENDER_DONE),
             dcc.Store(id=ids.GALLERY_VERSION, data=0),
             dcc.Store(id=ids.DELETE_PENDING),
             dcc.Store(id=ids.UNDO_DATA),

@@ -98,6 +98,8 @@ def export_panel() -> dbc.Card:
                 ),
                 dcc.Download(id=ids.DOWNLOAD),
                 html.Div(id=ids.EXPORT_STATUS, className="mt-2", role="status"),
+                html.Div(id=ids.EXPORT_PROGRESS, className="mt-2 small", role="status"),
+                html.Div(id=ids.EXPORT_RESULT, className="mt-2", role="status"),
                 dcc.Loading(
                     html.Div(id=ids.EXPORT_MSG, className="mt-2", role="status"), type="dot"
                 ),
@@ -142,9 +144,7 @@ def _clash_question() -> html.Div:
                 [
                     dbc.Button("Replace", id=ids.CLASH_REPLACE, color="danger", size="sm"),
                     dbc.Button("Save as new", id=ids.CLASH_NEW, color="primary", size="sm"),
-                    dbc.Button(
-                        "Cancel", id=ids.CLASH_CANCEL, color="secondary", outline=True, size="sm"
-                    ),
+                    dbc.Button("Cancel", id=ids.CLASH_CANCEL, color="secondary", size="sm"),
                 ],
                 className="d-flex flex-wrap gap-1",
             ),

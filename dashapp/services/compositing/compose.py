@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from PIL import Image
@@ -104,8 +104,12 @@ def composite(
     images: Mapping[int, Image.Image],
     placement: Placement,
     output_scale: float = 1.0,
+    on_layer: Callable[[int, int], None] | None = None,
 ) -> Image.Image:
-    """The composite at the background's resolution (times `output_scale`, for thumbnails)."""
+    """The composite at the background's resolution (times `output_scale`, for thumbnails).
+
+    `on_layer(done, total)` is called before each layer (progress; it may raise to stop).
+    """
     if background.size != (placement.width, placement.height):
         raise PlacementError("The background changed size since it was placed; reload it.")
     canvas = background.convert("RGBA") if background.mode != "RGBA" else background.copy()
@@ -115,7 +119,10 @@ def composite(
             max(1, round(placement.height * output_scale)),
         )
         canvas = canvas.resize(size, Resampling.LANCZOS, reducing_gap=3.0)
-    for layer in placement.ordered():
+    ordered = placement.ordered()
+    for done, layer in enumerate(ordered):
+        if on_layer is not None:
+            on_layer(done, len(ordered))
         image = images.get(layer.image_id)
         if image is None:
             raise PlacementError("A layer's image is no longer available; upload it again.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -167,13 +168,17 @@ def check_render_work(placement: Placement, settings: Settings, output_scale: fl
 
 
 def render(
-    owner: str, placement: Placement, settings: Settings, output_scale: float = 1.0
+    owner: str,
+    placement: Placement,
+    settings: Settings,
+    output_scale: float = 1.0,
+    on_layer: Callable[[int, int], None] | None = None,
 ) -> Image.Image:
     """The composite of `placement` from `owner`'s uploads (bounded work; PlacementError if not)."""
     check_render_work(placement, settings, output_scale)
     ids = {placement.background_id} | {layer.image_id for layer in placement.layers}
     images = _decoded_images(owner, ids, settings)
-    return composite(images[placement.background_id], images, placement, output_scale)
+    return composite(images[placement.background_id], images, placement, output_scale, on_layer)
 
 
 def parse_placement(state: Any, settings: Settings) -> Placement:
