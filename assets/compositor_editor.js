@@ -38,6 +38,7 @@
     this.k = 1;
     this.gesture = null;
     this.lastNudge = 0;
+    this.zoom = 1;  // times the fitted scale: k = fitK * zoom (positions stay background pixels)
     this.nextUid = 1;
     this.frames = [];
     this.stats = { dragFps: null, dragFrames: 0 };
@@ -83,9 +84,16 @@
       ["arrow-counterclockwise", "Undo (Ctrl+Z)", "undo"],
       ["arrow-clockwise", "Redo (Ctrl+Shift+Z)", "redo"],
       ["bootstrap-reboot", "Reset layer", "reset"],
-      ["trash", "Delete layer (Del)", "delete"]].forEach(function (spec) {
+      ["trash", "Delete layer (Del)", "delete"],
+      ["zoom-out", "Zoom out (-)", "zoom-out"],
+      ["zoom-in", "Zoom in (+)", "zoom-in"],
+      ["arrows-angle-contract", "Fit to window (0)", "zoom-fit"],
+      ["1-square", "Actual size, 100 % (1)", "zoom-100"]].forEach(function (spec) {
       bar.appendChild(button(spec[0], spec[1], spec[2]));
     });
+    this.zoomLabel = el("span", "comp-zoom small text-body-secondary", { "aria-live": "polite",
+      title: "Zoom: screen pixels per background pixel" });
+    bar.appendChild(this.zoomLabel);
     var opacity = el("label", "comp-opacity small d-flex align-items-center gap-1 ms-2");
     opacity.appendChild(document.createTextNode("Opacity"));
     this.opacity = el("input", "form-range", { type: "range", min: "0", max: "100", step: "1",
@@ -134,6 +142,12 @@
       this.cleanups.push(function () { observer.disconnect(); });
     }
     this.listen(window, "resize", function () { self.layout(); });
+    // Ctrl/Cmd + wheel (and a trackpad pinch, which Chrome reports so) zooms about the pointer.
+    this.listen(this.viewport, "wheel", function (e) {
+      if (!self.bg || !(e.ctrlKey || e.metaKey)) { return; }
+      e.preventDefault();
+      self.setZoom(self.zoom * Math.exp(-e.deltaY * 0.002), e.clientX, e.clientY);
+    }, { passive: false });
     this.layout();
   };
 
@@ -236,6 +250,7 @@
   };
 
   Editor.prototype.action = function (name) {
+    if (/^zoom-/.test(name)) { this.zoomAction(name); return; }
     var before = this.snapshot(), l = this.layer(this.selected), i = this.layers.indexOf(l);
     if (name === "undo" || name === "redo") {
       var from = name === "undo" ? this.undoStack : this.redoStack;
@@ -297,14 +312,20 @@
     else if (key === "]" || key === "PageUp") { this.action("forward"); }
     else if (key === "[" || key === "PageDown") { this.action("backward"); }
     else if (key === "Escape") { this.select(null); }
+    else if (!mod && (key === "+" || key === "=")) { this.zoomAction("zoom-in"); }
+    else if (!mod && key === "-") { this.zoomAction("zoom-out"); }
+    else if (!mod && key === "0") { this.zoomAction("zoom-fit"); }
+    else if (!mod && key === "1") { this.zoomAction("zoom-100"); }
     else { return; }
     e.preventDefault();
   };
 
-  // Expose to the page module.
+  // Expose to the page module. `bench` (false) turns on the drag frame counters in `stats`
+  // (bench/bench_drag_fps.py and the browser tests set it).
   window.dashappCompositor = Object.assign(window.dashappCompositor || {}, {
     Editor: Editor,
     mount: function (root, onChange) { return new Editor(root, onChange); },
+    bench: false,
     SNAP_PX: SNAP_PX, MAX_HEIGHT_FRACTION: MAX_HEIGHT_FRACTION, el: el
   });
 })();
