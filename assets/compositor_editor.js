@@ -27,7 +27,9 @@
   function Editor(root, onChange) {
     // Rendering and pointer handling live in compositor_view.js (mixed in on first use, so the
     // order the asset files load in does not matter).
-    if (!Editor.prototype.render) { Object.assign(Editor.prototype, window.dashappCompositor.view); }
+    if (!Editor.prototype.render) {
+      Object.assign(Editor.prototype, window.dashappCompositor.view, window.dashappCompositor.panel);
+    }
     this.root = root;
     this.onChange = onChange;
     this.bg = null;
@@ -114,6 +116,7 @@
     this.viewport.append(this.stage, this.empty);
     this.list = el("div", "comp-layers d-flex flex-wrap gap-2 mt-2", { "aria-label": "Layers" });
     this.root.append(bar, this.viewport, this.list);
+    this.buildPanel();
     this.layerEls = {};
 
     this.listen(bar, "click", function (e) {
@@ -132,10 +135,7 @@
       if (e.target && e.target.type === "range" && /^Arrow/.test(e.key)) { return; }
       self.keyDown(e);
     });
-    this.listen(this.list, "click", function (e) {
-      var item = e.target.closest("[data-uid]");
-      if (item) { self.select(item.getAttribute("data-uid")); self.stage.focus(); }
-    });
+    this.listen(this.list, "click", function (e) { self.listClick(e); });
     if (window.ResizeObserver) {
       var observer = new ResizeObserver(function () { self.layout(); });
       observer.observe(this.viewport);
@@ -184,7 +184,8 @@
       layers: this.layers.map(function (l, i) {
         return { image_id: l.image_id, width: l.width, height: l.height, name: l.name,
           url: l.url, x: l.x, y: l.y, scale_x: l.scale_x, scale_y: l.scale_y,
-          rotation: l.rotation, opacity: l.opacity, z: i };
+          rotation: l.rotation, opacity: l.opacity, z: i, visible: l.visible !== false,
+          locked: !!l.locked, flip_x: !!l.flip_x, flip_y: !!l.flip_y };
       })
     };
   };
@@ -236,7 +237,9 @@
       .map(function (l) {
         return { uid: "l" + (self.nextUid++), image_id: l.image_id, width: l.width,
           height: l.height, name: l.name, url: l.url, x: l.x, y: l.y, scale_x: l.scale_x,
-          scale_y: l.scale_y, rotation: l.rotation, opacity: l.opacity };
+          scale_y: l.scale_y, rotation: l.rotation, opacity: l.opacity,
+          visible: l.visible !== false, locked: !!l.locked, flip_x: !!l.flip_x,
+          flip_y: !!l.flip_y };
       });
     this.selected = this.layers.length ? this.layers[this.layers.length - 1].uid : null;
     if (!keepHistory) { this.undoStack = []; this.redoStack = []; }
@@ -292,7 +295,7 @@
 
   Editor.prototype.nudge = function (dx, dy) {
     var l = this.layer(this.selected);
-    if (!l) { return; }
+    if (!l || l.locked) { return; }
     var now = Date.now(), before = this.snapshot();
     l.x += dx; l.y += dy;
     // Arrow presses in a quick run are one undo step.

@@ -64,6 +64,10 @@
     s.width = l.width * l.scale_x * k + "px";
     s.height = l.height * l.scale_y * k + "px";
     s.transform = l.rotation ? "rotate(" + l.rotation + "deg)" : "";
+    s.display = l.visible === false ? "none" : "";
+    node.firstChild.style.transform = l.flip_x || l.flip_y ?
+      "scale(" + (l.flip_x ? -1 : 1) + "," + (l.flip_y ? -1 : 1) + ")" : "";
+    node.classList.toggle("is-locked", !!l.locked);
     // Opacity on the image only: the selection outline and handles stay fully visible.
     node.firstChild.style.opacity = String(l.opacity);
     s.zIndex = String(z + 1);
@@ -138,6 +142,7 @@
     }
     var uid = layerNode.getAttribute("data-uid"), l = this.layer(uid);
     if (!l) { return; }
+    if (l.locked) { this.select(uid); return; }  // a locked layer is selected, never moved
     e.preventDefault();
     this.stage.focus({ preventScroll: true });
     this.selected = uid;

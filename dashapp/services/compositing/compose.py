@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 from dashapp.services.compositing.geometry import Layer, Placement, PlacementError, round_half_up
 
@@ -71,6 +71,10 @@ def _prescale(image: Image.Image, layer: Layer) -> tuple[Image.Image, float, flo
 def render_layer(canvas: Image.Image, image: Image.Image, layer: Layer) -> None:
     """Draw one layer (RGBA `image`, natural size = layer.width x layer.height) onto `canvas`."""
     image = _with_opacity(image, layer.opacity)
+    if layer.flip_x:
+        image = ImageOps.mirror(image)
+    if layer.flip_y:
+        image = ImageOps.flip(image)
     if layer.is_axis_aligned_unscaled:
         _paste(canvas, image, *layer.paste_origin())
         return
@@ -128,6 +132,8 @@ def composite(
             raise PlacementError("A layer's image is no longer available; upload it again.")
         if image.size != (layer.width, layer.height):
             raise PlacementError("A layer's image does not match its recorded size.")
+        if not layer.visible:
+            continue
         render_layer(canvas, image, layer.scaled(output_scale) if output_scale != 1.0 else layer)
     return canvas
 
