@@ -14,6 +14,7 @@ from sqlalchemy.orm import undefer
 
 from dashapp.extensions import db
 from dashapp.models.compositor import Composite, CompositorImage
+from dashapp.services.compositing import state as stored_state
 from dashapp.services.compositing.compose import Encoded, composite, encode
 from dashapp.services.compositing.geometry import Placement, PlacementError, placement_from_dict
 from dashapp.services.compositing.images import (
@@ -183,7 +184,13 @@ def render(
 
 def parse_placement(state: Any, settings: Settings) -> Placement:
     """The editor's JSON state, validated (PlacementError with a clear message otherwise)."""
+    stored_state.check_size(state)
     return placement_from_dict(state, max_layers=settings.compositor_max_layers)
+
+
+def clean_state(placement: Placement, state: Any) -> dict[str, Any]:
+    """What is stored for a validated placement (never the request's own JSON)."""
+    return stored_state.to_state(placement, state, preview_url)
 
 
 def export(owner: str, state: Any, fmt: str, quality: int, settings: Settings) -> Encoded:
@@ -245,7 +252,7 @@ def save_composite(
     if existing is not None and not replace:
         raise NameTakenError(f"A composite named “{name}” already exists.")
     row = existing or Composite(owner=owner, name=name)
-    row.state = state
+    row.state = clean_state(placement, state)
     row.width, row.height = placement.width, placement.height
     row.thumbnail = buffer.getvalue()
     try:

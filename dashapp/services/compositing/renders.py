@@ -74,6 +74,7 @@ def queue_render(
         raise RenderRefused("Choose PNG, JPEG or WebP for the download.")
     placement = library.parse_placement(state, settings)
     library.check_render_work(placement, settings)
+    state = library.clean_state(placement, state)
     most = settings.compositor_max_concurrent_renders
     if _active_count(owner, settings) >= most:
         raise RenderRefused(

@@ -37,3 +37,20 @@ def test_flags_must_be_booleans() -> None:
     assert layer_from_dict({**raw, "flip_x": True}).flip_x
     with pytest.raises(PlacementError, match="true or false"):
         layer_from_dict({**raw, "visible": "no"})
+
+
+def test_state_size_capped_and_stored_form_drops_unknown_fields() -> None:
+    from dashapp.services.compositing import state as stored
+    from dashapp.services.compositing.geometry import placement_from_dict
+
+    raw = {
+        "background": {"image_id": 1, "width": 50, "height": 40, "url": "javascript:x", "evil": 1},
+        "layers": [{"image_id": 2, "width": 10, "height": 6, "x": 5, "y": 3, "name": " a\x00 b "}],
+    }
+    kept = stored.to_state(placement_from_dict(raw), raw, lambda i: f"/p/{i}")
+    assert kept["background"] == {
+        "image_id": 1, "width": 50, "height": 40, "name": "background", "url": "/p/1"
+    }  # fmt: skip
+    assert kept["layers"][0]["name"] == "a b" and kept["layers"][0]["url"] == "/p/2"
+    with pytest.raises(PlacementError, match="too large"):
+        stored.check_size({**raw, "pad": "x" * (stored.MAX_STATE_BYTES + 1)})
