@@ -59,11 +59,12 @@
       left = l.x - l.width * l.scale_x / 2; top = l.y - l.height * l.scale_y / 2;
     }
     var s = node.style;
-    s.left = left * k + "px";
-    s.top = top * k + "px";
+    // Placed by a transform (left/top stay 0): moving a layer then composites on the GPU
+    // instead of laying out and repainting the page each frame.
+    var move = "translate(" + left * k + "px," + top * k + "px)";
     s.width = l.width * l.scale_x * k + "px";
     s.height = l.height * l.scale_y * k + "px";
-    s.transform = l.rotation ? "rotate(" + l.rotation + "deg)" : "";
+    s.transform = l.rotation ? move + " rotate(" + l.rotation + "deg)" : move;
     s.display = l.visible === false ? "none" : "";
     node.firstChild.style.transform = l.flip_x || l.flip_y ?
       "scale(" + (l.flip_x ? -1 : 1) + "," + (l.flip_y ? -1 : 1) + ")" : "";

@@ -44,6 +44,15 @@ def test_shots(
         send_files(dash_duo, UPLOAD_FG, svg)
         dash_duo.wait_for_contains_text(f"#{ids.UPLOAD_STATUS}", "SVG", timeout=10)
         shoot(dash_duo, "editor", width)
+        dash_duo.find_element(".comp-layer").click()
+        dash_duo.find_element("[data-action=zoom-in]").click()
+        dash_duo.find_element("[data-action=zoom-in]").click()
+        shoot(dash_duo, "zoomed", width)
+        dash_duo.find_element("[data-action=zoom-fit]").click()
+        dash_duo.driver.execute_script(
+            "document.querySelector('.comp-props').scrollIntoView({behavior: 'instant'});"
+        )
+        shoot(dash_duo, "panel", width)
         dash_duo.driver.execute_script(
             "document.getElementById(arguments[0]).scrollIntoView({behavior: 'instant'});",
             ids.UPLOAD_STATUS,

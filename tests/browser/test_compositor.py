@@ -62,14 +62,20 @@ def click(dash_duo: Any, selector: str) -> None:
 def export_png(dash_duo: Any) -> np.ndarray:
     click(dash_duo, "#comp-download-btn")
     folder = Path(dash_duo.download_path)
-    deadline = time.monotonic() + 20
+    # The render is a background job (its own process, polled every 0.5 s): on a loaded
+    # 2-core machine it can take a while.
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         done = [p for p in folder.glob("*.png") if p.stat().st_size > 0]
         if done:
             time.sleep(0.2)  # let Chromium finish renaming the file
             return np.asarray(Image.open(io.BytesIO(done[0].read_bytes())).convert("RGBA"))
         time.sleep(0.1)
-    raise AssertionError("no download arrived")
+    said = (
+        dash_duo.find_element("#comp-export-msg").text,
+        dash_duo.find_element("#comp-export-result").text,
+    )
+    raise AssertionError(f"no download arrived; the page said {said}")
 
 
 def assert_foreground_at(out: np.ndarray, fg: Image.Image, left: int, top: int) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -19,6 +21,11 @@ OUTPUT_FORMATS = {
     "webp": ("WEBP", "image/webp"),
 }
 JPEG_BACKGROUND = (255, 255, 255)
+# Affine resampling of a big layer is split into horizontal bands done in parallel (Pillow
+# releases the GIL while resampling); each output pixel is computed alone, so the result is
+# identical to one call.
+BAND_MIN_PIXELS = 1_000_000
+MAX_BANDS = 4
 
 
 @dataclass(frozen=True)
@@ -97,10 +104,36 @@ def render_layer(canvas: Image.Image, image: Image.Image, layer: Layer) -> None:
     # Resample premultiplied: interpolating straight alpha bleeds the colour of transparent
     # pixels (often black) into the edges.
     premultiplied = scaled.convert("RGBa")
-    warped = premultiplied.transform(
-        (x1 - x0, y1 - y0), Image.Transform.AFFINE, coeffs, resample=Resampling.BICUBIC
-    )
+    warped = _affine(premultiplied, (x1 - x0, y1 - y0), coeffs)
     canvas.alpha_composite(warped.convert("RGBA"), dest=(x0, y0))
+
+
+def _affine(image: Image.Image, size: tuple[int, int], coeffs: tuple[float, ...]) -> Image.Image:
+    """Bicubic affine resample into `size`, in parallel bands for big outputs."""
+    width, height = size
+    bands = min(MAX_BANDS, os.cpu_count() or 1, max(1, width * height // BAND_MIN_PIXELS))
+    if bands <= 1:
+        return image.transform(size, Image.Transform.AFFINE, coeffs, resample=Resampling.BICUBIC)
+    a, b, c, d, e, f = coeffs
+    edges = [height * i // bands for i in range(bands + 1)]
+
+    def band(i: int) -> Image.Image:
+        top = edges[i]
+        # Output row y of the band is row y + top of the whole: shift the constant terms.
+        shifted = (a, b, c + b * top, d, e, f + e * top)
+        return image.transform(
+            (width, edges[i + 1] - top),
+            Image.Transform.AFFINE,
+            shifted,
+            resample=Resampling.BICUBIC,
+        )
+
+    with ThreadPoolExecutor(max_workers=bands) as pool:
+        parts = list(pool.map(band, range(bands)))
+    out = Image.new(image.mode, size)
+    for i, part in enumerate(parts):
+        out.paste(part, (0, edges[i]))
+    return out
 
 
 def composite(
