@@ -194,3 +194,23 @@ def test_new_background_keeps_layers_on_the_canvas_and_says_so(
     assert after["scale_x"] == after["scale_y"] == 0.5
     assert horizontal_overflow(dash_duo) == 0
     assert dash_duo.get_logs() == []
+
+
+def test_server_unreachable_is_said_where_the_user_acted(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    open_page(dash_duo, dash_app_for, settings_factory(dev_role="viewer"))
+    bg_path, fg_path, _bg, _fg = write_images(tmp_path)
+    upload_both(dash_duo, bg_path, fg_path)
+    driver = dash_duo.driver
+    offline = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
+    try:
+        send_files(dash_duo, UPLOAD_FG, fg_path)
+        dash_duo.wait_for_contains_text(f"#{ids.UPLOAD_STATUS}", "could not be reached", timeout=10)
+        click(dash_duo, f"#{ids.DOWNLOAD_BTN}")
+        dash_duo.wait_for_contains_text(f"#{ids.EXPORT_STATUS}", "could not be reached", timeout=10)
+    finally:
+        driver.execute_cdp_cmd("Network.emulateNetworkConditions", {**offline, "offline": False})
+    assert layer_count(dash_duo) == 1  # the work in the editor is kept
