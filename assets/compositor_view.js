@@ -127,7 +127,31 @@
     return [(e.clientX - r.left) / this.k, (e.clientY - r.top) / this.k];
   };
 
+  // Two fingers on the canvas pinch-zoom about their midpoint (one finger scrolls natively).
+  view.pinchTrack = function (e, phase) {
+    if (e.pointerType !== "touch") { return false; }
+    var t = this.touches || (this.touches = {});
+    if (phase === "down") { t[e.pointerId] = [e.clientX, e.clientY]; }
+    else if (phase === "up") { delete t[e.pointerId]; this.pinch = null; return false; }
+    else if (t[e.pointerId]) { t[e.pointerId] = [e.clientX, e.clientY]; }
+    var ids = Object.keys(t);
+    if (ids.length !== 2) { return false; }
+    var a = t[ids[0]], b = t[ids[1]], d = Math.hypot(a[0] - b[0], a[1] - b[1]) || 1;
+    var mid = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
+    if (!this.pinch) {
+      // A second finger ends any layer gesture the first one began (as a pinch, not a drag).
+      if (this.gesture && this.gesture.kind !== "pan") { this.restore(this.gesture.before); }
+      this.gesture = null;
+      this.pinch = { d: d, zoom: this.zoom };
+      return true;
+    }
+    this.setZoom(this.pinch.zoom * d / this.pinch.d, mid[0], mid[1]);
+    e.preventDefault();
+    return true;
+  };
+
   view.pointerDown = function (e) {
+    if (this.pinchTrack(e, "down")) { return; }
     var layerNode = e.target.closest(".comp-layer");
     if (!layerNode || this.gesture) {
       if (!layerNode && e.target.closest(".comp-stage")) {
@@ -158,6 +182,7 @@
   };
 
   view.pointerMove = function (e) {
+    if (this.pinchTrack(e, "move")) { return; }
     var g = this.gesture;
     if (!g || e.pointerId !== g.pointerId) { return; }
     e.preventDefault();
@@ -199,6 +224,7 @@
   };
 
   view.pointerUp = function (e) {
+    this.pinchTrack(e, "up");
     var g = this.gesture;
     if (!g || e.pointerId !== g.pointerId) { return; }
     this.gesture = null;

@@ -137,3 +137,42 @@ def test_phone_canvas_comes_first(
     assert dash_duo.driver.execute_script(K_JS) == 1
     assert horizontal_overflow(dash_duo) == 0
     assert dash_duo.get_logs() == []
+
+
+def test_touch_pinch_zooms_on_a_phone(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.actions import interaction
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
+
+    bg_path, fg_path, _bg, _fg = write_images(tmp_path)
+    base = start(dash_duo, dash_app_for(settings_factory(dev_role="viewer")))
+    set_viewport(dash_duo, 390, 844)
+    dash_duo.driver.get(base + "/compositor")
+    upload_both(dash_duo, bg_path, fg_path)
+    driver = dash_duo.driver
+    fit = driver.execute_script(K_JS)
+    stage = dash_duo.find_element(".comp-stage")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", stage)
+    # Two fingers on the background (away from the layer), moving apart.
+    r = driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect();return [r.left, r.top, r.width, r.height];",
+        stage,
+    )
+    cy = int(r[1] + r[3] * 0.25)
+    left, right = int(r[0] + r[2] * 0.4), int(r[0] + r[2] * 0.6)
+    actions = ActionBuilder(driver)
+    one = actions.add_pointer_input(interaction.POINTER_TOUCH, "one")
+    two = actions.add_pointer_input(interaction.POINTER_TOUCH, "two")
+    one.create_pointer_move(x=left, y=cy)
+    two.create_pointer_move(x=right, y=cy)
+    one.create_pointer_down(button=0)
+    two.create_pointer_down(button=0)
+    for step in range(1, 6):
+        one.create_pointer_move(x=left - 10 * step, y=cy, duration=30)
+        two.create_pointer_move(x=right + 10 * step, y=cy, duration=30)
+    one.create_pointer_up(button=0)
+    two.create_pointer_up(button=0)
+    actions.perform()
+    assert driver.execute_script(K_JS) > fit * 1.3
+    assert horizontal_overflow(dash_duo) == 0
