@@ -102,6 +102,12 @@ def test_save_under_existing_name_asks_replace_or_save_as_new(
     server = open_page(dash_duo, dash_app_for, settings_factory(dev_role="viewer"))
     bg_path, fg_path, _bg, _fg = write_images(tmp_path)
     upload_both(dash_duo, bg_path, fg_path)
+    # Unsaved work: leaving the page asks first (the browser shows its own dialog).
+    leave = (
+        "const e = new Event('beforeunload', {cancelable: true});"
+        "window.dispatchEvent(e); return e.defaultPrevented;"
+    )
+    assert dash_duo.driver.execute_script(leave) is True
     name = dash_duo.find_element(f"#{ids.NAME}")
     name.send_keys("Card")
     click(dash_duo, f"#{ids.SAVE_BTN}")
@@ -137,6 +143,7 @@ def test_save_under_existing_name_asks_replace_or_save_as_new(
         assert second["y"] == first["y"] + 1
     # Saved: nothing to warn about when leaving.
     assert not dash_duo.driver.execute_script("return window.dashappCompositor.active().isDirty();")
+    assert dash_duo.driver.execute_script(leave) is False
     assert dash_duo.get_logs() == []
 
 

@@ -94,7 +94,7 @@ def check_storage(owner: str, incoming: int, settings: Settings) -> None:
     if used + incoming > cap:
         raise ImageInputError(
             f"Your image storage is full ({used / 2**20:.1f} of {cap / 2**20:.0f} MB used); "
-            "this file does not fit. Ask an administrator to raise the limit or clear old uploads."
+            "this file does not fit. Ask an administrator to raise the limit."
         )
 
 
