@@ -48,6 +48,8 @@ def test_shots(
         dash_duo.find_element("[data-action=zoom-in]").click()
         dash_duo.find_element("[data-action=zoom-in]").click()
         shoot(dash_duo, "zoomed", width)
+        dash_duo.driver.execute_script("window.scrollTo(0, 0);")
+        shoot(dash_duo, "zoomed-top", width)
         dash_duo.find_element("[data-action=zoom-fit]").click()
         dash_duo.driver.execute_script(
             "document.querySelector('.comp-props').scrollIntoView({behavior: 'instant'});"
