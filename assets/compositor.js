@@ -1,25 +1,48 @@
 // Dash bindings of the compositor editor (compositor_editor.js + compositor_view.js).
 // The server sends commands through the `comp-command` store; the editor writes its placement
 // (background pixel coordinates) into the `comp-placement` store with set_props.
+// One editor per container element (kept on the element, not in a global): when Dash renders the
+// page again the old editor is destroyed (its listeners and observers removed).
 (function () {
   "use strict";
   var ROOT_ID = "comp-editor";
   var STORE_ID = "comp-placement";
+  var KEY = "__dashappEditor";
+  var live = [];  // editors mounted and not yet destroyed (to tear down those whose root left)
 
   function publish(state) {
     window.dash_clientside.set_props(STORE_ID, { data: state });
   }
 
+  function C() { return window.dashappCompositor; }
+
+  // The editor of the compositor on the page now, or null.
+  function active() {
+    var root = document.getElementById(ROOT_ID);
+    return root && root[KEY] && !root[KEY].destroyed ? root[KEY] : null;
+  }
+
+  function sweep() {
+    live = live.filter(function (editor) {
+      if (editor.root.isConnected) { return true; }
+      editor.destroy();
+      return false;
+    });
+  }
+
   // The editor for the current page, created when its container is (re)rendered.
   function ensureEditor(saved) {
-    var root = document.getElementById(ROOT_ID), C = window.dashappCompositor;
+    var root = document.getElementById(ROOT_ID);
     if (!root) { return null; }
-    if (!C.current || C.current.root !== root) {
-      C.current = new C.Editor(root, publish);
+    sweep();
+    if (!active()) {
+      var editor = C().mount(root, publish);
+      root[KEY] = editor;
+      live.push(editor);
       // A reload (or coming back to the page) restores the work from session storage.
-      if (saved && saved.background) { C.current.load(saved, false); }
+      if (saved && saved.background) { editor.load(saved, false); }
     }
-    return C.current;
+    return root[KEY];
   }
 
   function apply(command, saved, attempt) {
@@ -35,14 +58,38 @@
     editor.lastNonce = command.nonce;
     if (command.op === "background") { editor.setBackground(command.image); }
     else if (command.op === "add") { editor.addLayers(command.images || []); }
-    else if (command.op === "load") { editor.load(command.state, true); }
+    else if (command.op === "load") { editor.load(command.state, true); editor.markSaved(); }
     editor.stage.focus({ preventScroll: true });
   }
 
+  // Leaving the page (closing the tab, reloading, another site) with unsaved work asks first.
+  window.addEventListener("beforeunload", function (e) {
+    var editor = active();
+    if (editor && editor.isDirty()) {
+      e.preventDefault();
+      e.returnValue = "";
+    }
+  });
+
+  window.dashappCompositor = Object.assign(window.dashappCompositor || {}, { active: active });
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     compositor: {
       apply: function (command, saved) {
         apply(command, saved, 0);
+        return window.dash_clientside.no_update;
+      },
+      // A finished render: fetch the file from the server (not through the callback's JSON).
+      fetchRender: function (done) {
+        if (done && done.url) {
+          var a = document.createElement("a");
+          a.href = done.url; a.download = ""; a.style.display = "none";
+          document.body.appendChild(a); a.click(); a.remove();
+        }
+        return window.dash_clientside.no_update;
+      },
+      saved: function (nonce) {
+        var editor = active();
+        if (editor && nonce) { editor.markSaved(); }
         return window.dash_clientside.no_update;
       }
     }

@@ -27,7 +27,9 @@
   function Editor(root, onChange) {
     // Rendering and pointer handling live in compositor_view.js (mixed in on first use, so the
     // order the asset files load in does not matter).
-    if (!Editor.prototype.render) { Object.assign(Editor.prototype, window.dashappCompositor.view); }
+    if (!Editor.prototype.render) {
+      Object.assign(Editor.prototype, window.dashappCompositor.view, window.dashappCompositor.panel);
+    }
     this.root = root;
     this.onChange = onChange;
     this.bg = null;
@@ -38,10 +40,39 @@
     this.k = 1;
     this.gesture = null;
     this.lastNudge = 0;
+    this.zoom = 1;  // times the fitted scale: k = fitK * zoom (positions stay background pixels)
     this.nextUid = 1;
     this.frames = [];
     this.stats = { dragFps: null, dragFrames: 0 };
+    this.savedState = null;  // serialize() as last saved or opened: anything else is unsaved
+    this.cleanups = [];
     this.build();
+  }
+
+  // Add a listener and remember how to remove it (destroy() removes them all).
+  Editor.prototype.listen = function (target, type, fn, options) {
+    target.addEventListener(type, fn, options);
+    this.cleanups.push(function () { target.removeEventListener(type, fn, options); });
+  };
+
+  Editor.prototype.destroy = function () {
+    this.cleanups.forEach(function (undo) { undo(); });
+    this.cleanups = [];
+    this.destroyed = true;
+  };
+
+  Editor.prototype.markSaved = function () { this.savedState = JSON.stringify(this.serialize()); };
+
+  Editor.prototype.isDirty = function () {
+    return !!this.bg && JSON.stringify(this.serialize()) !== this.savedState;
+  };
+
+  // Typing in a field keeps its keys; everywhere else on the page the shortcuts work.
+  function typing(target) {
+    var tag = target && target.tagName;
+    if (!tag) { return false; }
+    if (target.isContentEditable || tag === "TEXTAREA" || tag === "SELECT") { return true; }
+    return tag === "INPUT" && !/^(range|checkbox|button|submit|file)$/i.test(target.type);
   }
 
   Editor.prototype.build = function () {
@@ -55,9 +86,16 @@
       ["arrow-counterclockwise", "Undo (Ctrl+Z)", "undo"],
       ["arrow-clockwise", "Redo (Ctrl+Shift+Z)", "redo"],
       ["bootstrap-reboot", "Reset layer", "reset"],
-      ["trash", "Delete layer (Del)", "delete"]].forEach(function (spec) {
+      ["trash", "Delete layer (Del)", "delete"],
+      ["zoom-out", "Zoom out (-)", "zoom-out"],
+      ["zoom-in", "Zoom in (+)", "zoom-in"],
+      ["arrows-angle-contract", "Fit to window (0)", "zoom-fit"],
+      ["1-square", "Actual size, 100 % (1)", "zoom-100"]].forEach(function (spec) {
       bar.appendChild(button(spec[0], spec[1], spec[2]));
     });
+    this.zoomLabel = el("span", "comp-zoom small text-body-secondary", { "aria-live": "polite",
+      title: "Zoom: screen pixels per background pixel" });
+    bar.appendChild(this.zoomLabel);
     var opacity = el("label", "comp-opacity small d-flex align-items-center gap-1 ms-2");
     opacity.appendChild(document.createTextNode("Opacity"));
     this.opacity = el("input", "form-range", { type: "range", min: "0", max: "100", step: "1",
@@ -78,28 +116,38 @@
     this.viewport.append(this.stage, this.empty);
     this.list = el("div", "comp-layers d-flex flex-wrap gap-2 mt-2", { role: "group", "aria-label": "Layers" });
     this.root.append(bar, this.viewport, this.list);
+    this.buildPanel();
     this.layerEls = {};
 
-    bar.addEventListener("click", function (e) {
+    this.listen(bar, "click", function (e) {
       var target = e.target.closest("[data-action]");
       if (target) { self.action(target.getAttribute("data-action")); }
     });
-    this.opacity.addEventListener("input", function () { self.setOpacity(false); });
-    this.opacity.addEventListener("change", function () { self.setOpacity(true); });
-    this.stage.addEventListener("pointerdown", function (e) { self.pointerDown(e); });
-    this.stage.addEventListener("pointermove", function (e) { self.pointerMove(e); });
-    this.stage.addEventListener("pointerup", function (e) { self.pointerUp(e); });
-    this.stage.addEventListener("pointercancel", function (e) { self.pointerUp(e); });
-    this.stage.addEventListener("keydown", function (e) { self.keyDown(e); });
-    this.list.addEventListener("click", function (e) {
-      var item = e.target.closest("[data-uid]");
-      if (item) { self.select(item.getAttribute("data-uid")); self.stage.focus(); }
+    this.listen(this.opacity, "input", function () { self.setOpacity(false); });
+    this.listen(this.opacity, "change", function () { self.setOpacity(true); });
+    this.listen(this.stage, "pointerdown", function (e) { self.pointerDown(e); });
+    this.listen(this.stage, "pointermove", function (e) { self.pointerMove(e); });
+    this.listen(this.stage, "pointerup", function (e) { self.pointerUp(e); });
+    this.listen(this.stage, "pointercancel", function (e) { self.pointerUp(e); });
+    this.listen(document, "keydown", function (e) {
+      if (e.defaultPrevented || typing(e.target) || !self.root.isConnected) { return; }
+      // A range slider keeps its own arrow keys (it is one undo step; see setOpacity).
+      if (e.target && e.target.type === "range" && /^Arrow/.test(e.key)) { return; }
+      self.keyDown(e);
     });
+    this.listen(this.list, "click", function (e) { self.listClick(e); });
     if (window.ResizeObserver) {
-      this.resizeObserver = new ResizeObserver(function () { self.layout(); });
-      this.resizeObserver.observe(this.viewport);
+      var observer = new ResizeObserver(function () { self.layout(); });
+      observer.observe(this.viewport);
+      this.cleanups.push(function () { observer.disconnect(); });
     }
-    window.addEventListener("resize", function () { self.layout(); });
+    this.listen(window, "resize", function () { self.layout(); });
+    // Ctrl/Cmd + wheel (and a trackpad pinch, which Chrome reports so) zooms about the pointer.
+    this.listen(this.viewport, "wheel", function (e) {
+      if (!self.bg || !(e.ctrlKey || e.metaKey)) { return; }
+      e.preventDefault();
+      self.setZoom(self.zoom * Math.exp(-e.deltaY * 0.002), e.clientX, e.clientY);
+    }, { passive: false });
     this.layout();
   };
 
@@ -136,7 +184,8 @@
       layers: this.layers.map(function (l, i) {
         return { image_id: l.image_id, width: l.width, height: l.height, name: l.name,
           url: l.url, x: l.x, y: l.y, scale_x: l.scale_x, scale_y: l.scale_y,
-          rotation: l.rotation, opacity: l.opacity, z: i };
+          rotation: l.rotation, opacity: l.opacity, z: i, visible: l.visible !== false,
+          locked: !!l.locked, flip_x: !!l.flip_x, flip_y: !!l.flip_y };
       })
     };
   };
@@ -151,7 +200,13 @@
   };
 
   Editor.prototype.setBackground = function (image) {
-    var before = this.snapshot();
+    var before = this.snapshot(), old = this.bg;
+    if (old && (old.width !== image.width || old.height !== image.height)) {
+      // The layers keep their places on the new background, scaled with it (as the server said).
+      this.layers.forEach(function (l) {
+        Object.assign(l, G().refit(l, old.width, old.height, image.width, image.height));
+      });
+    }
     this.bg = { image_id: image.image_id, width: image.width, height: image.height,
       name: image.name, url: image.url };
     this.layout();
@@ -182,7 +237,9 @@
       .map(function (l) {
         return { uid: "l" + (self.nextUid++), image_id: l.image_id, width: l.width,
           height: l.height, name: l.name, url: l.url, x: l.x, y: l.y, scale_x: l.scale_x,
-          scale_y: l.scale_y, rotation: l.rotation, opacity: l.opacity };
+          scale_y: l.scale_y, rotation: l.rotation, opacity: l.opacity,
+          visible: l.visible !== false, locked: !!l.locked, flip_x: !!l.flip_x,
+          flip_y: !!l.flip_y };
       });
     this.selected = this.layers.length ? this.layers[this.layers.length - 1].uid : null;
     if (!keepHistory) { this.undoStack = []; this.redoStack = []; }
@@ -196,6 +253,7 @@
   };
 
   Editor.prototype.action = function (name) {
+    if (/^zoom-/.test(name)) { this.zoomAction(name); return; }
     var before = this.snapshot(), l = this.layer(this.selected), i = this.layers.indexOf(l);
     if (name === "undo" || name === "redo") {
       var from = name === "undo" ? this.undoStack : this.redoStack;
@@ -224,9 +282,12 @@
     if (!this.opacityBefore) { this.opacityBefore = this.snapshot(); }
     l.opacity = Number(this.opacity.value) / 100;
     if (final) {
-      var before = this.opacityBefore;
+      var before = this.opacityBefore, now = Date.now();
       this.opacityBefore = null;
-      this.commit(before);
+      // A run of arrow keys on the slider (a change each) is one undo step, like a drag.
+      var sameRun = now - this.lastOpacity < NUDGE_MERGE_MS && this.lastOpacityUid === l.uid;
+      this.lastOpacity = now; this.lastOpacityUid = l.uid;
+      this.commit(sameRun ? undefined : before);
     } else {
       this.render();
     }
@@ -234,7 +295,7 @@
 
   Editor.prototype.nudge = function (dx, dy) {
     var l = this.layer(this.selected);
-    if (!l) { return; }
+    if (!l || l.locked) { return; }
     var now = Date.now(), before = this.snapshot();
     l.x += dx; l.y += dy;
     // Arrow presses in a quick run are one undo step.
@@ -254,12 +315,20 @@
     else if (key === "]" || key === "PageUp") { this.action("forward"); }
     else if (key === "[" || key === "PageDown") { this.action("backward"); }
     else if (key === "Escape") { this.select(null); }
+    else if (!mod && (key === "+" || key === "=")) { this.zoomAction("zoom-in"); }
+    else if (!mod && key === "-") { this.zoomAction("zoom-out"); }
+    else if (!mod && key === "0") { this.zoomAction("zoom-fit"); }
+    else if (!mod && key === "1") { this.zoomAction("zoom-100"); }
     else { return; }
     e.preventDefault();
   };
 
-  // Expose to the page module.
+  // Expose to the page module. `bench` (false) turns on the drag frame counters in `stats`
+  // (bench/bench_drag_fps.py and the browser tests set it).
   window.dashappCompositor = Object.assign(window.dashappCompositor || {}, {
-    Editor: Editor, SNAP_PX: SNAP_PX, MAX_HEIGHT_FRACTION: MAX_HEIGHT_FRACTION, el: el
+    Editor: Editor,
+    mount: function (root, onChange) { return new Editor(root, onChange); },
+    bench: false,
+    SNAP_PX: SNAP_PX, MAX_HEIGHT_FRACTION: MAX_HEIGHT_FRACTION, el: el
   });
 })();

@@ -95,7 +95,16 @@
     return deg === -180 ? 180 : deg;
   }
 
+  // A layer moved and scaled with its background from ow x oh to nw x nh, centred (the same as
+  // geometry.py refit_layer): the whole old layout fits the new background.
+  function refit(l, ow, oh, nw, nh) {
+    var f = Math.min(nw / ow, nh / oh);
+    return { x: (l.x - ow / 2) * f + nw / 2, y: (l.y - oh / 2) * f + nh / 2,
+      scale_x: l.scale_x * f, scale_y: l.scale_y * f };
+  }
+
   window.dashappCompositorGeometry = {
+    refit: refit,
     roundHalfUp: roundHalfUp, isPlain: isPlain, toBackground: toBackground,
     pasteOrigin: pasteOrigin, bounds: bounds, previewScale: previewScale, dragDelta: dragDelta,
     centred: centred, resize: resize, rotate: rotate

@@ -59,7 +59,7 @@ function frame(ts) {
   }
   if (ts - stamps[0] < seconds * 1000) { requestAnimationFrame(frame); return; }
   if (drag) { stage.dispatchEvent(pointer('pointerup')); }
-  done({stamps: stamps, stats: window.dashappCompositor.current.stats});
+  done({stamps: stamps, stats: window.dashappCompositor.active().stats});
 }
 requestAnimationFrame(frame);
 """
@@ -110,6 +110,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--size", default="1440x900", help="browser window, WIDTHxHEIGHT")
+    parser.add_argument("--zoom", type=float, default=1.0, help="times the fitted scale")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     with tempfile.TemporaryDirectory() as tmp:
@@ -136,6 +137,12 @@ def main() -> None:
                 str(foreground)
             )
             wait_for(driver, "return document.querySelector('.comp-layer');")
+            # Frame counters are off unless asked for; zoom about the centre if requested.
+            driver.execute_script(
+                "window.dashappCompositor.bench = true;"
+                "window.dashappCompositor.active().setZoom(arguments[0]);",
+                args.zoom,
+            )
             stage = driver.execute_script(
                 "const r = document.querySelector('.comp-stage').getBoundingClientRect();"
                 "return [Math.round(r.width), Math.round(r.height)];"
@@ -154,7 +161,7 @@ def main() -> None:
             )
             print(f"  drag / idle frame rate: {fps / idle:.3f}   (target: 60 frames/s)")
             layers = driver.execute_script(
-                "return window.dashappCompositor.current.serialize().layers;"
+                "return window.dashappCompositor.active().serialize().layers;"
             )
             assert layers and layers[0]["x"] != 500, "the drag did not move the layer"
         finally:

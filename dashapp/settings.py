@@ -120,6 +120,16 @@ class Settings(BaseSettings):
     compositor_max_layers: int = Field(default=20, ge=1)
     # Longest side of the downscaled copy the browser shows while placing.
     compositor_preview_px: int = Field(default=2048, ge=64)
+    # One upload request: how many files and how many pixels in all (checked before decoding).
+    compositor_max_files_per_upload: int = Field(default=8, ge=1)
+    compositor_max_request_pixels: int = Field(default=120_000_000, ge=1)
+    # All of one user's stored uploads together.
+    compositor_max_storage_mb: float = Field(default=500.0, gt=0)
+    # One render's work: layers (plus the background) times output pixels.
+    compositor_max_render_work: int = Field(default=600_000_000, ge=1)
+    # Renders run as background jobs: at most this many at once per user, each within this time.
+    compositor_max_concurrent_renders: int = Field(default=2, ge=1)
+    compositor_render_time_limit_s: float = Field(default=120.0, gt=0)
 
     _split = field_validator(
         "trusted_proxies", "admin_groups", "trainer_groups", "viewer_groups", mode="before"

@@ -49,3 +49,27 @@ class Composite(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     thumbnail: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+
+
+class CompositorRender(db.Model):  # type: ignore[name-defined]
+    """One full-resolution render, done by a background job; the row is the job's record.
+
+    Inserted (queued) by the web tier after its checks, claimed once by the job (running),
+    finished with the encoded bytes (done) or a message for the user (failed).
+    """
+
+    __tablename__ = "compositor_renders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    name: Mapped[str] = mapped_column(String(160))
+    format: Mapped[str] = mapped_column(String(8))
+    quality: Mapped[int]
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(String(500), default=None)
+    mimetype: Mapped[str | None] = mapped_column(String(40), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))

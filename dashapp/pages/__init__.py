@@ -11,7 +11,7 @@ from dash import Dash
 PAGE_MODULES = (
     "dashapp.pages.dashboard",
     "dashapp.pages.training",
-    "dashapp.pages.compositor",
+    "dashapp.pages.compositor.page",
     "dashapp.pages.not_found_404",
 )
 

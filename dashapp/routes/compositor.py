@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from dashapp.auth import Role, current_user, require_role
-from dashapp.services.compositing import library
+from dashapp.services.compositing import library, renders
 from dashapp.services.compositing.geometry import PlacementError
 from dashapp.services.compositing.images import ImageInputError
 from dashapp.settings import current_settings
@@ -47,6 +47,20 @@ def composite_thumbnail(composite_id: int) -> ResponseReturnValue:
         return _png(library.composite_thumbnail(_owner(), composite_id), "private, no-cache")
     except library.NotFoundError as exc:
         return jsonify(error=str(exc)), 404
+
+
+@bp.get("/renders/<int:render_id>/download")
+@require_role(Role.VIEWER)
+def render_download(render_id: int) -> ResponseReturnValue:
+    """A finished full-size render (made by a background job) of the user's own."""
+    try:
+        filename, mimetype, data = renders.result(_owner(), render_id)
+    except library.NotFoundError as exc:
+        return jsonify(error=str(exc)), 404
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/composites/<int:composite_id>/download")

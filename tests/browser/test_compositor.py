@@ -22,7 +22,7 @@ from tests.unit.compositing.helpers import noise_rgba
 
 BG_SIZE = (800, 600)
 FG_SIZE = (60, 40)
-STATE_JS = "return window.dashappCompositor.current.serialize();"
+STATE_JS = "return window.dashappCompositor.active().serialize();"
 
 
 def write_images(folder: Path) -> tuple[Path, Path, Image.Image, Image.Image]:
@@ -37,6 +37,8 @@ def write_images(folder: Path) -> tuple[Path, Path, Image.Image, Image.Image]:
 
 def upload_both(dash_duo: Any, bg_path: Path, fg_path: Path) -> None:
     dash_duo.wait_for_element("#comp-upload-bg input[type=file]", timeout=10)
+    # The editor counts drag frames (its `stats`) only when asked to.
+    dash_duo.driver.execute_script("window.dashappCompositor.bench = true;")
     dash_duo.find_element("#comp-upload-bg input[type=file]").send_keys(str(bg_path))
     dash_duo.wait_for_element(".comp-stage img.comp-bg[src]", timeout=10)
     dash_duo.find_element("#comp-upload-fg input[type=file]").send_keys(str(fg_path))
@@ -48,17 +50,32 @@ def top_left(dash_duo: Any) -> tuple[float, float]:
     return layer["x"] - layer["width"] / 2, layer["y"] - layer["height"] / 2
 
 
+def click(dash_duo: Any, selector: str) -> None:
+    """Scroll `selector` into view at once (Bootstrap scrolls smoothly) and click it."""
+    element = dash_duo.find_element(selector)
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element
+    )
+    element.click()
+
+
 def export_png(dash_duo: Any) -> np.ndarray:
-    dash_duo.find_element("#comp-download-btn").click()
+    click(dash_duo, "#comp-download-btn")
     folder = Path(dash_duo.download_path)
-    deadline = time.monotonic() + 20
+    # The render is a background job (its own process, polled every 0.5 s): on a loaded
+    # 2-core machine it can take a while.
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         done = [p for p in folder.glob("*.png") if p.stat().st_size > 0]
         if done:
             time.sleep(0.2)  # let Chromium finish renaming the file
             return np.asarray(Image.open(io.BytesIO(done[0].read_bytes())).convert("RGBA"))
         time.sleep(0.1)
-    raise AssertionError("no download arrived")
+    said = (
+        dash_duo.find_element("#comp-export-msg").text,
+        dash_duo.find_element("#comp-export-result").text,
+    )
+    raise AssertionError(f"no download arrived; the page said {said}")
 
 
 def assert_foreground_at(out: np.ndarray, fg: Image.Image, left: int, top: int) -> None:
@@ -75,7 +92,7 @@ def test_drag_nudge_export_lands_exactly(
     dash_duo.driver.get(base + "/compositor")
     upload_both(dash_duo, bg_path, fg_path)
     assert top_left(dash_duo) == (370, 280)  # centred on whole pixels
-    k = dash_duo.driver.execute_script("return window.dashappCompositor.current.k;")
+    k = dash_duo.driver.execute_script("return window.dashappCompositor.active().k;")
     assert 0 < k <= 1
 
     # A real pointer drag in several moves: (+90, -50) preview pixels.
@@ -121,7 +138,7 @@ def test_touch_drag_on_phone_viewport(
     set_viewport(dash_duo, 375, 812)
     dash_duo.driver.get(base + "/compositor")
     upload_both(dash_duo, bg_path, fg_path)
-    k = dash_duo.driver.execute_script("return window.dashappCompositor.current.k;")
+    k = dash_duo.driver.execute_script("return window.dashappCompositor.active().k;")
     assert k < 0.5  # scaled to fit a phone
     assert horizontal_overflow(dash_duo) == 0
 
@@ -145,7 +162,7 @@ def test_touch_drag_on_phone_viewport(
     left, top = 370 + dx, 280 + dy
     out = export_png(dash_duo)
     assert_foreground_at(out, fg, left, top)
-    stats = dash_duo.driver.execute_script("return window.dashappCompositor.current.stats;")
+    stats = dash_duo.driver.execute_script("return window.dashappCompositor.active().stats;")
     assert stats["pointerType"] == "touch"
     assert dash_duo.get_logs() == []
 
@@ -242,7 +259,7 @@ def test_handles_resize_keep_aspect_rotate_snaps_and_drag_frame_rate(
     for _ in range(60):
         chain.move_by_offset(2, 1)
     chain.release().perform()
-    stats = driver.execute_script("return window.dashappCompositor.current.stats;")
+    stats = driver.execute_script("return window.dashappCompositor.active().stats;")
     print(
         f"drag: {stats['dragFps']:.0f} frames/s over {stats['dragFrames']} frames, "
         f"{stats['renderMsPerFrame']:.2f} ms script per frame"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 from dashapp.services.compositing.geometry import Layer, Placement, PlacementError, round_half_up
 
@@ -19,6 +21,11 @@ OUTPUT_FORMATS = {
     "webp": ("WEBP", "image/webp"),
 }
 JPEG_BACKGROUND = (255, 255, 255)
+# Affine resampling of a big layer is split into horizontal bands done in parallel (Pillow
+# releases the GIL while resampling); each output pixel is computed alone, so the result is
+# identical to one call.
+BAND_MIN_PIXELS = 1_000_000
+MAX_BANDS = 4
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,10 @@ def _prescale(image: Image.Image, layer: Layer) -> tuple[Image.Image, float, flo
 def render_layer(canvas: Image.Image, image: Image.Image, layer: Layer) -> None:
     """Draw one layer (RGBA `image`, natural size = layer.width x layer.height) onto `canvas`."""
     image = _with_opacity(image, layer.opacity)
+    if layer.flip_x:
+        image = ImageOps.mirror(image)
+    if layer.flip_y:
+        image = ImageOps.flip(image)
     if layer.is_axis_aligned_unscaled:
         _paste(canvas, image, *layer.paste_origin())
         return
@@ -93,10 +104,36 @@ def render_layer(canvas: Image.Image, image: Image.Image, layer: Layer) -> None:
     # Resample premultiplied: interpolating straight alpha bleeds the colour of transparent
     # pixels (often black) into the edges.
     premultiplied = scaled.convert("RGBa")
-    warped = premultiplied.transform(
-        (x1 - x0, y1 - y0), Image.Transform.AFFINE, coeffs, resample=Resampling.BICUBIC
-    )
+    warped = _affine(premultiplied, (x1 - x0, y1 - y0), coeffs)
     canvas.alpha_composite(warped.convert("RGBA"), dest=(x0, y0))
+
+
+def _affine(image: Image.Image, size: tuple[int, int], coeffs: tuple[float, ...]) -> Image.Image:
+    """Bicubic affine resample into `size`, in parallel bands for big outputs."""
+    width, height = size
+    bands = min(MAX_BANDS, os.cpu_count() or 1, max(1, width * height // BAND_MIN_PIXELS))
+    if bands <= 1:
+        return image.transform(size, Image.Transform.AFFINE, coeffs, resample=Resampling.BICUBIC)
+    a, b, c, d, e, f = coeffs
+    edges = [height * i // bands for i in range(bands + 1)]
+
+    def band(i: int) -> Image.Image:
+        top = edges[i]
+        # Output row y of the band is row y + top of the whole: shift the constant terms.
+        shifted = (a, b, c + b * top, d, e, f + e * top)
+        return image.transform(
+            (width, edges[i + 1] - top),
+            Image.Transform.AFFINE,
+            shifted,
+            resample=Resampling.BICUBIC,
+        )
+
+    with ThreadPoolExecutor(max_workers=bands) as pool:
+        parts = list(pool.map(band, range(bands)))
+    out = Image.new(image.mode, size)
+    for i, part in enumerate(parts):
+        out.paste(part, (0, edges[i]))
+    return out
 
 
 def composite(
@@ -104,8 +141,12 @@ def composite(
     images: Mapping[int, Image.Image],
     placement: Placement,
     output_scale: float = 1.0,
+    on_layer: Callable[[int, int], None] | None = None,
 ) -> Image.Image:
-    """The composite at the background's resolution (times `output_scale`, for thumbnails)."""
+    """The composite at the background's resolution (times `output_scale`, for thumbnails).
+
+    `on_layer(done, total)` is called before each layer (progress; it may raise to stop).
+    """
     if background.size != (placement.width, placement.height):
         raise PlacementError("The background changed size since it was placed; reload it.")
     canvas = background.convert("RGBA") if background.mode != "RGBA" else background.copy()
@@ -115,12 +156,17 @@ def composite(
             max(1, round(placement.height * output_scale)),
         )
         canvas = canvas.resize(size, Resampling.LANCZOS, reducing_gap=3.0)
-    for layer in placement.ordered():
+    ordered = placement.ordered()
+    for done, layer in enumerate(ordered):
+        if on_layer is not None:
+            on_layer(done, len(ordered))
         image = images.get(layer.image_id)
         if image is None:
             raise PlacementError("A layer's image is no longer available; upload it again.")
         if image.size != (layer.width, layer.height):
             raise PlacementError("A layer's image does not match its recorded size.")
+        if not layer.visible:
+            continue
         render_layer(canvas, image, layer.scaled(output_scale) if output_scale != 1.0 else layer)
     return canvas
 

@@ -55,6 +55,9 @@ class Layer:
     rotation: float = 0.0
     opacity: float = 1.0
     z: int = 0
+    visible: bool = True
+    flip_x: bool = False  # mirrored left-right before scaling and rotation
+    flip_y: bool = False  # mirrored top-bottom
 
     @property
     def is_axis_aligned_unscaled(self) -> bool:
@@ -171,6 +174,13 @@ def _integer(raw: dict[str, Any], key: str, default: int | None = None) -> int:
     return value
 
 
+def _flag(raw: dict[str, Any], key: str, default: bool) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise PlacementError(f"Layer field '{key}' must be true or false.")
+    return value
+
+
 def layer_from_dict(raw: Any) -> Layer:
     """Validate one layer of the editor's JSON state."""
     if not isinstance(raw, dict):
@@ -186,6 +196,9 @@ def layer_from_dict(raw: Any) -> Layer:
         rotation=_number(raw, "rotation", 0.0),
         opacity=_number(raw, "opacity", 1.0),
         z=_integer(raw, "z", 0),
+        visible=_flag(raw, "visible", True),
+        flip_x=_flag(raw, "flip_x", False),
+        flip_y=_flag(raw, "flip_y", False),
     )
     if layer.width <= 0 or layer.height <= 0:
         raise PlacementError("A layer has no pixels.")
@@ -218,3 +231,21 @@ def placement_from_dict(raw: Any, max_layers: int = 50) -> Placement:
     if placement.width <= 0 or placement.height <= 0:
         raise PlacementError("The background has no pixels.")
     return placement
+
+
+def refit_factor(old: tuple[int, int], new: tuple[int, int]) -> float:
+    """How much layers scale when the background changes from `old` to `new` (w, h) so the
+    whole old layout fits the new one (compositor_geometry.js `refit` applies it)."""
+    return min(new[0] / old[0], new[1] / old[1])
+
+
+def refit_layer(layer: Layer, old: tuple[int, int], new: tuple[int, int]) -> Layer:
+    """`layer` moved and scaled with its background from size `old` to `new`, centred."""
+    f = refit_factor(old, new)
+    return replace(
+        layer,
+        x=(layer.x - old[0] / 2.0) * f + new[0] / 2.0,
+        y=(layer.y - old[1] / 2.0) * f + new[1] / 2.0,
+        scale_x=layer.scale_x * f,
+        scale_y=layer.scale_y * f,
+    )

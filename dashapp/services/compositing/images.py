@@ -166,8 +166,8 @@ def normalize(image: Image.Image) -> Image.Image:
     return image
 
 
-def load_image(data: bytes, limits: ImageLimits) -> DecodedImage:
-    """Validate `data` against `limits` and decode it into normalized RGBA."""
+def _open_checked(data: bytes, limits: ImageLimits) -> Image.Image:
+    """Open the header only and check size and pixel count (nothing is decoded yet)."""
     check_size(data, limits.max_bytes)
     image = _open(data)
     width, height = image.size
@@ -178,6 +178,18 @@ def load_image(data: bytes, limits: ImageLimits) -> DecodedImage:
             f"The image is {width}x{height} = {width * height / 1e6:.1f} megapixels; "
             f"the limit is {limits.max_pixels / 1e6:.1f} megapixels."
         )
+    return image
+
+
+def probe(data: bytes, limits: ImageLimits) -> tuple[int, int]:
+    """(width, height) read from the header, after the limit checks; decodes no pixels."""
+    width, height = _open_checked(data, limits).size
+    return width, height
+
+
+def load_image(data: bytes, limits: ImageLimits) -> DecodedImage:
+    """Validate `data` against `limits` and decode it into normalized RGBA."""
+    image = _open_checked(data, limits)
     fmt = SUPPORTED_FORMATS[image.format or ""] if image.format in SUPPORTED_FORMATS else "?"
     try:
         image.load()

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
 from dashapp.extensions import db
 from dashapp.models.compositor import Composite, CompositorImage
+from dashapp.services.compositing import state as stored_state
 from dashapp.services.compositing.compose import Encoded, composite, encode
 from dashapp.services.compositing.geometry import Placement, PlacementError, placement_from_dict
 from dashapp.services.compositing.images import (
@@ -30,6 +32,10 @@ MAX_NAME = 120
 
 class NotFoundError(LookupError):
     """The image or composite does not exist for this user."""
+
+
+class NameTakenError(PlacementError):
+    """A composite with this name exists and the user did not ask to replace it."""
 
 
 @dataclass(frozen=True)
@@ -71,10 +77,37 @@ def limits_from(settings: Settings) -> ImageLimits:
     )
 
 
+def storage_used(owner: str) -> int:
+    """Bytes of `owner`'s stored uploads (the originals; previews are small)."""
+    used = db.session.scalar(
+        select(func.coalesce(func.sum(func.length(CompositorImage.data)), 0)).where(
+            CompositorImage.owner == owner
+        )
+    )
+    return int(used or 0)
+
+
+def check_storage(owner: str, incoming: int, settings: Settings) -> None:
+    """Refuse `incoming` more bytes when they would take `owner` over the storage cap."""
+    cap = int(settings.compositor_max_storage_mb * 1024 * 1024)
+    used = storage_used(owner)
+    if used + incoming > cap:
+        raise ImageInputError(
+            f"Your image storage is full ({used / 2**20:.1f} of {cap / 2**20:.0f} MB used); "
+            "this file does not fit. Ask an administrator to raise the limit."
+        )
+
+
 def save_upload(owner: str, filename: str, contents: str, settings: Settings) -> Uploaded:
     """Validate a dcc.Upload data URL and store it for `owner` (ImageInputError when refused)."""
+    data = decode_data_url(contents, limits_from(settings).max_bytes)
+    return store_bytes(owner, filename, data, settings)
+
+
+def store_bytes(owner: str, filename: str, data: bytes, settings: Settings) -> Uploaded:
+    """Check the owner's storage, decode and store an upload (ImageInputError if refused)."""
     limits = limits_from(settings)
-    data = decode_data_url(contents, limits.max_bytes)
+    check_storage(owner, len(data), settings)
     decoded = load_image(data, limits)
     width, height = decoded.size
     row = CompositorImage(
@@ -122,18 +155,42 @@ def _decoded_images(owner: str, ids: set[int], settings: Settings) -> dict[int, 
     return found
 
 
+def check_render_work(placement: Placement, settings: Settings, output_scale: float = 1.0) -> None:
+    """Refuse a render whose work (layers plus background, times output pixels) is over budget."""
+    pixels = placement.width * placement.height * output_scale * output_scale
+    work = (len(placement.layers) + 1) * pixels
+    limit = settings.compositor_max_render_work
+    if work > limit:
+        raise PlacementError(
+            f"This render is too large: {len(placement.layers)} layers on "
+            f"{placement.width}×{placement.height} is {work / 1e6:.0f} million layer-pixels; "
+            f"the limit is {limit / 1e6:.0f} million. Use fewer layers or a smaller background."
+        )
+
+
 def render(
-    owner: str, placement: Placement, settings: Settings, output_scale: float = 1.0
+    owner: str,
+    placement: Placement,
+    settings: Settings,
+    output_scale: float = 1.0,
+    on_layer: Callable[[int, int], None] | None = None,
 ) -> Image.Image:
-    """The composite of `placement` from `owner`'s uploads."""
+    """The composite of `placement` from `owner`'s uploads (bounded work; PlacementError if not)."""
+    check_render_work(placement, settings, output_scale)
     ids = {placement.background_id} | {layer.image_id for layer in placement.layers}
     images = _decoded_images(owner, ids, settings)
-    return composite(images[placement.background_id], images, placement, output_scale)
+    return composite(images[placement.background_id], images, placement, output_scale, on_layer)
 
 
 def parse_placement(state: Any, settings: Settings) -> Placement:
     """The editor's JSON state, validated (PlacementError with a clear message otherwise)."""
+    stored_state.check_size(state)
     return placement_from_dict(state, max_layers=settings.compositor_max_layers)
+
+
+def clean_state(placement: Placement, state: Any) -> dict[str, Any]:
+    """What is stored for a validated placement (never the request's own JSON)."""
+    return stored_state.to_state(placement, state, preview_url)
 
 
 def export(owner: str, state: Any, fmt: str, quality: int, settings: Settings) -> Encoded:
@@ -141,9 +198,48 @@ def export(owner: str, state: Any, fmt: str, quality: int, settings: Settings) -
     return encode(render(owner, parse_placement(state, settings), settings), fmt, quality)
 
 
-def save_composite(owner: str, name: str, state: Any, settings: Settings) -> int:
-    """Save (or overwrite, by name) a composite for `owner`; returns its id."""
-    name = " ".join((name or "").split())[:MAX_NAME]
+def clean_name(name: Any) -> str:
+    """A composite name as stored: whitespace collapsed, capped (empty when none)."""
+    text = name if isinstance(name, str) else ""
+    return " ".join(text.replace("\x00", "").split())[:MAX_NAME]
+
+
+def name_taken(owner: str, name: str) -> bool:
+    """Whether `owner` already has a composite called `name` (after clean_name)."""
+    found = db.session.scalar(
+        select(Composite.id).where(Composite.owner == owner, Composite.name == clean_name(name))
+    )
+    return found is not None
+
+
+def free_name(owner: str, name: str) -> str:
+    """`name`, or `name (2)`, `name (3)` ... the first one `owner` does not use yet."""
+    base = clean_name(name)
+    taken = set(
+        db.session.scalars(
+            select(Composite.name).where(
+                Composite.owner == owner, Composite.name.startswith(base[: MAX_NAME - 8])
+            )
+        )
+    )
+    if base not in taken:
+        return base
+    for n in range(2, 1000):
+        suffix = f" ({n})"
+        candidate = base[: MAX_NAME - len(suffix)] + suffix
+        if candidate not in taken:
+            return candidate
+    raise PlacementError("Too many composites share this name; choose another.")
+
+
+def save_composite(
+    owner: str, name: str, state: Any, settings: Settings, replace: bool = True
+) -> int:
+    """Save a composite for `owner`; returns its id.
+
+    An existing one of the same name is overwritten only with `replace` (NameTakenError if not).
+    """
+    name = clean_name(name)
     if not name:
         raise PlacementError("Give the composite a name before saving.")
     placement = parse_placement(state, settings)
@@ -153,8 +249,10 @@ def save_composite(owner: str, name: str, state: Any, settings: Settings) -> int
     existing = db.session.scalar(
         select(Composite).where(Composite.owner == owner, Composite.name == name)
     )
+    if existing is not None and not replace:
+        raise NameTakenError(f"A composite named “{name}” already exists.")
     row = existing or Composite(owner=owner, name=name)
-    row.state = state
+    row.state = clean_state(placement, state)
     row.width, row.height = placement.width, placement.height
     row.thumbnail = buffer.getvalue()
     try:
@@ -209,15 +307,27 @@ def export_saved(
     return row.name, export(owner, row.state, fmt, quality, settings)
 
 
-def delete_composite(owner: str, composite_id: int) -> None:
-    """Delete a saved composite (its uploads stay: other composites may use them)."""
+def delete_composite(owner: str, composite_id: int) -> tuple[str, dict[str, Any]]:
+    """Delete a saved composite; returns (name, state) so the user can undo.
+
+    Its uploads stay: other composites may use them, and undo needs them.
+    """
     row = _owned(owner, composite_id)
+    kept = (row.name, dict(row.state))
     try:
         db.session.delete(row)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
+    return kept
 
 
-__all__ = ["ImageInputError", "NotFoundError", "PlacementError", "Uploaded"]
+def restore_composite(owner: str, name: str, state: Any, settings: Settings) -> str:
+    """Save a deleted composite again (undo), under a free name; returns the name used."""
+    used = free_name(owner, name or "Restored")
+    save_composite(owner, used, state, settings, replace=False)
+    return used
+
+
+__all__ = ["ImageInputError", "NameTakenError", "NotFoundError", "PlacementError", "Uploaded"]

@@ -75,7 +75,18 @@ def test_gallery_save_list_reopen_download_delete(server: Flask) -> None:
         assert [c["name"] for c in library.list_composites("dev")] == ["My card"]
         assert library.list_composites("someone-else") == []
         name, reopened = library.composite_state("dev", cid)
-        assert (name, reopened) == ("My card", saved)
+        # Stored in its validated form: every field explicit, our URLs, nothing else.
+        expected_layer = {
+            **saved["layers"][0],
+            **{"scale_x": 1.0, "scale_y": 1.0, "opacity": 1.0, "z": 0, "visible": True},
+            **{"flip_x": False, "flip_y": False, "locked": False},
+        }
+        assert name == "My card"
+        assert reopened == {
+            "version": 1,
+            "background": saved["background"],
+            "layers": [expected_layer],
+        }
     thumb = client.get(f"/compositor/composites/{cid}/thumbnail")
     assert thumb.status_code == 200 and Image.open(io.BytesIO(thumb.data)).size == (320, 240)
     down = client.get(f"/compositor/composites/{cid}/download?format=jpeg&quality=80")

@@ -7,7 +7,24 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashapp.pages.compositor import ids
+from dashapp.settings import current_settings
+
 ACCEPT = "image/png,image/jpeg,image/webp,image/gif,.png,.jpg,.jpeg,.webp,.gif"
+
+
+def _max_file_bytes() -> int:
+    return int(current_settings().compositor_max_upload_mb * 1024 * 1024)
+
+
+def _limits_text() -> str:
+    settings = current_settings()
+    return (
+        f"PNG, JPEG, WebP or GIF (first frame); transparency is kept. Up to "
+        f"{settings.compositor_max_upload_mb:g} MB and "
+        f"{settings.compositor_max_pixels / 1e6:g} megapixels per file, "
+        f"{settings.compositor_max_files_per_upload} files at a time."
+    )
 
 
 def upload_panel() -> dbc.Card:
@@ -17,8 +34,9 @@ def upload_panel() -> dbc.Card:
             [
                 html.H2("Images", className="h6"),
                 dcc.Upload(
-                    id="comp-upload-bg",
+                    id=ids.UPLOAD_BG,
                     accept=ACCEPT,
+                    max_size=_max_file_bytes(),
                     multiple=False,
                     className="comp-upload mb-2",
                     children=html.Div(
@@ -26,19 +44,20 @@ def upload_panel() -> dbc.Card:
                     ),
                 ),
                 dcc.Upload(
-                    id="comp-upload-fg",
+                    id=ids.UPLOAD_FG,
                     accept=ACCEPT,
+                    max_size=_max_file_bytes(),
                     multiple=True,
                     className="comp-upload mb-2",
                     children=html.Div(
                         [html.I(className="bi bi-layers me-1"), "Foregrounds: drop or click"]
                     ),
                 ),
-                html.Div(
-                    "PNG, JPEG, WebP or GIF (first frame); transparency is kept.",
-                    className="small text-body-secondary",
-                ),
-                dcc.Loading(html.Div(id="comp-messages", className="mt-2"), type="dot"),
+                html.Div(_limits_text(), className="small text-body-secondary"),
+                # Said by the browser (refused before sending, sending, no answer) ...
+                html.Div(id=ids.UPLOAD_STATUS, className="mt-2", role="status"),
+                # ... and by the server.
+                dcc.Loading(html.Div(id=ids.MESSAGES, className="mt-2", role="status"), type="dot"),
             ]
         ),
         className="dashapp-card mb-3",
@@ -52,7 +71,7 @@ def export_panel() -> dbc.Card:
             [
                 html.H2("Download", className="h6"),
                 dbc.RadioItems(
-                    id="comp-format",
+                    id=ids.FORMAT,
                     options=[
                         {"label": "PNG", "value": "png"},
                         {"label": "JPEG", "value": "jpeg"},
@@ -63,22 +82,27 @@ def export_panel() -> dbc.Card:
                 ),
                 dbc.InputGroup(
                     [
-                        dbc.Label(
-                            "Quality", html_for="comp-quality", class_name="input-group-text"
+                        dbc.InputGroupText(
+                            html.Label("Quality", htmlFor=ids.QUALITY, className="mb-0")
                         ),
-                        dbc.Input(id="comp-quality", type="number", min=1, max=100, value=90),
+                        dbc.Input(id=ids.QUALITY, type="number", min=1, max=100, value=90),
                     ],
                     size="sm",
                     className="my-2",
                 ),
                 dbc.Button(
                     [html.I(className="bi bi-download me-1"), "Download full size"],
-                    id="comp-download-btn",
+                    id=ids.DOWNLOAD_BTN,
                     color="primary",
                     size="sm",
                 ),
-                dcc.Download(id="comp-download"),
-                dcc.Loading(html.Div(id="comp-export-msg", className="mt-2"), type="dot"),
+                dcc.Download(id=ids.DOWNLOAD),
+                html.Div(id=ids.EXPORT_STATUS, className="mt-2", role="status"),
+                html.Div(id=ids.EXPORT_PROGRESS, className="mt-2 small", role="status"),
+                html.Div(id=ids.EXPORT_RESULT, className="mt-2", role="status"),
+                dcc.Loading(
+                    html.Div(id=ids.EXPORT_MSG, className="mt-2", role="status"), type="dot"
+                ),
             ]
         ),
         className="dashapp-card mb-3",
@@ -91,17 +115,82 @@ def save_panel() -> dbc.Card:
         dbc.CardBody(
             [
                 html.H2("Save to gallery", className="h6"),
+                html.Label("Composite name", htmlFor=ids.NAME, className="visually-hidden"),
                 dbc.InputGroup(
                     [
-                        dbc.Input(id="comp-name", placeholder="Name", maxlength=120),
-                        dbc.Button("Save", id="comp-save-btn", color="secondary"),
+                        dbc.Input(id=ids.NAME, placeholder="Name", maxlength=120),
+                        dbc.Button("Save", id=ids.SAVE_BTN, color="secondary"),
                     ],
                     size="sm",
                 ),
-                html.Div(id="comp-save-msg", className="mt-2"),
+                _clash_question(),
+                html.Div(id=ids.SAVE_MSG, className="mt-2", role="status"),
             ]
         ),
         className="dashapp-card mb-3",
+    )
+
+
+def _labelled_by(element_id: str) -> dict[str, Any]:
+    return {"aria-labelledby": element_id}
+
+
+def _clash_question() -> html.Div:
+    """Asked when the name is taken: replace the saved one, or save under a new name."""
+    return html.Div(
+        [
+            html.Div(id=ids.CLASH_TEXT, className="small mb-2"),
+            html.Div(
+                [
+                    dbc.Button("Replace", id=ids.CLASH_REPLACE, color="danger", size="sm"),
+                    dbc.Button("Save as new", id=ids.CLASH_NEW, color="primary", size="sm"),
+                    dbc.Button("Cancel", id=ids.CLASH_CANCEL, color="secondary", size="sm"),
+                ],
+                className="d-flex flex-wrap gap-1",
+            ),
+        ],
+        id=ids.CLASH,
+        hidden=True,
+        className="alert alert-warning p-2 mt-2 mb-0",
+        role="alertdialog",
+        **_labelled_by(ids.CLASH_TEXT),
+    )
+
+
+def delete_question() -> html.Div:
+    """Asked before a gallery item is deleted."""
+    return html.Div(
+        [
+            html.Span(id=ids.DELETE_TEXT, className="me-2"),
+            dbc.Button(
+                "Delete", id=ids.DELETE_CONFIRM, color="danger", size="sm", className="me-1"
+            ),
+            dbc.Button("Cancel", id=ids.DELETE_CANCEL, color="secondary", outline=True, size="sm"),
+        ],
+        id=ids.DELETE_ASK,
+        hidden=True,
+        className="alert alert-warning p-2 small",
+        role="alertdialog",
+        **_labelled_by(ids.DELETE_TEXT),
+    )
+
+
+def undo_toast() -> dbc.Toast:
+    """Shown for a few seconds after a delete, with Undo."""
+    return dbc.Toast(
+        html.Div(
+            [
+                html.Span(id=ids.UNDO_TEXT, className="me-2"),
+                dbc.Button("Undo", id=ids.UNDO_BTN, color="primary", size="sm"),
+            ],
+            className="d-flex align-items-center",
+        ),
+        id=ids.UNDO,
+        header="Gallery",
+        is_open=False,
+        dismissable=True,
+        duration=8000,
+        className="comp-undo-toast",
     )
 
 
@@ -138,7 +227,7 @@ def gallery(items: list[dict[str, Any]]) -> Any:
                                     [
                                         dbc.Button(
                                             "Open",
-                                            id={"type": "comp-open", "id": cid},
+                                            id=ids.open_id(cid),
                                             size="sm",
                                             color="primary",
                                             outline=True,
@@ -151,7 +240,7 @@ def gallery(items: list[dict[str, Any]]) -> Any:
                                         ),
                                         dbc.Button(
                                             "Delete",
-                                            id={"type": "comp-delete", "id": cid},
+                                            id=ids.delete_id(cid),
                                             size="sm",
                                             color="danger",
                                             outline=True,

@@ -1,0 +1,159 @@
+"""Web-tier latency while full-size renders run as background jobs.
+
+.venv/bin/python bench/bench_render_load.py [--renders 4] [--seconds 0]
+
+Embedded mode (SQLite, jobs in their own processes): uploads a 4000x3000 background and a
+1000x1000 RGBA layer, queues N renders (4000x3000, the layer rotated 30 deg and scaled 1.3, PNG)
+through the page's callbacks at once, and while they run requests /healthz and the compositor's
+gallery thumbnail route in a loop. Prints the latency percentiles and each render's time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.bench_composite import foreground, photo_like  # noqa: E402
+from dashapp import create_app  # noqa: E402
+from dashapp.extensions import db  # noqa: E402
+from dashapp.models.compositor import CompositorRender  # noqa: E402
+from dashapp.pages.compositor import ids  # noqa: E402
+from dashapp.services.compositing import library  # noqa: E402
+from dashapp.settings import current_settings, load_settings  # noqa: E402
+
+
+def _png(image: Any) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG", compress_level=1)
+    return out.getvalue()
+
+
+def download_body(placement: Any) -> dict[str, Any]:
+    """The Download button's callback, as the browser posts it."""
+    return {
+        "output": f"..{ids.DOWNLOAD}.data...{ids.EXPORT_MSG}.children..",
+        "outputs": [
+            {"id": ids.DOWNLOAD, "property": "data"},
+            {"id": ids.EXPORT_MSG, "property": "children"},
+        ],
+        "inputs": [{"id": ids.DOWNLOAD_BTN, "property": "n_clicks", "value": 1}],
+        "changedPropIds": [f"{ids.DOWNLOAD_BTN}.n_clicks"],
+        "state": [
+            {"id": ids.PLACEMENT, "property": "data", "value": placement},
+            {"id": ids.FORMAT, "property": "value", "value": "png"},
+            {"id": ids.QUALITY, "property": "value", "value": 90},
+            {"id": ids.NAME, "property": "value", "value": "bench"},
+        ],
+    }
+
+
+def job_body(render_id: int) -> dict[str, Any]:
+    """The background render job's first request (the renderer's)."""
+    return {
+        "output": f"..{ids.RENDER_DONE}.data...{ids.EXPORT_RESULT}.children..",
+        "outputs": [
+            {"id": ids.RENDER_DONE, "property": "data"},
+            {"id": ids.EXPORT_RESULT, "property": "children"},
+        ],
+        "inputs": [{"id": ids.RENDER_REQ, "property": "data", "value": {"render_id": render_id}}],
+        "changedPropIds": [f"{ids.RENDER_REQ}.data"],
+        "state": [],
+    }
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--renders", type=int, default=4)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(
+            instance_path=Path(tmp),
+            database_url=None,
+            redis_url=None,
+            secret_key="bench",
+            log_json=False,
+            compositor_max_concurrent_renders=args.renders,
+        )
+        app = create_app(settings)
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            upgrade(revision="heads")
+            s = current_settings()
+            bg = library.store_bytes("dev", "bg.png", _png(photo_like(4000, 3000, 1)), s)
+            fg = library.store_bytes("dev", "fg.png", _png(foreground(1000)), s)
+            cid = library.save_composite(
+                "dev",
+                "bench",
+                {"background": bg.as_dict(), "layers": [{**fg.as_dict(), "x": 300, "y": 300}]},
+                s,
+            )
+        layer = {**fg.as_dict(), "x": 2000, "y": 1500, "scale_x": 1.3, "scale_y": 1.3}
+        placement = {"background": bg.as_dict(), "layers": [{**layer, "rotation": 30.0}]}
+        client = app.test_client()
+        idle = []
+        for _ in range(30):
+            t0 = time.perf_counter()
+            client.get("/healthz")
+            idle.append(time.perf_counter() - t0)
+        render_ids = []
+        started = time.perf_counter()
+        for _ in range(args.renders):
+            reply = client.post("/_dash-update-component", json=download_body(placement))
+            render_id = int(reply.get_json()["sideUpdate"][ids.RENDER_REQ]["data"]["render_id"])
+            client.post("/_dash-update-component", json=job_body(render_id))
+            render_ids.append(render_id)
+        health, thumbs = [], []
+        while True:
+            t0 = time.perf_counter()
+            assert client.get("/healthz").status_code == 200
+            health.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            assert client.get(f"/compositor/composites/{cid}/thumbnail").status_code == 200
+            thumbs.append(time.perf_counter() - t0)
+            with app.app_context():
+                rows = db.session.query(CompositorRender).filter(
+                    CompositorRender.id.in_(render_ids)
+                )
+                done = [r for r in rows if r.status in ("done", "failed")]
+                times = [(r.finished_at - r.started_at).total_seconds() for r in done]
+                failed = [r.error for r in done if r.status == "failed"]
+                db.session.remove()
+            if len(done) == len(render_ids):
+                break
+            time.sleep(0.05)
+        wall = time.perf_counter() - started
+        print(
+            f"{args.renders} concurrent renders (4000x3000 PNG, 1 rotated 1000x1000 layer), "
+            f"all done in {wall:.1f} s; each {statistics.median(times):.1f} s median; "
+            f"failed: {failed or 'none'}"
+        )
+        print(f"/healthz idle       p50 {pct(idle, 0.5):6.1f} ms  p95 {pct(idle, 0.95):6.1f} ms")
+        print(
+            f"/healthz during     p50 {pct(health, 0.5):6.1f} ms  p95 {pct(health, 0.95):6.1f} ms"
+            f"  max {max(health) * 1000:6.1f} ms  ({len(health)} requests)"
+        )
+        print(
+            f"thumbnail during    p50 {pct(thumbs, 0.5):6.1f} ms  p95 {pct(thumbs, 0.95):6.1f} ms"
+            f"  max {max(thumbs) * 1000:6.1f} ms"
+        )
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""Download: the web tier checks and queues a render; a background job (queue `dash`) runs it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import ClientsideFunction, Dash, Input, Output, State, no_update, set_props
+from flask import Flask
+
+from dashapp.auth import Role, secured_callback
+from dashapp.background import managers_for
+from dashapp.pages.compositor import ids
+from dashapp.pages.compositor.common import owner, text
+from dashapp.pages.compositor.widgets import message
+from dashapp.services.compositing import renders
+from dashapp.services.compositing.geometry import PlacementError
+from dashapp.services.compositing.images import ImageInputError
+from dashapp.settings import current_settings
+
+POLL_MS = 500
+
+
+def download_stem(name: Any) -> str:
+    """A safe file name (without extension) for the download."""
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in (text(name) or "composite"))
+    return stem or "composite"
+
+
+def render_url(render_id: int) -> str:
+    """Where the browser fetches a finished render (dashapp.routes.compositor)."""
+    return f"/compositor/renders/{render_id}/download"
+
+
+def run_job(server: Flask, render_id: int, progress: Any) -> tuple[Any, Any]:
+    """The job: run the queued render; (done data, message) for the page."""
+    with server.app_context():
+        finished = renders.run_render(render_id, current_settings(), progress)
+    if not finished.ok:
+        return None, message(finished.message)
+    done = {"url": render_url(render_id), "render_id": render_id}
+    return done, message(f"Downloaded. {finished.message}", "success")
+
+
+def register_export_callbacks(app: Dash) -> None:
+    """Bind the download callbacks to `app`."""
+
+    @secured_callback(
+        app,
+        Role.VIEWER,
+        Output(ids.DOWNLOAD, "data"),
+        Output(ids.EXPORT_MSG, "children"),
+        Input(ids.DOWNLOAD_BTN, "n_clicks"),
+        State(ids.PLACEMENT, "data"),
+        State(ids.FORMAT, "value"),
+        State(ids.QUALITY, "value"),
+        State(ids.NAME, "value"),
+        prevent_initial_call=True,
+    )
+    def _on_download(
+        _n: int | None, placement: Any, fmt: Any, quality: Any, name: Any
+    ) -> tuple[Any, Any]:
+        try:
+            render_id = renders.queue_render(
+                owner(), placement, fmt or "png", quality, download_stem(name), current_settings()
+            )
+        except (PlacementError, ImageInputError) as exc:
+            return no_update, message(str(exc))
+        set_props(ids.RENDER_REQ, {"data": {"render_id": render_id}})
+        set_props(ids.EXPORT_RESULT, {"children": None})
+        return no_update, None
+
+    @secured_callback(
+        app,
+        Role.VIEWER,
+        Output(ids.RENDER_DONE, "data"),
+        Output(ids.EXPORT_RESULT, "children"),
+        Input(ids.RENDER_REQ, "data"),
+        background=True,
+        manager=managers_for(app).ui,
+        progress=[Output(ids.EXPORT_PROGRESS, "children")],
+        progress_default=[None],
+        running=[(Output(ids.DOWNLOAD_BTN, "disabled"), True, False)],
+        interval=POLL_MS,
+        prevent_initial_call=True,
+    )
+    def _render_job(set_progress: Any, request: Any) -> tuple[Any, Any]:
+        render_id = request.get("render_id") if isinstance(request, dict) else None
+        if not isinstance(render_id, int) or isinstance(render_id, bool):
+            return no_update, no_update
+        return run_job(app.server, render_id, lambda text: set_progress([text]))
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="compositor", function_name="fetchRender"),
+        Output(ids.APPLIED, "data", allow_duplicate=True),
+        Input(ids.RENDER_DONE, "data"),
+        prevent_initial_call=True,
+    )

@@ -1,0 +1,178 @@
+"""Compositor canvas in headless Chromium: zoom and pan in background pixels, shortcuts anywhere,
+handles that stay visible, one undo step per slider run, canvas first on a phone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
+from selenium.webdriver.common.keys import Keys
+
+from dashapp.pages.compositor import ids
+from tests.browser.test_compositor import (
+    BG_SIZE,
+    FG_SIZE,
+    STATE_JS,
+    assert_foreground_at,
+    export_png,
+    top_left,
+    upload_both,
+    write_images,
+)
+from tests.conftest import SettingsFactory
+from tests.support.browser import horizontal_overflow, set_viewport, start
+
+K_JS = "return window.dashappCompositor.active().k;"
+
+
+def test_zoomed_drag_lands_on_the_exact_pixel(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    bg_path, fg_path, bg, fg = write_images(tmp_path)
+    base = start(dash_duo, dash_app_for(settings_factory(dev_role="viewer")))
+    dash_duo.driver.get(base + "/compositor")
+    upload_both(dash_duo, bg_path, fg_path)
+    driver = dash_duo.driver
+    fit = driver.execute_script(K_JS)
+
+    # Ctrl + wheel over the canvas zooms in; the buttons zoom too; "fit" comes back.
+    stage = dash_duo.find_element(".comp-stage")
+    ActionChains(driver).key_down(Keys.CONTROL).scroll_from_origin(
+        ScrollOrigin.from_element(stage), 0, -300
+    ).key_up(Keys.CONTROL).perform()
+    assert driver.execute_script(K_JS) > fit * 1.2
+    dash_duo.find_element("[data-action=zoom-fit]").click()
+    assert abs(driver.execute_script(K_JS) - fit) < 1e-9
+    dash_duo.find_element("[data-action=zoom-in]").click()
+    dash_duo.find_element("[data-action=zoom-in]").click()
+    k = driver.execute_script(K_JS)
+    assert abs(k - fit * 2.25) < 1e-9
+    assert f"{round(k * 100)} %" in dash_duo.find_element(".comp-zoom").text
+    assert horizontal_overflow(dash_duo) == 0
+
+    # Handles keep their on-screen size when zoomed.
+    handle = dash_duo.find_element(".comp-layer [data-handle=se]")
+    assert handle.size["width"] == 14
+
+    # A real drag while zoomed: whole background pixels, exactly where the download puts them.
+    layer = dash_duo.find_element(".comp-layer")
+    chain = ActionChains(driver).move_to_element(layer).click_and_hold()
+    for _ in range(9):
+        chain.move_by_offset(5, -3)
+    chain.release().perform()
+    dx, dy = round(45 / k + 1e-9), round(-27 / k + 1e-9)
+    left, top = 370 + dx, 280 + dy
+    assert top_left(dash_duo) == (left, top)
+    assert (dx, dy) != (0, 0)
+    out = export_png(dash_duo)
+    assert_foreground_at(out, fg, left, top)
+    mask = np.ones(out.shape[:2], bool)
+    mask[top : top + FG_SIZE[1], left : left + FG_SIZE[0]] = False
+    assert np.array_equal(out[mask], np.asarray(bg)[mask])
+    assert out.shape[:2] == (BG_SIZE[1], BG_SIZE[0])
+    assert dash_duo.get_logs() == []
+
+
+def test_shortcuts_anywhere_slider_one_undo_step_handles_opaque(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    bg_path, fg_path, _bg, _fg = write_images(tmp_path)
+    base = start(dash_duo, dash_app_for(settings_factory(dev_role="viewer")))
+    dash_duo.driver.get(base + "/compositor")
+    upload_both(dash_duo, bg_path, fg_path)
+    driver = dash_duo.driver
+
+    # Arrow keys with the focus on the page (not the canvas) nudge; in the name field they type.
+    driver.execute_script("document.activeElement.blur(); document.body.focus();")
+    ActionChains(driver).send_keys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT).perform()
+    assert top_left(dash_duo) == (372, 280)
+    name = dash_duo.find_element(f"#{ids.NAME}")
+    name.send_keys("ab", Keys.ARROW_LEFT, "c")
+    assert name.get_attribute("value") == "acb"
+    assert top_left(dash_duo) == (372, 280)
+    driver.execute_script("document.activeElement.blur();")
+    ActionChains(driver).send_keys(Keys.ESCAPE).perform()
+    assert driver.execute_script("return window.dashappCompositor.active().selected;") is None
+    dash_duo.find_element(".comp-layer").click()
+
+    # A run of arrow keys on the opacity slider is one undo step.
+    slider = dash_duo.find_element("[data-role=opacity]")
+    slider.send_keys(Keys.ARROW_LEFT * 5)
+    opacity = driver.execute_script(STATE_JS)["layers"][0]["opacity"]
+    assert abs(opacity - 0.95) < 1e-9
+    # Faded layer, handles and outline at full opacity.
+    faded = driver.execute_script(
+        "const n = document.querySelector('.comp-layer.is-selected');"
+        "const h = n.querySelector('[data-handle=se]');"
+        "return [getComputedStyle(n).opacity, getComputedStyle(h).opacity,"
+        " getComputedStyle(n.firstChild).opacity];"
+    )
+    assert faded[0] == "1" and faded[1] == "1" and abs(float(faded[2]) - 0.95) < 1e-6
+    driver.execute_script("document.activeElement.blur();")
+    ActionChains(driver).key_down(Keys.CONTROL).send_keys("z").key_up(Keys.CONTROL).perform()
+    assert driver.execute_script(STATE_JS)["layers"][0]["opacity"] == 1
+    assert top_left(dash_duo) == (372, 280)  # the nudges are a separate, earlier step
+    assert dash_duo.get_logs() == []
+
+
+def test_phone_canvas_comes_first(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    bg_path, fg_path, _bg, _fg = write_images(tmp_path)
+    base = start(dash_duo, dash_app_for(settings_factory(dev_role="viewer")))
+    set_viewport(dash_duo, 390, 844)
+    dash_duo.driver.get(base + "/compositor")
+    upload_both(dash_duo, bg_path, fg_path)
+    tops = dash_duo.driver.execute_script(
+        "return [document.getElementById(arguments[0]).getBoundingClientRect().top,"
+        " document.getElementById(arguments[1]).getBoundingClientRect().top];",
+        ids.EDITOR,
+        ids.UPLOAD_BG,
+    )
+    assert tops[0] < tops[1]
+    dash_duo.find_element("[data-action=zoom-100]").click()
+    assert dash_duo.driver.execute_script(K_JS) == 1
+    assert horizontal_overflow(dash_duo) == 0
+    assert dash_duo.get_logs() == []
+
+
+def test_touch_pinch_zooms_on_a_phone(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.actions import interaction
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
+
+    bg_path, fg_path, _bg, _fg = write_images(tmp_path)
+    base = start(dash_duo, dash_app_for(settings_factory(dev_role="viewer")))
+    set_viewport(dash_duo, 390, 844)
+    dash_duo.driver.get(base + "/compositor")
+    upload_both(dash_duo, bg_path, fg_path)
+    driver = dash_duo.driver
+    fit = driver.execute_script(K_JS)
+    stage = dash_duo.find_element(".comp-stage")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", stage)
+    # Two fingers on the background (away from the layer), moving apart.
+    r = driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect();return [r.left, r.top, r.width, r.height];",
+        stage,
+    )
+    cy = int(r[1] + r[3] * 0.25)
+    left, right = int(r[0] + r[2] * 0.4), int(r[0] + r[2] * 0.6)
+    actions = ActionBuilder(driver)
+    one = actions.add_pointer_input(interaction.POINTER_TOUCH, "one")
+    two = actions.add_pointer_input(interaction.POINTER_TOUCH, "two")
+    one.create_pointer_move(x=left, y=cy)
+    two.create_pointer_move(x=right, y=cy)
+    one.create_pointer_down(button=0)
+    two.create_pointer_down(button=0)
+    for step in range(1, 6):
+        one.create_pointer_move(x=left - 10 * step, y=cy, duration=30)
+        two.create_pointer_move(x=right + 10 * step, y=cy, duration=30)
+    one.create_pointer_up(button=0)
+    two.create_pointer_up(button=0)
+    actions.perform()
+    assert driver.execute_script(K_JS) > fit * 1.3
+    assert horizontal_overflow(dash_duo) == 0

@@ -1,0 +1,91 @@
+"""Compositor layers panel in headless Chromium: order, visibility, names, typed fields, align."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from selenium.webdriver.common.keys import Keys
+
+from tests.browser.test_compositor import STATE_JS, export_png
+from tests.browser.test_compositor_no_lost_work import UPLOAD_BG, UPLOAD_FG, send_files
+from tests.conftest import SettingsFactory
+from tests.support.browser import start
+from tests.unit.compositing.helpers import solid
+
+RED, GREEN = (255, 0, 0, 255), (0, 200, 0, 255)
+
+
+def row_button(dash_duo: Any, name: str, role: str) -> Any:
+    for row in dash_duo.find_elements(".comp-layer-row"):
+        if row.find_element("css selector", "[data-role=name]").get_attribute("value") == name:
+            return row.find_element("css selector", f"[data-role={role}]")
+    raise AssertionError(f"no row {name}")
+
+
+def field(dash_duo: Any, name: str, value: float) -> None:
+    box = dash_duo.find_element(f"[data-field={name}]")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(str(value), Keys.ENTER)
+
+
+def test_layers_panel_order_visibility_fields_change_the_download(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    paths = {}
+    for name, image in {
+        "bg": solid(200, 100, (0, 0, 255, 255)),
+        "red": solid(40, 20, RED),
+        "green": solid(40, 20, GREEN),
+    }.items():
+        paths[name] = tmp_path / f"{name}.png"
+        image.save(paths[name])
+    base = start(dash_duo, dash_app_for(settings_factory(dev_role="viewer")))
+    dash_duo.driver.get(base + "/compositor")
+    dash_duo.wait_for_element(UPLOAD_BG, timeout=10)
+    send_files(dash_duo, UPLOAD_BG, paths["bg"])
+    dash_duo.wait_for_element(".comp-stage img.comp-bg[src]", timeout=10)
+    send_files(dash_duo, UPLOAD_FG, paths["red"], paths["green"])
+    dash_duo.wait_for_element(".comp-layer-row + .comp-layer-row", timeout=10)
+    # Both centred on top of each other: green (added last) on top.
+    out = export_png(dash_duo)
+    assert tuple(out[50, 100]) == GREEN
+
+    # Move green down in the panel: red is on top in the download.
+    row_button(dash_duo, "green.png", "down").click()
+    layers = dash_duo.driver.execute_script(STATE_JS)["layers"]
+    assert [layer["name"] for layer in layers] == ["green.png", "red.png"]
+    for old in Path(dash_duo.download_path).glob("*.png"):
+        old.unlink()
+    out = export_png(dash_duo)
+    assert tuple(out[50, 100]) == RED
+
+    # Hide red; rename green; type green's position and width.
+    row_button(dash_duo, "red.png", "visible").click()
+    name = row_button(dash_duo, "green.png", "name")
+    name.send_keys(Keys.CONTROL, "a")
+    name.send_keys("Logo", Keys.ENTER)
+    row_button(dash_duo, "Logo", "select").click()
+    field(dash_duo, "x", 10)
+    field(dash_duo, "y", 5)
+    field(dash_duo, "w", 80)  # keeps the aspect: 80 x 40
+    state = dash_duo.driver.execute_script(STATE_JS)["layers"]
+    green = next(layer for layer in state if layer["name"] == "Logo")
+    assert green["scale_x"] == green["scale_y"] == 2
+    assert (green["x"] - 40, green["y"] - 20) == (10, 5)
+    assert next(layer for layer in state if layer["name"] == "red.png")["visible"] is False
+    for old in Path(dash_duo.download_path).glob("*.png"):
+        old.unlink()
+    out = export_png(dash_duo)
+    assert tuple(out[50, 100]) == (0, 0, 255, 255)  # red is hidden, green moved away
+    assert (out[6:44, 11:89] == np.array(GREEN)).all()
+
+    # Align right edge: the layer's right side meets the background's.
+    dash_duo.find_element("[data-align=right]").click()
+    green = dash_duo.driver.execute_script(STATE_JS)["layers"][0]
+    assert green["x"] + 40 == 200
+    # Lock: dragging does nothing, the fields are disabled.
+    row_button(dash_duo, "Logo", "lock").click()
+    assert dash_duo.find_element("[data-field=x]").get_attribute("disabled") is not None
+    assert dash_duo.get_logs() == []

@@ -1,0 +1,212 @@
+"""Full-size renders through the real stack: Dash background callback -> Celery worker (queue
+`dash`) -> PostgreSQL; the web process keeps answering while the worker renders."""
+
+from __future__ import annotations
+
+import io
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from PIL import Image
+
+from dashapp import create_app
+from dashapp.models.compositor import CompositorRender
+from dashapp.pages.compositor import ids
+from dashapp.services.compositing import library
+from dashapp.settings import current_settings
+from tests.conftest import SettingsFactory
+from tests.integration.compositor.test_library import layer, state
+from tests.support.worker import WorkerProcess
+from tests.unit.compositing.helpers import noise_rgba, solid
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.celery]
+
+
+def download_click(client: FlaskClient, placement: Any, fmt: str = "png") -> Any:
+    """POST the Download button's callback as the browser does."""
+    body = {
+        "output": f"..{ids.DOWNLOAD}.data...{ids.EXPORT_MSG}.children..",
+        "outputs": [
+            {"id": ids.DOWNLOAD, "property": "data"},
+            {"id": ids.EXPORT_MSG, "property": "children"},
+        ],
+        "inputs": [{"id": ids.DOWNLOAD_BTN, "property": "n_clicks", "value": 1}],
+        "changedPropIds": [f"{ids.DOWNLOAD_BTN}.n_clicks"],
+        "state": [
+            {"id": ids.PLACEMENT, "property": "data", "value": placement},
+            {"id": ids.FORMAT, "property": "value", "value": fmt},
+            {"id": ids.QUALITY, "property": "value", "value": 90},
+            {"id": ids.NAME, "property": "value", "value": "poster"},
+        ],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+def job_body(request: Any) -> dict[str, Any]:
+    return {
+        "output": f"..{ids.RENDER_DONE}.data...{ids.EXPORT_RESULT}.children..",
+        "outputs": [
+            {"id": ids.RENDER_DONE, "property": "data"},
+            {"id": ids.EXPORT_RESULT, "property": "children"},
+        ],
+        "inputs": [{"id": ids.RENDER_REQ, "property": "data", "value": request}],
+        "changedPropIds": [f"{ids.RENDER_REQ}.data"] if request else [],
+        "state": [],
+    }
+
+
+def queued_render_id(response: Any) -> int:
+    assert response.status_code == 200, response.get_data(as_text=True)
+    payload = response.get_json()
+    return int(payload["sideUpdate"][ids.RENDER_REQ]["data"]["render_id"])
+
+
+def message_text(response: Any) -> str:
+    return str(response.get_json()["response"][ids.EXPORT_MSG]["children"])
+
+
+def uploads_for(server: Flask, owner: str) -> dict[str, Any]:
+    """A 4000x3000 background and four rotated 1000x1000 layers (seconds of work)."""
+    settings = current_settings()
+    with server.app_context():
+        bg = library.store_bytes(
+            owner, "bg.png", _png(solid(4000, 3000, (0, 90, 200, 255))), settings
+        )
+        fg = library.store_bytes(owner, "fg.png", _png(noise_rgba(1000, 1000, seed=3)), settings)
+    layers = [
+        layer(fg, 300 * i, 200 * i, rotation=17.0 * (i + 1), scale_x=1.3, scale_y=1.3)
+        for i in range(4)
+    ]
+    plain = layer(fg, 2900, 1900)  # unrotated, lands exactly: checked in the download
+    return {"placement": state(bg, *layers, plain), "fg": fg}
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG", compress_level=1)
+    return out.getvalue()
+
+
+def test_render_runs_on_worker_while_web_answers(
+    celery_app: Flask, celery_worker: WorkerProcess
+) -> None:
+    client = celery_app.test_client()
+    with celery_app.app_context():
+        made = uploads_for(celery_app, "dev")
+    render_id = queued_render_id(download_click(client, made["placement"]))
+    started = client.post("/_dash-update-component", json=job_body({"render_id": render_id}))
+    assert started.status_code in (200, 202, 204), started.get_data(as_text=True)
+    handles = started.get_json()
+    assert handles and "job" in handles  # handed to the worker, not run here
+
+    latencies, statuses = [], set()
+    deadline = time.monotonic() + 120
+    while True:
+        t0 = time.perf_counter()
+        health = client.get("/healthz")
+        latencies.append(time.perf_counter() - t0)
+        assert health.status_code == 200
+        with celery_app.app_context():
+            from dashapp.extensions import db
+
+            row = db.session.get(CompositorRender, render_id)
+            assert row is not None
+            statuses.add(row.status)
+            status = row.status
+            db.session.remove()
+        if status in ("done", "failed") or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert status == "done", statuses
+    assert "running" in statuses  # we saw it working on the worker
+    print(f"healthz during render: max {max(latencies) * 1000:.0f} ms over {len(latencies)}")
+    assert max(latencies) < 0.2
+
+    # The browser's poll ends with the URL of the file.
+    query = {"cacheKey": handles["cacheKey"], "job": handles["job"]}
+    deadline = time.monotonic() + 20
+    while True:
+        polled = client.post("/_dash-update-component", json=job_body(None), query_string=query)
+        body = polled.get_json() or {}
+        if "response" in body or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    done = body["response"][ids.RENDER_DONE]["data"]
+    assert done["url"] == f"/compositor/renders/{render_id}/download"
+    download = client.get(done["url"])
+    assert download.status_code == 200 and "poster.png" in download.headers["Content-Disposition"]
+    out = np.asarray(Image.open(io.BytesIO(download.data)).convert("RGBA"))
+    assert out.shape == (3000, 4000, 4)
+    expected = np.asarray(noise_rgba(1000, 1000, seed=3))
+    assert np.array_equal(out[1900:2900, 2900:3900], expected)
+    # Another user cannot fetch it.
+    with celery_app.test_request_context():
+        with pytest.raises(library.NotFoundError):
+            from dashapp.services.compositing import renders
+
+            renders.result("someone-else", render_id)
+
+
+def test_over_budget_and_over_quota_are_refused(
+    pg_settings_factory: SettingsFactory, redis_url: str, celery_worker: WorkerProcess
+) -> None:
+    server = create_app(
+        pg_settings_factory(
+            redis_url=redis_url,
+            compositor_max_render_work=30_000_000,
+            compositor_max_concurrent_renders=2,
+        )
+    )
+    client = server.test_client()
+    with server.app_context():
+        settings = current_settings()
+        big = library.store_bytes(
+            "dev", "big.png", _png(solid(4000, 3000, (1, 2, 3, 255))), settings
+        )
+        small = library.store_bytes(
+            "dev", "small.png", _png(solid(400, 300, (1, 2, 3, 255))), settings
+        )
+        fg = library.store_bytes("dev", "fg.png", _png(solid(10, 10, (255, 0, 0, 255))), settings)
+        cid = library.save_composite("dev", "huge", state(big, layer(fg, 0, 0)), settings)
+    # 12 MP x (1 layer + background) = 24 M is under 30 M; 3 layers = 48 M is over.
+    over = state(big, *(layer(fg, i, i) for i in range(3)))
+    refused = download_click(client, over)
+    assert "too large" in message_text(refused) and "sideUpdate" not in refused.get_json()
+    # The same bound on the saved composite's HTTP download: a 4xx with the message.
+    http = client.get(f"/compositor/composites/{cid}/download")
+    assert http.status_code == 200  # within budget
+    with server.app_context():
+        row_state = state(big, *(layer(fg, i, i) for i in range(3)))
+        from dashapp.extensions import db
+        from dashapp.models.compositor import Composite
+
+        db.session.add(
+            Composite(
+                owner="dev", name="over", state=row_state, width=4000, height=3000, thumbnail=b""
+            )
+        )
+        db.session.commit()
+        over_id = db.session.query(Composite.id).filter_by(name="over").scalar()
+    http = client.get(f"/compositor/composites/{over_id}/download")
+    assert http.status_code == 400 and "too large" in http.get_json()["error"]
+
+    # Two renders queued and not finished: the third is refused until one ends.
+    fine = state(small, layer(fg, 5, 5))
+    first = queued_render_id(download_click(client, fine))
+    queued_render_id(download_click(client, fine))
+    third = download_click(client, fine)
+    assert "already have 2 renders running" in message_text(third)
+    with server.app_context():
+        from dashapp.services.compositing import renders
+
+        renders.run_render(first, current_settings())
+    queued_render_id(download_click(client, fine))
+    with server.app_context():
+        from dashapp.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
