@@ -114,7 +114,7 @@
     this.empty.textContent = "Upload a background to start.";
     this.stage.append(this.bgImg, this.guideV, this.guideH);
     this.viewport.append(this.stage, this.empty);
-    this.list = el("div", "comp-layers d-flex flex-wrap gap-2 mt-2", { role: "group", "aria-label": "Layers" });
+    this.list = el("div", "comp-layers d-flex flex-wrap gap-2 mt-2", { role: "list", "aria-label": "Layers" });
     this.root.append(bar, this.viewport, this.list);
     this.buildPanel();
     this.layerEls = {};
