@@ -63,7 +63,7 @@ def export_csv(table: str) -> ResponseReturnValue:
         query, columns, limit = _export_request(table)
     except (GridQueryError, PermissionError) as exc:
         return _refusal(exc)
-    engine = current_dataview().engine
+    engine = current_dataview().engine_for(table)
     timeout = current_settings().dataview_export_timeout_ms
 
     def generate() -> Iterator[str]:
@@ -93,7 +93,7 @@ def export_xlsx(table: str) -> ResponseReturnValue:
         query, columns, limit = _export_request(table)
         spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115
         written = write_xlsx(
-            current_dataview().engine,
+            current_dataview().engine_for(table),
             query,
             columns,
             spool,
