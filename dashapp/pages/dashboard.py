@@ -11,7 +11,11 @@ from dash import Dash, dcc, html
 
 from dashapp.auth import Role, current_user, page_guard
 from dashapp.pages.dashboard_parts import ids, layout_parts
-from dashapp.pages.dashboard_parts.filters_callbacks import filters_bar, register_filter_callbacks
+from dashapp.pages.dashboard_parts.filters_callbacks import (
+    column_chooser,
+    filters_bar,
+    register_filter_callbacks,
+)
 from dashapp.pages.dashboard_parts.grid_callbacks import register_grid_callbacks
 from dashapp.pages.dashboard_parts.state import state_from_url
 from dashapp.pages.dashboard_parts.summary_callbacks import register_summary_callbacks
@@ -69,6 +73,7 @@ def layout(
             dcc.Store(id=ids.PURGE),
             dcc.Store(id=ids.URL_SYNC),
             dcc.Store(id=ids.CHARTS, data=charts),
+            dcc.Store(id=ids.COLUMNS_DONE),
             html.Div(
                 [
                     html.H1(grid_table.heading, className="h3 mb-0 me-2"),
@@ -86,7 +91,7 @@ def layout(
                     dbc.Col(
                         [
                             parts.toolbar(grid_table, shown, spec),
-                            filters_bar(has_date),
+                            filters_bar(has_date, column_chooser(grid_table, shown)),
                             html.Div(parts.grid(grid_table, shown), className="dv-grid-frame"),
                             html.Div(
                                 [

@@ -316,3 +316,32 @@ def test_a_broken_view_link_says_so(
     dash_duo.driver.get(base + "/?table=orders&state=%7Bnot-json")
     dash_duo.wait_for_contains_text("#dash-link-problem", "could not be read", timeout=20)
     assert _cell(dash_duo, 0, "id") == "1"  # the table still shows, unfiltered
+
+
+def test_column_chooser_is_kept_in_a_saved_view(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, seeded_pg: str
+) -> None:
+    _open(dash_duo, dash_app_for, settings_factory, seeded_pg)
+    _cell(dash_duo, 0, "id")
+    header = "document.querySelector('#dash-grid .ag-header-cell[col-id=\"channel\"]')"
+    _wait_js(dash_duo, f"return !!{header};")
+    dash_duo.find_element("#dash-columns-menu button").click()
+    box = dash_duo.driver.execute_script(
+        "return [...document.querySelectorAll('#dash-columns input')]"
+        ".find(e => e.value === 'channel');"
+    )
+    dash_duo.driver.execute_script("arguments[0].click();", box)
+    _wait_js(dash_duo, f"return !{header};")
+    dash_duo.find_element("#dash-view-name").send_keys(f"no channel {time.time_ns()}")
+    dash_duo.find_element("#dash-view-save").click()
+    _wait_js(dash_duo, "return window.location.search.indexOf('view=')>=0")
+    link = dash_duo.driver.current_url
+    dash_duo.driver.get(link.split("?")[0] + "training")
+    dash_duo.driver.get(link)
+    _cell(dash_duo, 0, "id")
+    assert dash_duo.driver.execute_script(f"return !{header};")
+    checked = dash_duo.driver.execute_script(
+        "return [...document.querySelectorAll('#dash-columns input')]"
+        ".filter(e => e.checked).map(e => e.value);"
+    )
+    assert "channel" not in checked and "region" in checked

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Dash, Input, Output, State, ctx, html
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, secured_callback
@@ -15,7 +15,7 @@ from dashapp.pages.dashboard_parts.chips import PRESETS, chips, preset_filter
 from dashapp.pages.dashboard_parts.state import facets_of, page_state, url_search
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
-from dashapp.services.grid.schema import ColumnKind
+from dashapp.services.grid.schema import ColumnKind, GridTable
 
 FACET_INPUTS = [Input(slot, "value") for slot in ids.FACET_SLOTS]
 FACET_STATES = [State(slot, "value") for slot in ids.FACET_SLOTS]
@@ -52,7 +52,16 @@ def chip_buttons(found: list[Any]) -> list[Any]:
 
 
 def register_filter_callbacks(app: Dash) -> None:
-    """Bind chips, clear all, date presets and the address bar."""
+    """Bind chips, clear all, date presets, the share link and the column chooser."""
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="dataview", function_name="showColumns"),
+        Output(ids.COLUMNS_DONE, "data"),
+        Input(ids.COLUMNS, "value"),
+        State(ids.COLUMNS, "options"),
+        State(ids.GRID, "id"),
+        prevent_initial_call=True,
+    )
 
     @secured_callback(
         app,
@@ -145,7 +154,25 @@ def register_filter_callbacks(app: Dash) -> None:
         return model
 
 
-def filters_bar(has_date: bool) -> html.Div:
+def column_chooser(table: GridTable, state: dict[str, Any]) -> dbc.DropdownMenu:
+    """Show or hide columns; the grid's column state (kept in saved views) follows."""
+    saved = state.get("columnState") if isinstance(state.get("columnState"), list) else None
+    hidden = {c.name for c in table.columns if c.hidden}
+    if saved:
+        hidden = {str(c.get("colId")) for c in saved if isinstance(c, dict) and c.get("hide")}
+    options = [{"label": c.header, "value": c.name} for c in table.columns]
+    visible = [c.name for c in table.columns if c.name not in hidden]
+    return dbc.DropdownMenu(
+        dbc.Checklist(id=ids.COLUMNS, options=options, value=visible, className="px-3 py-1"),
+        label=[html.I(className="bi bi-layout-three-columns me-1"), "Columns"],
+        size="sm",
+        color="outline-secondary",
+        className="dv-columns",
+        id="dash-columns-menu",
+    )
+
+
+def filters_bar(has_date: bool, chooser: Any = None) -> html.Div:
     """Date presets (when the table has a date), the chips, and clear all."""
     from dash import dcc
 
@@ -159,6 +186,7 @@ def filters_bar(has_date: bool) -> html.Div:
     return html.Div(
         [
             preset,
+            chooser,
             html.Div(id=ids.CHIPS, className="d-flex flex-wrap gap-1 align-items-center"),
             dbc.Button(
                 "Clear all",

@@ -71,3 +71,7 @@ DATE_PRESET = "dash-date-preset"
 def chip_id(key: object) -> dict[str, object]:
     """The remove button of one filter chip (key: 'filter:<col>', 'facet:<col>', 'quick')."""
     return {"type": CHIP_TYPE, "key": key}
+
+
+COLUMNS = "dash-columns"  # the column chooser's checklist (visible columns)
+COLUMNS_DONE = "dash-columns-done"
