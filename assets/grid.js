@@ -107,6 +107,19 @@
         if (!fresh) { return [noUpdate, noUpdate]; }
         return [{ rowData: payload.rowData, rowCount: payload.rowCount }, ready ? noUpdate : true];
       },
+      // The column chooser: show the checked columns, hide the others. The grid then reports
+      // its column state, which saved views keep.
+      showColumns: function (visible, options, gridId) {
+        var api = window.dash_ag_grid && window.dash_ag_grid.getApi(gridId);
+        if (!api || api.isDestroyed() || !Array.isArray(options)) {
+          return window.dash_clientside.no_update;
+        }
+        var shown = visible || [];
+        var all = options.map(function (o) { return o.value; });
+        api.setColumnsVisible(all.filter(function (c) { return shown.indexOf(c) >= 0; }), true);
+        api.setColumnsVisible(all.filter(function (c) { return shown.indexOf(c) < 0; }), false);
+        return Date.now();
+      },
       // Search text or a multi-select changed: drop cached blocks so the grid asks again.
       // Arguments: quick, one value per multi-select slot, then the grid's id (the State).
       purge: function () {

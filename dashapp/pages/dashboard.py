@@ -11,19 +11,30 @@ from dash import Dash, dcc, html
 
 from dashapp.auth import Role, current_user, page_guard
 from dashapp.pages.dashboard_parts import ids, layout_parts
+from dashapp.pages.dashboard_parts.filters_callbacks import (
+    column_chooser,
+    filters_bar,
+    register_filter_callbacks,
+)
 from dashapp.pages.dashboard_parts.grid_callbacks import register_grid_callbacks
+from dashapp.pages.dashboard_parts.state import state_from_url
 from dashapp.pages.dashboard_parts.summary_callbacks import register_summary_callbacks
 from dashapp.pages.dashboard_parts.views_callbacks import register_view_callbacks
 from dashapp.services import saved_views
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
+from dashapp.services.grid.schema import ColumnKind
 
 dash.register_page(__name__, path="/", name="Dashboard", order=0, title="Dashboard · dashapp")
 log = logging.getLogger(__name__)
 
 
 def layout(
-    table: str | None = None, view: str | None = None, share: str | None = None, **_query: str
+    table: str | None = None,
+    view: str | None = None,
+    share: str | None = None,
+    state: str | None = None,
+    **_query: str,
 ) -> object:
     """The data view for `table` (default: the first allowed), optionally opening a saved view."""
     denied = page_guard(Role.VIEWER)
@@ -44,12 +55,19 @@ def layout(
     except GridQueryError as exc:
         log.warning("data view refused table: %s", exc)
         return dbc.Alert(str(exc), color="warning", className="m-4", id="page-dashboard")
-    state: dict[str, Any] = dict(opened.state) if opened else {}
+    shown: dict[str, Any] = dict(opened.state) if opened else {}
+    from_url, link_problem = state_from_url(state)
+    if view and opened is None:
+        link_problem = "The saved view in this link does not exist (it may have been deleted)."
+    if from_url:  # the URL carries what was on screen when it was copied
+        shown = {k: v for k, v in shown.items() if k in ("columnState", "dimension")}
+        shown.update(from_url)
     spec = data_view.dashboard(grid_table.name)
-    dimension = state.get("dimension")
+    dimension = shown.get("dimension")
     if dimension not in spec.dimensions:
         dimension = spec.breakdown.column if spec.breakdown else None
     charts = [name for name in ("trend", "breakdown") if getattr(spec, name) is not None]
+    has_date = any(c.kind is ColumnKind.DATE for c in grid_table.columns)
     parts = layout_parts
     return html.Div(
         [
@@ -62,6 +80,7 @@ def layout(
             dcc.Store(id=ids.PURGE),
             dcc.Store(id=ids.URL_SYNC),
             dcc.Store(id=ids.CHARTS, data=charts),
+            dcc.Store(id=ids.COLUMNS_DONE),
             html.Div(
                 [
                     html.H1(grid_table.heading, className="h3 mb-0 me-2"),
@@ -70,13 +89,17 @@ def layout(
                 ],
                 className="d-flex flex-wrap align-items-center gap-2 mb-3",
             ),
+            dbc.Alert(link_problem, color="warning", className="py-2", id=ids.LINK_PROBLEM)
+            if link_problem
+            else html.Div(id=ids.LINK_PROBLEM),
             parts.kpi_row(spec),
             dbc.Row(
                 [
                     dbc.Col(
                         [
-                            parts.toolbar(grid_table, state, spec),
-                            html.Div(parts.grid(grid_table, state), className="dv-grid-frame"),
+                            parts.toolbar(grid_table, shown, spec),
+                            filters_bar(has_date, column_chooser(grid_table, shown)),
+                            html.Div(parts.grid(grid_table, shown), className="dv-grid-frame"),
                             html.Div(
                                 [
                                     html.Span(id=ids.STATUS, className="small text-body-secondary"),
@@ -109,3 +132,4 @@ def register_callbacks(app: Dash) -> None:
     register_grid_callbacks(app)
     register_summary_callbacks(app)
     register_view_callbacks(app)
+    register_filter_callbacks(app)

@@ -129,7 +129,7 @@ def export_csv(table: str) -> ResponseReturnValue:
     settings = current_settings()
 
     def write(query: GridQuery, columns: list[str], limit: int, target: IO[bytes]) -> None:
-        engine = current_dataview().engine
+        engine = current_dataview().engine_for(table)
         max_bytes = settings.dataview_export_spool_mb * 1024 * 1024
         timeout, idle = (
             settings.dataview_export_timeout_ms,
@@ -152,7 +152,7 @@ def export_xlsx(table: str) -> ResponseReturnValue:
     settings = current_settings()
 
     def write(query: GridQuery, columns: list[str], limit: int, target: IO[bytes]) -> None:
-        engine = current_dataview().engine
+        engine = current_dataview().engine_for(table)
         rows = min(limit, EXCEL_MAX_ROWS)
         write_xlsx(engine, query, columns, target, rows, settings.dataview_export_timeout_ms)
 

@@ -265,3 +265,89 @@ def test_quick_search_typed_key_by_key_ends_on_the_final_text(
         )
         time.sleep(1.5)
     assert dash_duo.find_element("#dash-quick").get_attribute("value") == "north"
+
+
+def test_chips_clear_all_and_a_copied_url_reproduce_the_screen(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, seeded_pg: str
+) -> None:
+    base = _open(dash_duo, dash_app_for, settings_factory, seeded_pg)
+    _cell(dash_duo, 0, "id")
+    dash_duo.wait_for_contains_text("#dash-status", f"{ROWS:,} rows", timeout=20)
+    model = {"amount": {"filterType": "number", "type": "greaterThan", "filter": 900}}
+    dash_duo.driver.execute_script(GRID_API + f".setFilterModel({json.dumps(model)});")
+    dash_duo.driver.execute_script(
+        GRID_API + ".applyColumnState({state:[{colId:'amount', sort:'desc'}]});"
+    )
+    dash_duo.find_element("#dash-quick").send_keys("north")
+    _wait_js(dash_duo, "return document.querySelectorAll('.dv-chip').length === 2;", 20)
+    engine = sa.create_engine(seeded_pg)
+    with engine.connect() as conn:
+        expected = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM orders WHERE amount > 900 AND (status ILIKE '%north%' "
+                "OR channel ILIKE '%north%' OR region ILIKE '%north%')"
+            )
+        ).scalar_one()
+    engine.dispose()
+    dash_duo.wait_for_contains_text("#dash-status", f"{expected:,} rows", timeout=30)
+    chip_text = dash_duo.find_element("#dash-chips").text
+    assert "Amount > 900" in chip_text and "north" in chip_text
+    link = base + _wait_js(
+        dash_duo,
+        "var h=document.querySelector('#dash-share-link').getAttribute('href');"
+        "return h && h.indexOf('north')>=0 ? h : null;",
+        15,
+    )
+    # The copied link, opened afresh, shows the same rows, order, search and chips.
+    dash_duo.driver.get(base + "/training")
+    dash_duo.driver.get(link)
+    dash_duo.wait_for_contains_text("#dash-status", f"{expected:,} rows", timeout=30)
+    assert dash_duo.find_element("#dash-quick").get_attribute("value") == "north"
+    first = float(_cell(dash_duo, 0, "amount").replace("$", "").replace(",", ""))
+    second = float(_cell(dash_duo, 1, "amount").replace("$", "").replace(",", ""))
+    assert first >= second > 900
+    _wait_js(dash_duo, "return document.querySelectorAll('.dv-chip').length === 2;", 20)
+    dash_duo.find_element("#dash-clear-all").click()
+    dash_duo.wait_for_contains_text("#dash-status", f"{ROWS:,} rows", timeout=30)
+    _wait_js(dash_duo, "return document.querySelectorAll('.dv-chip').length === 0;", 20)
+    assert dash_duo.find_element("#dash-quick").get_attribute("value") == ""
+
+
+def test_a_broken_view_link_says_so(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, seeded_pg: str
+) -> None:
+    base = _open(dash_duo, dash_app_for, settings_factory, seeded_pg)
+    dash_duo.driver.get(base + "/?table=orders&view=987654321")
+    dash_duo.wait_for_contains_text("#dash-link-problem", "does not exist", timeout=20)
+    dash_duo.driver.get(base + "/?table=orders&state=%7Bnot-json")
+    dash_duo.wait_for_contains_text("#dash-link-problem", "could not be read", timeout=20)
+    assert _cell(dash_duo, 0, "id") == "1"  # the table still shows, unfiltered
+
+
+def test_column_chooser_is_kept_in_a_saved_view(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, seeded_pg: str
+) -> None:
+    _open(dash_duo, dash_app_for, settings_factory, seeded_pg)
+    _cell(dash_duo, 0, "id")
+    header = "document.querySelector('#dash-grid .ag-header-cell[col-id=\"channel\"]')"
+    _wait_js(dash_duo, f"return !!{header};")
+    dash_duo.find_element("#dash-columns-menu button").click()
+    box = dash_duo.driver.execute_script(
+        "return [...document.querySelectorAll('#dash-columns input')]"
+        ".find(e => e.value === 'channel');"
+    )
+    dash_duo.driver.execute_script("arguments[0].click();", box)
+    _wait_js(dash_duo, f"return !{header};")
+    dash_duo.find_element("#dash-view-name").send_keys(f"no channel {time.time_ns()}")
+    dash_duo.find_element("#dash-view-save").click()
+    _wait_js(dash_duo, "return window.location.search.indexOf('view=')>=0")
+    link = dash_duo.driver.current_url
+    dash_duo.driver.get(link.split("?")[0] + "training")
+    dash_duo.driver.get(link)
+    _cell(dash_duo, 0, "id")
+    assert dash_duo.driver.execute_script(f"return !{header};")
+    checked = dash_duo.driver.execute_script(
+        "return [...document.querySelectorAll('#dash-columns input')]"
+        ".filter(e => e.checked).map(e => e.value);"
+    )
+    assert "channel" not in checked and "region" in checked

@@ -111,6 +111,12 @@ def initial_state(table: GridTable, state: dict[str, Any]) -> dict[str, Any]:
     if isinstance(state.get("filterModel"), dict):
         result["filter"] = {"filterModel": state["filterModel"]}
     sort = sort_model_of(column_state)
+    if not sort and isinstance(state.get("sortModel"), list):  # from a shared URL
+        sort = [
+            {"colId": s["colId"], "sort": s["sort"]}
+            for s in state["sortModel"]
+            if isinstance(s, dict) and s.get("colId") in known and s.get("sort") in ("asc", "desc")
+        ]
     if sort:
         result["sort"] = {"sortModel": sort}
     if column_state:

@@ -60,3 +60,18 @@ VIEW_MESSAGE = "dash-view-message"
 VIEW_ID = "dash-view-id"
 URL = "dash-url"
 URL_SYNC = "dash-url-sync"
+LINK_PROBLEM = "dash-link-problem"  # a shared link whose state could not be read
+SHARE_LINK = "dash-share-link"  # a link carrying table, filters, sort and search
+CHIPS = "dash-chips"  # the active filters, each removable
+CLEAR_ALL = "dash-clear-all"
+CHIP_TYPE = "dash-chip"
+DATE_PRESET = "dash-date-preset"
+
+
+def chip_id(key: object) -> dict[str, object]:
+    """The remove button of one filter chip (key: 'filter:<col>', 'facet:<col>', 'quick')."""
+    return {"type": CHIP_TYPE, "key": key}
+
+
+COLUMNS = "dash-columns"  # the column chooser's checklist (visible columns)
+COLUMNS_DONE = "dash-columns-done"

@@ -32,6 +32,10 @@ GRID_OPTIONS: dict[str, Any] = {
     "animateRows": False,
     "enableCellTextSelection": True,
     "suppressDragLeaveHidesColumns": True,
+    # Columns are sized to their content now, so a table is often wider than the screen:
+    # render every column (tables here have tens, not thousands) so none is missing when
+    # scrolled to, and find-in-page works.
+    "suppressColumnVirtualisation": True,
     "localeText": {"noRowsToShow": "No rows match the filters."},
 }
 

@@ -53,3 +53,35 @@ def export_href(table: str, kind: str, state: dict[str, Any], column_state: Any)
     if columns:
         query["columns"] = ",".join(columns)
     return f"/export/{table}.{kind}?{urlencode(query)}"
+
+
+MAX_URL_STATE = 8000
+
+
+def url_search(table: str, state: dict[str, Any], view_id: Any = None) -> str:
+    """The page's query string for what is on screen: table, view, filters, sort, search."""
+    params: dict[str, Any] = {"table": table}
+    if isinstance(view_id, int) and not isinstance(view_id, bool):
+        params["view"] = view_id
+    kept = {k: v for k, v in state.items() if v not in (None, "", {}, [])}
+    if kept:
+        text = json.dumps(kept, separators=(",", ":"), sort_keys=True)
+        if len(text) <= MAX_URL_STATE:  # a longer state stays on the page (save it as a view)
+            params["state"] = text
+    return "?" + urlencode(params)
+
+
+def state_from_url(raw: str | None) -> tuple[dict[str, Any], str]:
+    """(state, problem) from the URL's `state` parameter; a broken one gives ({}, why)."""
+    if not raw:
+        return {}, ""
+    if len(raw) > MAX_URL_STATE:
+        return {}, "This link's filters are too long to read; showing the table unfiltered."
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return {}, "This link's filters could not be read; showing the table unfiltered."
+    if not isinstance(data, dict):
+        return {}, "This link's filters could not be read; showing the table unfiltered."
+    keys = ("filterModel", "sortModel", "quick", "facets")
+    return {k: data[k] for k in keys if k in data}, ""

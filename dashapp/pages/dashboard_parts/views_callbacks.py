@@ -26,6 +26,20 @@ def view_search(table: str, view_id: int | None) -> str:
     return "?" + urlencode(params)
 
 
+def with_visibility(column_state: Any, visible: Any, options: Any) -> list[Any]:
+    """The grid's column state with the column chooser's choice of visible columns in it."""
+    if not isinstance(visible, list) or not isinstance(options, list):
+        return column_state if isinstance(column_state, list) else []
+    shown = set(visible)
+    known = [o.get("value") for o in options if isinstance(o, dict)]
+    if not isinstance(column_state, list) or not column_state:
+        return [{"colId": c, "hide": c not in shown} for c in known]
+    return [
+        {**c, "hide": c.get("colId") not in shown} if isinstance(c, dict) else c
+        for c in column_state
+    ]
+
+
 def _owner() -> str:
     user = current_user()
     if user is None:
@@ -48,6 +62,8 @@ def register_view_callbacks(app: Dash) -> None:
         State(ids.GRID, "filterModel"),
         State(ids.QUICK, "value"),
         State(ids.DIMENSION, "value"),
+        State(ids.COLUMNS, "value"),
+        State(ids.COLUMNS, "options"),
         State(ids.FACET_COLUMNS, "data"),
         *(State(slot, "value") for slot in ids.FACET_SLOTS),
         prevent_initial_call=True,
@@ -60,13 +76,16 @@ def register_view_callbacks(app: Dash) -> None:
         filter_model: Any,
         quick: Any,
         dimension: Any,
+        visible: Any,
+        chooser: Any,
         facet_columns: list[Any],
         *facet_values: Any,
     ) -> tuple[Any, str]:
         if not clicks:
             raise PreventUpdate
         state = page_state(filter_model, column_state, quick, facet_columns, facet_values)
-        state.update(columnState=column_state or [], dimension=dimension)
+        columns = with_visibility(column_state, visible, chooser)
+        state.update(columnState=columns, dimension=dimension)
         try:
             saved = saved_views.save_view(_owner(), table, name, state)
         except GridQueryError as exc:

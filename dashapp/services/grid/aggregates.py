@@ -149,13 +149,11 @@ def measure_sql(table: GridTable, measure: MeasureSpec) -> sa.ColumnElement[Any]
 def _kpi_value(spec: KpiSpec, row: dict[str, Any], index: int, rows: int) -> KpiValue:
     if spec.measure is not None:
         value = _number(row[f"m{index}_0"])
-        note = (
-            ""
-            if value is not None
-            else "No rows match the filters."
-            if not rows
-            else ("No values in the matching rows.")
-        )
+        if value is None and rows and spec.measure.agg == "sum":
+            value = 0.0  # rows match but none counts toward the sum: the total really is 0
+        note = ""
+        if value is None:
+            note = "No rows match the filters." if not rows else "No values in the matching rows."
         return KpiValue(spec.label, value, spec.format, note, spec.description)
     top, bottom = _number(row[f"m{index}_0"]), _number(row[f"m{index}_1"])
     if not isinstance(bottom, float) or bottom == 0 or not isinstance(top, float | type(None)):

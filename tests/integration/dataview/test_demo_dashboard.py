@@ -19,7 +19,10 @@ from dashapp.services.seed_data import SeedPlan
 from tests.conftest import SettingsFactory
 from tests.support.services import throwaway_postgres_database, with_driver
 
-NET = "SELECT SUM(amount) FROM orders WHERE status NOT IN ('cancelled', 'returned') AND {where}"
+NET = (
+    "SELECT COALESCE(SUM(amount), 0) FROM orders "
+    "WHERE status NOT IN ('cancelled', 'returned') AND {where}"
+)
 RETURNED = "SELECT COUNT(*) FROM orders WHERE status = 'returned' AND {where}"
 NOT_CANCELLED = "SELECT COUNT(*) FROM orders WHERE status <> 'cancelled' AND {where}"
 
@@ -48,6 +51,8 @@ def demo_app(request: pytest.FixtureRequest, settings_factory: SettingsFactory) 
     [
         ("1 = 1", GridState()),
         ("region = 'North'", GridState(facets={"region": ["North"]})),
+        # Rows match but none counts toward net revenue: it is $0, not "n/a".
+        ("status = 'returned'", GridState(facets={"status": ["returned"]})),
         (
             "amount > 500",
             GridState(

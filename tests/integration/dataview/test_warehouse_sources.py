@@ -280,3 +280,14 @@ def test_a_missing_column_stops_start_up_naming_file_and_line(
     line = next(i for i, t in enumerate(text.splitlines(), 1) if "invoiced_on" in t)
     with pytest.raises(SettingsError, match=rf"bad\.yml:{line}: column 'invoiced_on' not found"):
         create_app(settings_factory(dashboards=path))
+
+
+def test_csv_export_reads_the_tables_own_source(warehouse: Warehouse, wh_app: Flask) -> None:
+    response = wh_app.test_client().get(
+        "/export/invoices.csv", query_string={"columns": "invoice_id,CustomerId__label,total"}
+    )
+    assert response.status_code == 200
+    lines = response.get_data(as_text=True).strip().splitlines()
+    inv = warehouse.q(warehouse.sales, "invoice")
+    assert len(lines) - 1 == _scalar(warehouse, f"SELECT COUNT(*) FROM {inv}")
+    assert lines[0] == "invoice_id,CustomerId__label,total"

@@ -124,3 +124,18 @@ def test_an_unreachable_source_is_a_message_not_a_crash(sqlite_engine: object) -
     with pytest.raises(GridQueryError, match="data source 'gone' did not answer"):
         DataView(catalog).rows("t", GridState(), 0, 10)
     catalog.dispose()
+
+
+def test_date_presets_cover_whole_days() -> None:
+    import datetime as dt
+
+    from dashapp.pages.dashboard_parts.chips import preset_filter, preset_range
+
+    today = dt.date(2026, 5, 17)
+    assert preset_range("today", today) == (today, today)
+    assert preset_range("7d", today) == (dt.date(2026, 5, 11), today)
+    assert preset_range("quarter", today) == (dt.date(2026, 4, 1), today)
+    assert preset_range("year", today) == (dt.date(2026, 1, 1), today)
+    assert preset_filter("month", today)["dateFrom"] == "2026-05-01 00:00:00"
+    with pytest.raises(ValueError):
+        preset_range("forever", today)

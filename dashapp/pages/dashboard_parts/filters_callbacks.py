@@ -1,0 +1,210 @@
+"""Filter chips with clear all, date presets, and a link that reproduces the screen."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html
+from dash.exceptions import PreventUpdate
+
+from dashapp.auth import Role, secured_callback
+from dashapp.pages.dashboard_parts import ids
+from dashapp.pages.dashboard_parts.chips import PRESETS, chips, preset_filter
+from dashapp.pages.dashboard_parts.state import facets_of, page_state, url_search
+from dashapp.services.grid.binding import current_dataview
+from dashapp.services.grid.errors import GridQueryError
+from dashapp.services.grid.schema import ColumnKind, GridTable
+
+FACET_INPUTS = [Input(slot, "value") for slot in ids.FACET_SLOTS]
+FACET_STATES = [State(slot, "value") for slot in ids.FACET_SLOTS]
+
+
+def date_column(table: str) -> str | None:
+    """The column date presets filter: the trend's date, else the first date column."""
+    view = current_dataview()
+    spec = view.dashboard(table)
+    if spec.trend is not None:
+        return spec.trend.column
+    dates = [c.name for c in view.table(table).columns if c.kind is ColumnKind.DATE]
+    return dates[0] if dates else None
+
+
+def chip_buttons(found: list[Any]) -> list[Any]:
+    """A removable badge per active filter."""
+    return [
+        html.Span(
+            [
+                html.Span(chip.text, className="dv-chip-text"),
+                html.Button(
+                    html.I(className="bi bi-x", **{"aria-hidden": "true"}),  # type: ignore[arg-type]
+                    id=ids.chip_id(chip.key),
+                    className="btn btn-link btn-sm p-0 ms-1 dv-chip-remove",
+                    title=f"Remove: {chip.text}",
+                    **{"aria-label": f"Remove filter: {chip.text}"},  # type: ignore[arg-type]
+                ),
+            ],
+            className="badge rounded-pill text-bg-light border dv-chip",
+        )
+        for chip in found
+    ]
+
+
+def register_filter_callbacks(app: Dash) -> None:
+    """Bind chips, clear all, date presets, the share link and the column chooser."""
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="dataview", function_name="showColumns"),
+        Output(ids.COLUMNS_DONE, "data"),
+        Input(ids.COLUMNS, "value"),
+        State(ids.COLUMNS, "options"),
+        State(ids.GRID, "id"),
+        prevent_initial_call=True,
+    )
+
+    @secured_callback(
+        app,
+        Role.VIEWER,
+        Output(ids.CHIPS, "children"),
+        Output(ids.CLEAR_ALL, "className"),
+        Output(ids.SHARE_LINK, "href"),
+        Input(ids.GRID, "filterModel"),
+        Input(ids.GRID, "columnState"),
+        Input(ids.QUICK, "value"),
+        *FACET_INPUTS,
+        State(ids.TABLE, "data"),
+        State(ids.FACET_COLUMNS, "data"),
+        State(ids.VIEW_ID, "data"),
+    )
+    def _state_shown(filter_model: Any, column_state: Any, quick: Any, *rest: Any) -> Any:
+        facet_values, (table, facet_columns, view_id) = (
+            rest[: ids.MAX_FACETS],
+            rest[ids.MAX_FACETS :],
+        )
+        try:
+            grid_table = current_dataview().table(table)
+        except GridQueryError:
+            raise PreventUpdate from None
+        facets = facets_of(facet_columns, facet_values)
+        found = chips(grid_table, filter_model, quick, facets)
+        state = page_state(filter_model, column_state, quick, facet_columns, facet_values)
+        hidden = "" if found else " d-none"
+        return (
+            chip_buttons(found),
+            "btn btn-sm btn-outline-secondary dv-clear-all" + hidden,
+            "/" + url_search(table, state, view_id),
+        )
+
+    @secured_callback(
+        app,
+        Role.VIEWER,
+        Output(ids.GRID, "filterModel", allow_duplicate=True),
+        Output(ids.QUICK, "value", allow_duplicate=True),
+        *(Output(slot, "value", allow_duplicate=True) for slot in ids.FACET_SLOTS),
+        Output(ids.DATE_PRESET, "value", allow_duplicate=True),
+        Input(ids.chip_id(ALL), "n_clicks"),
+        Input(ids.CLEAR_ALL, "n_clicks"),
+        State(ids.GRID, "filterModel"),
+        State(ids.QUICK, "value"),
+        State(ids.FACET_COLUMNS, "data"),
+        *FACET_STATES,
+        prevent_initial_call=True,
+    )
+    def _remove(
+        _chips: Any, _clear: Any, filter_model: Any, quick: Any, facet_columns: Any, *values: Any
+    ) -> list[Any]:
+        trigger = ctx.triggered_id
+        if not ctx.triggered or not ctx.triggered[0].get("value"):
+            raise PreventUpdate  # chips appearing (n_clicks None) is no click
+        model = dict(filter_model) if isinstance(filter_model, dict) else {}
+        columns = list(facet_columns or [None] * ids.MAX_FACETS)
+        slots = list(values)
+        if trigger == ids.CLEAR_ALL:
+            return [{}, "", *([[] for _ in slots]), None]
+        key = trigger.get("key") if isinstance(trigger, dict) else None
+        if not isinstance(key, str):
+            raise PreventUpdate
+        if key == "quick":
+            quick = ""
+        elif key.startswith("filter:"):
+            model.pop(key.removeprefix("filter:"), None)
+        elif key.startswith("facet:"):
+            name = key.removeprefix("facet:")
+            slots = [[] if c == name else v for c, v in zip(columns, slots, strict=False)]
+        return [model, quick or "", *slots, None]
+
+    @secured_callback(
+        app,
+        Role.VIEWER,
+        Output(ids.GRID, "filterModel", allow_duplicate=True),
+        Input(ids.DATE_PRESET, "value"),
+        State(ids.GRID, "filterModel"),
+        State(ids.TABLE, "data"),
+        prevent_initial_call=True,
+    )
+    def _preset(preset: Any, filter_model: Any, table: str) -> dict[str, Any]:
+        if preset not in PRESETS:
+            raise PreventUpdate
+        column = date_column(table)
+        if column is None:
+            raise PreventUpdate
+        model = dict(filter_model) if isinstance(filter_model, dict) else {}
+        model[column] = preset_filter(preset, dt.date.today())
+        return model
+
+
+def column_chooser(table: GridTable, state: dict[str, Any]) -> dbc.DropdownMenu:
+    """Show or hide columns; the grid's column state (kept in saved views) follows."""
+    saved = state.get("columnState") if isinstance(state.get("columnState"), list) else None
+    hidden = {c.name for c in table.columns if c.hidden}
+    if saved:
+        hidden = {str(c.get("colId")) for c in saved if isinstance(c, dict) and c.get("hide")}
+    options = [{"label": c.header, "value": c.name} for c in table.columns]
+    visible = [c.name for c in table.columns if c.name not in hidden]
+    return dbc.DropdownMenu(
+        dbc.Checklist(id=ids.COLUMNS, options=options, value=visible, className="px-3 py-1"),
+        label=[html.I(className="bi bi-layout-three-columns me-1"), "Columns"],
+        size="sm",
+        color="outline-secondary",
+        className="dv-columns",
+        id="dash-columns-menu",
+    )
+
+
+def filters_bar(has_date: bool, chooser: Any = None) -> html.Div:
+    """Date presets (when the table has a date), the chips, and clear all."""
+    from dash import dcc
+
+    preset = dcc.Dropdown(
+        id=ids.DATE_PRESET,
+        options=[{"label": label, "value": key} for key, label in PRESETS.items()],
+        placeholder="Date: any time",
+        clearable=True,
+        className="dv-date-preset" if has_date else "dv-date-preset d-none",
+    )
+    return html.Div(
+        [
+            preset,
+            chooser,
+            html.Div(id=ids.CHIPS, className="d-flex flex-wrap gap-1 align-items-center"),
+            dbc.Button(
+                "Clear all",
+                id=ids.CLEAR_ALL,
+                size="sm",
+                color="outline-secondary",
+                className="dv-clear-all d-none",
+            ),
+            html.A(
+                [
+                    html.I(className="bi bi-link-45deg me-1", **{"aria-hidden": "true"}),  # type: ignore[arg-type]
+                    "Share link",
+                ],
+                id=ids.SHARE_LINK,
+                href="#",
+                className="btn btn-sm btn-link ms-auto dv-share-link",
+                title="A link to exactly this: table, filters, sort and search (copy it to share)",
+            ),
+        ],
+        className="dv-filters d-flex flex-wrap align-items-center gap-2 mb-2",
+    )
