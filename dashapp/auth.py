@@ -13,8 +13,9 @@ from typing import Any, ParamSpec, TypeVar
 import dash_bootstrap_components as dbc
 from flask import Flask, Request, g, has_request_context, jsonify, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import Forbidden
+from werkzeug.exceptions import Forbidden, HTTPException
 
+from dashapp.request_limits import bound_callback_body, json_depth_exceeds
 from dashapp.settings import Settings
 
 P = ParamSpec("P")
@@ -281,7 +282,22 @@ def install_request_auth(server: Flask, dash_app: Any, settings: Settings) -> No
         if g.user is None:
             return jsonify(error="Sign-in required: no identity from the sign-on proxy."), 401
         if request.path.endswith("/_dash-update-component") and request.method == "POST":
-            body = request.get_json(silent=True)
+            if not bound_callback_body(request, settings.max_callback_body_kb * 1024):
+                server.logger.warning("refused large callback body")
+                return jsonify(error="This request is too large."), 413
+            try:
+                # Not silent: Dash reads the same cached parse instead of parsing a second time.
+                body = request.get_json()
+            except HTTPException as exc:
+                if exc.code == 413:  # a chunked body ran past the limit while being read
+                    return jsonify(error="This request is too large."), 413
+                body = None
+            except RecursionError:
+                body = None  # nested past the parser's recursion limit
+            if body is None or json_depth_exceeds(body, settings.max_json_depth):
+                return jsonify(
+                    error="Malformed callback request (not JSON, or nested too deeply)."
+                ), 400
             output = body.get("output") if isinstance(body, dict) else None
             if not isinstance(output, str):
                 return jsonify(error="Malformed callback request."), 400
@@ -293,9 +309,9 @@ def install_request_auth(server: Flask, dash_app: Any, settings: Settings) -> No
                 server.logger.info("refused callback for role", extra={"output": output})
                 return jsonify(error=f"This action needs the {needed.name.lower()} role."), 403
             spec = dash_app.callback_map.get(output)
-            if spec is not None and not callback_body_matches(spec, body):  # type: ignore[arg-type]
+            if spec is not None and not callback_body_matches(spec, body):
                 return jsonify(error="Malformed request for this page. Reload and try again."), 400
-            refusal = _job_refusal(dash_app, output, body, g.user)  # type: ignore[arg-type]
+            refusal = _job_refusal(dash_app, output, body, g.user)
             if refusal is not None:
                 return refusal
         return None

@@ -23,7 +23,9 @@ dash.register_page(__name__, path="/", name="Dashboard", order=0, title="Dashboa
 log = logging.getLogger(__name__)
 
 
-def layout(table: str | None = None, view: str | None = None, **_query: str) -> object:
+def layout(
+    table: str | None = None, view: str | None = None, share: str | None = None, **_query: str
+) -> object:
     """The data view for `table` (default: the first allowed), optionally opening a saved view."""
     denied = page_guard(Role.VIEWER)
     if denied is not None:
@@ -31,7 +33,10 @@ def layout(table: str | None = None, view: str | None = None, **_query: str) -> 
     data_view = current_dataview()
     user = current_user()
     owner = user.username if user else ""
-    opened = saved_views.get_view(view) if view else None
+    # ?view=ID opens one's own views only; another user's opens through ?share=TOKEN.
+    opened = saved_views.get_view(view, owner) if view else None
+    if opened is None and share:
+        opened = saved_views.open_shared(share)
     if opened is not None:
         table = opened.table
     name = table or (data_view.allowed_tables[0] if data_view.allowed_tables else "")

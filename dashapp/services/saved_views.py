@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +14,9 @@ from sqlalchemy.exc import IntegrityError
 
 from dashapp.extensions import db
 from dashapp.models.dataview import SavedView
+from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
+from dashapp.settings import current_settings
 
 MAX_NAME = 80
 MAX_STATE_BYTES = 64_000
@@ -53,21 +58,59 @@ def list_views(owner: str, table: str) -> list[ViewInfo]:
     return [_info(v) for v in db.session.scalars(stmt)]
 
 
-def get_view(view_id: object) -> ViewInfo | None:
-    """Any view by id (a shared link opens read-only for everyone who may see the data)."""
-    if isinstance(view_id, str) and view_id.isdigit():
+def _view_id(view_id: object) -> int | None:
+    if isinstance(view_id, str) and view_id.isdigit() and len(view_id) < 19:
         view_id = int(view_id)
-    if not isinstance(view_id, int) or isinstance(view_id, bool):
+    if not isinstance(view_id, int) or isinstance(view_id, bool) or not 0 < view_id < 2**63:
         return None
-    view = db.session.get(SavedView, view_id)
-    return _info(view) if view is not None else None
+    return view_id
+
+
+def get_view(view_id: object, viewer: str) -> ViewInfo | None:
+    """The viewer's own view by id; None for a missing id or someone else's (no id walking)."""
+    found = _view_id(view_id)
+    view = db.session.get(SavedView, found) if found is not None else None
+    if view is None or view.owner != viewer:
+        return None
+    return _info(view)
+
+
+def _signature(view_id: int, owner: str) -> str:
+    key = current_settings().effective_secret_key.encode()
+    message = f"saved-view:{view_id}:{owner}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def share_token(view: ViewInfo) -> str:
+    """An unguessable link token that opens `view` read-only for anyone who may see the data."""
+    return f"{view.id}-{_signature(view.id, view.owner)}"
+
+
+def open_shared(token: object) -> ViewInfo | None:
+    """The view a share token names; None for a forged, stale or malformed token."""
+    if not isinstance(token, str) or len(token) > 60 or token.count("-") != 1:
+        return None
+    raw_id, signature = token.split("-")
+    found = _view_id(raw_id)
+    view = db.session.get(SavedView, found) if found is not None else None
+    if view is None or not hmac.compare_digest(signature, _signature(view.id, view.owner)):
+        return None
+    return _info(view)
+
+
+def _clean_name(name: object) -> str:
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > MAX_NAME:
+        raise GridQueryError(f"A view needs a name of 1 to {MAX_NAME} characters.")
+    if any(unicodedata.category(char) in {"Cc", "Cs"} for char in name):
+        raise GridQueryError("A view name cannot contain control characters.")
+    return name.strip()
 
 
 def save_view(owner: str, table: str, name: object, state: object) -> ViewInfo:
     """Create the owner's view `name`, or overwrite it when it exists."""
-    if not isinstance(name, str) or not name.strip() or len(name.strip()) > MAX_NAME:
-        raise GridQueryError(f"A view needs a name of 1 to {MAX_NAME} characters.")
-    cleaned, label = clean_state(state), name.strip()
+    label = _clean_name(name)
+    current_dataview().table(table)  # an allowed table, or GridQueryError ("not available")
+    cleaned = clean_state(state)
     stmt = select(SavedView).where(
         SavedView.owner == owner, SavedView.table_name == table, SavedView.name == label
     )
@@ -87,8 +130,8 @@ def save_view(owner: str, table: str, name: object, state: object) -> ViewInfo:
 
 def delete_view(owner: str, view_id: object) -> bool:
     """Delete one of the owner's views; False when it is not theirs or does not exist."""
-    view = get_view(view_id)
-    if view is None or view.owner != owner:
+    view = get_view(view_id, owner)
+    if view is None:
         return False
     try:
         db.session.delete(db.session.get(SavedView, view.id))

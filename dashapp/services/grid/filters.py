@@ -56,6 +56,9 @@ def _text_value(col: GridColumn, raw: object) -> str:
     return raw
 
 
+MAX_DECIMALS = 15
+
+
 def _number_value(col: GridColumn, raw: object) -> int | float | Decimal:
     """A finite number typed like the column, so PostgreSQL can use the column's index."""
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
@@ -66,6 +69,11 @@ def _number_value(col: GridColumn, raw: object) -> int | float | Decimal:
         raise GridQueryError(f"Filter on {col.name!r} needs a number, got {_short(raw)}.") from None
     if not number.is_finite() or abs(number) > Decimal("1e15"):
         raise GridQueryError(f"Filter on {col.name!r} needs a finite number, got {_short(raw)}.")
+    # PostgreSQL's numeric refuses exponents like 1e-999999; no column here has that precision.
+    if number and number.adjusted() < -MAX_DECIMALS:
+        raise GridQueryError(
+            f"Filter on {col.name!r} has more than {MAX_DECIMALS} decimal places: {_short(raw)}."
+        )
     if col.integer and number == number.to_integral_value():
         return int(number)
     if col.scale is None and not col.integer:

@@ -132,10 +132,13 @@ def test_saved_views_are_per_user(app: Flask) -> None:
         assert again.id == mine.id and again.state == {"quick": "north"}
         saved_views.save_view("bob", "orders", "Big", {})
         assert [v.name for v in saved_views.list_views("ann", "orders")] == ["Big"]
-        assert saved_views.get_view(str(mine.id)) is not None  # a shared link opens for anyone
+        assert saved_views.get_view(str(mine.id), "ann") is not None
+        # Another user cannot open it by id (no id walking), only through its share token.
+        assert saved_views.get_view(str(mine.id), "bob") is None
+        assert saved_views.open_shared(saved_views.share_token(mine)) == again
         assert not saved_views.delete_view("bob", mine.id)  # but only the owner deletes
         assert saved_views.delete_view("ann", mine.id)
-        assert saved_views.get_view(mine.id) is None
+        assert saved_views.get_view(mine.id, "ann") is None
         with pytest.raises(GridQueryError):
             saved_views.save_view("ann", "orders", "", {})
         with pytest.raises(GridQueryError):

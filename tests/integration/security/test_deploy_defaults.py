@@ -103,3 +103,17 @@ def test_groups_split_on_commas_only(settings_factory: SettingsFactory) -> None:
     # "staff;admins" is one (unknown) group name, not a way to add "admins".
     assert user.groups == ("staff;admins",)
     assert user.role is Role.VIEWER
+
+
+def test_readyz_tells_an_untrusted_client_only_ok_or_failed(
+    settings_factory: SettingsFactory,
+) -> None:
+    app = create_app(
+        settings_factory(env="production", database_url="postgresql://u:pw@127.0.0.1:1/db")
+    )
+    response = app.test_client().get("/readyz", environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert response.status_code == 503
+    assert response.get_json()["checks"] == {"database": "failed"}
+    text = response.get_data(as_text=True)
+    for detail in ("127.0.0.1", ":1", "OperationalError", "psycopg2", "pw"):
+        assert detail not in text

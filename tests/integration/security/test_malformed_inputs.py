@@ -1,0 +1,159 @@
+"""Malformed input gives a 4xx with a clear message, on SQLite and on PostgreSQL; no 500s."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from dashapp import create_app
+from dashapp.extensions import db
+from dashapp.models.dataview import SavedView
+from dashapp.pages.dashboard_parts import ids
+from dashapp.services.seed import seed
+from dashapp.services.seed_data import SeedPlan
+from tests.conftest import SettingsFactory
+from tests.integration.security.support import callback_output, dash_body
+
+LEAKS = ("Traceback", "sqlalchemy", "psycopg2", "sqlite3.", 'File "')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def server(request: pytest.FixtureRequest, settings_factory: SettingsFactory) -> Iterator[Flask]:
+    if request.param == "postgres":
+        factory: SettingsFactory = request.getfixturevalue("pg_settings_factory")
+    else:
+        factory = settings_factory
+    app = create_app(factory(dev_role="trainer"))
+    with app.app_context():
+        seed(db.engine, SeedPlan.for_orders(50))
+    app.test_client().get("/")
+    yield app
+    with app.app_context():
+        db.session.remove()
+
+
+def assert_refused_clearly(response: Any, message: str) -> None:
+    body = response.get_data(as_text=True)
+    assert response.status_code < 500, body[:300]
+    for leak in LEAKS:
+        assert leak not in body, body[:300]
+    assert message in body, body[:300]
+
+
+def save_view(app: Flask, name: Any, table: Any) -> Any:
+    output = callback_output(app, f"{ids.URL}.search", f"{ids.VIEW_MESSAGE}.children")
+    body = dash_body(
+        app,
+        output,
+        {
+            f"{ids.VIEW_SAVE}.n_clicks": 1,
+            f"{ids.VIEW_NAME}.value": name,
+            f"{ids.TABLE}.data": table,
+        },
+        f"{ids.VIEW_SAVE}.n_clicks",
+    )
+    return app.test_client().post("/_dash-update-component", json=body)
+
+
+def grid_block(app: Flask, filter_model: Any, table: Any = "orders") -> Any:
+    output = callback_output(
+        app, f"{ids.ROWS}.data", f"{ids.STATUS}.children", f"{ids.GRID_ERROR}.children"
+    )
+    request = {"startRow": 0, "endRow": 50, "sortModel": [], "filterModel": filter_model}
+    body = dash_body(
+        app,
+        output,
+        {f"{ids.GRID}.getRowsRequest": request, f"{ids.TABLE}.data": table},
+        f"{ids.GRID}.getRowsRequest",
+    )
+    return app.test_client().post("/_dash-update-component", json=body)
+
+
+def saved_count(app: Flask) -> int:
+    with app.app_context():
+        count = db.session.query(SavedView).count()
+        db.session.remove()
+    return count
+
+
+def test_nul_in_a_view_name(server: Flask) -> None:
+    before = saved_count(server)
+    response = save_view(server, "bad\x00name", "orders")
+    assert_refused_clearly(response, "control characters")
+    assert saved_count(server) == before
+
+
+def test_121_character_table_name(server: Flask) -> None:
+    before = saved_count(server)
+    response = save_view(server, "fine", "t" * 121)
+    assert_refused_clearly(response, "not available")
+    assert saved_count(server) == before
+    assert_refused_clearly(grid_block(server, {}, table="t" * 121), "not available")
+
+
+@pytest.mark.parametrize("value", ["1e-999999", "1e999999", -1e308, "1" * 400])
+def test_extreme_numbers_in_a_number_filter(server: Flask, value: Any) -> None:
+    model = {"amount": {"filterType": "number", "type": "greaterThan", "filter": value}}
+    response = grid_block(server, model)
+    body = response.get_data(as_text=True)
+    assert response.status_code < 500, body[:300]
+    for leak in LEAKS:
+        assert leak not in body, body[:300]
+
+
+def test_2000_deep_json_body(server: Flask) -> None:
+    deep = "[" * 2000 + "]" * 2000
+    raw = '{"output": "dash-rows.data", "inputs": ' + deep + "}"
+    response = server.test_client().post(
+        "/_dash-update-component", data=raw, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert_refused_clearly(response, "nested too deeply")
+    # Also when the nesting hides inside a value that parses fine.
+    nested: Any = 1
+    for _ in range(200):
+        nested = {"a": nested}
+    model = {"amount": nested}
+    body = json.dumps({"output": "x", "inputs": [model]})
+    response = server.test_client().post(
+        "/_dash-update-component", data=body, content_type="application/json"
+    )
+    assert response.status_code == 400
+
+
+def test_oversized_callback_body_is_413_before_parsing(server: Flask) -> None:
+    raw = '{"output": "dash-rows.data", "inputs": [' + '"x",' * 200_000 + '"x"]}'
+    response = server.test_client().post(
+        "/_dash-update-component", data=raw, content_type="application/json"
+    )
+    assert response.status_code == 413
+    assert_refused_clearly(response, "too large")
+
+
+def test_the_upload_callback_alone_may_send_a_large_body(server: Flask) -> None:
+    from dashapp.request_limits import LARGE_BODY_OUTPUTS
+
+    output = LARGE_BODY_OUTPUTS[0]
+    assert output in server.extensions["dash_app"].callback_map  # the id is still the upload's
+    contents = "data:image/png;base64," + "A" * 700_000  # over the 512 KB callback limit
+    body = dash_body(
+        server,
+        output,
+        {"comp-upload-bg.contents": contents, "comp-upload-bg.filename": "big.png"},
+        "comp-upload-bg.contents",
+    )
+    # Sent as the renderer sends it: "output" first (Flask's json= would sort the keys).
+    response = server.test_client().post(
+        "/_dash-update-component", data=json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    # The same body aimed at any other callback is refused before parsing.
+    body["output"] = "dash-rows.data"
+    refused = server.test_client().post(
+        "/_dash-update-component", data=json.dumps(body), content_type="application/json"
+    )
+    assert refused.status_code == 413
