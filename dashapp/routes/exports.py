@@ -1,20 +1,35 @@
-"""Exports of the data view: the whole filtered, sorted result as streamed CSV or as .xlsx."""
+"""Exports of the data view: the whole filtered, sorted result as CSV or as .xlsx.
+
+Each export is written to a temporary file first, so the database transaction ends before the
+client starts reading, however slowly it reads; then the file is served with its length, which
+leaves a buffering reverse proxy free to take it all at once. Bounds (docs/security.md): the
+user's role, a per-user cap on exports in progress, columns (each once), rows, cells, bytes.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable
+from typing import IO, Any
 
-from flask import Blueprint, Response, jsonify, request, send_file, stream_with_context
+from flask import Blueprint, current_app, jsonify, request, send_file
 from flask.typing import ResponseReturnValue
 
 from dashapp.auth import Role, current_user, require_role
+from dashapp.services.export_slots import ExportBusy, ExportSlots
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
-from dashapp.services.grid.export import EXCEL_MAX_ROWS, csv_chunks, write_xlsx
+from dashapp.services.grid.export import (
+    EXCEL_MAX_ROWS,
+    cell_row_limit,
+    export_columns,
+    spool_csv,
+    write_xlsx,
+)
 from dashapp.services.grid.query import GridQuery
 from dashapp.services.grid.service import GridState
 from dashapp.settings import current_settings
@@ -24,9 +39,28 @@ bp = Blueprint("exports", __name__, url_prefix="/export")
 
 MAX_STATE_CHARS = 32_000
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+SLOTS_KEY = "dashapp_export_slots"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _export_request(table: str) -> tuple[GridQuery, list[str], int]:
+def _slots() -> ExportSlots:
+    """The app's export slots (shared through Redis when it is configured)."""
+    existing: ExportSlots | None = current_app.extensions.get(SLOTS_KEY)
+    if existing is None:
+        settings = current_settings()
+        existing = current_app.extensions.setdefault(
+            SLOTS_KEY,
+            ExportSlots(
+                cap=settings.dataview_export_concurrency,
+                # Long enough to build and send; a crashed process's lease expires after it.
+                lease_s=settings.dataview_export_timeout_ms / 1000 + 3600,
+                redis_url=settings.redis_url,
+            ),
+        )
+    return existing
+
+
+def _export_request(table: str, max_cells: int) -> tuple[GridQuery, list[str], int]:
     """The validated query, columns and row limit of an export link; GridQueryError if bad."""
     settings = current_settings()
     user = current_user()
@@ -37,76 +71,94 @@ def _export_request(table: str) -> tuple[GridQuery, list[str], int]:
         raise GridQueryError("The export link is too long.")
     try:
         state = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise GridQueryError("The export link's state is not valid JSON.") from None
     view = current_dataview()
     query = view.query(table, GridState.from_mapping(state))
-    wanted = [c for c in request.args.get("columns", "").split(",") if c]
-    columns = [query.table.column(c).name for c in wanted] or [c.name for c in query.table.columns]
+    columns = export_columns(query.table, request.args.get("columns", "").split(","))
     limit = settings.dataview_export_max_rows
     if not user.has(Role.TRAINER):
         limit = min(limit, settings.dataview_viewer_export_max_rows)
-    return query, columns, limit
+    return query, columns, cell_row_limit(limit, len(columns), max_cells)
 
 
 def _refusal(exc: Exception) -> ResponseReturnValue:
-    status = 403 if isinstance(exc, PermissionError) else 400
+    status = (
+        429 if isinstance(exc, ExportBusy) else 403 if isinstance(exc, PermissionError) else 400
+    )
     log.warning("export refused (%s): %s", status, exc)
     return jsonify(error=str(exc)), status
+
+
+def _export(
+    table: str, max_cells: int, write: Callable[[GridQuery, list[str], int, IO[bytes]], Any]
+) -> tuple[IO[bytes], Callable[[], None]]:
+    """Validate, take a slot, write the file; returns it rewound and the slot's release."""
+    query, columns, limit = _export_request(table, max_cells)
+    user = current_user()
+    assert user is not None
+    release = _slots().acquire(user.username)
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response, or below
+    try:
+        write(query, columns, limit, spool)
+    except BaseException:
+        spool.close()
+        release()
+        raise
+    spool.seek(0)
+    return spool, release
+
+
+def _serve(spool: IO[bytes], release: Callable[[], None], mimetype: str, name: str) -> Any:
+    """Send the spooled file with its length; the slot frees when the response is closed."""
+    size = os.fstat(spool.fileno()).st_size
+    response = send_file(spool, mimetype=mimetype, as_attachment=True, download_name=name)
+    # A length lets the proxy buffer the whole file and frees it from our pace.
+    response.content_length = size
+    # Through Response.close() (which closes the file too), so on_close callbacks run:
+    # a passthrough file would be closed by the server without them.
+    response.direct_passthrough = False
+    response.call_on_close(release)
+    return response
 
 
 @bp.get("/<table>.csv")
 @require_role(Role.VIEWER)
 def export_csv(table: str) -> ResponseReturnValue:
-    """Stream every matching row as CSV from a server-side cursor (flat memory)."""
+    """Every matching row as CSV, written to a temporary file and then sent."""
+    settings = current_settings()
+
+    def write(query: GridQuery, columns: list[str], limit: int, target: IO[bytes]) -> None:
+        engine = current_dataview().engine
+        max_bytes = settings.dataview_export_spool_mb * 1024 * 1024
+        timeout, idle = (
+            settings.dataview_export_timeout_ms,
+            settings.dataview_idle_in_transaction_ms,
+        )
+        spool_csv(engine, query, columns, limit, timeout, target, max_bytes, idle)
+
     try:
-        query, columns, limit = _export_request(table)
-    except (GridQueryError, PermissionError) as exc:
+        spool, release = _export(table, settings.dataview_export_max_cells, write)
+    except (GridQueryError, PermissionError, ExportBusy) as exc:
         return _refusal(exc)
-    engine = current_dataview().engine
-    timeout = current_settings().dataview_export_timeout_ms
-
-    def generate() -> Iterator[str]:
-        try:
-            yield from csv_chunks(engine, query, columns, limit, timeout)
-        except GridQueryError as exc:  # headers are gone: say so at the end of the file
-            log.warning("csv export stopped: %s", exc)
-            yield f"\n# export stopped: {exc}\n"
-
-    log.info("csv export of %s (limit %d)", table, limit)
-    filename = SAFE_NAME.sub("_", table) + ".csv"
-    return Response(
-        stream_with_context(generate()),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "X-Accel-Buffering": "no",  # let nginx pass chunks through as they come
-        },
-    )
+    log.info("csv export of %s", table)
+    return _serve(spool, release, "text/csv", SAFE_NAME.sub("_", table) + ".csv")
 
 
 @bp.get("/<table>.xlsx")
 @require_role(Role.VIEWER)
 def export_xlsx(table: str) -> ResponseReturnValue:
-    """Write an .xlsx (write-only mode, spooled to disk when large) up to Excel's row limit."""
+    """An .xlsx (write-only mode) up to Excel's row limit and the .xlsx cell limit."""
+    settings = current_settings()
+
+    def write(query: GridQuery, columns: list[str], limit: int, target: IO[bytes]) -> None:
+        engine = current_dataview().engine
+        rows = min(limit, EXCEL_MAX_ROWS)
+        write_xlsx(engine, query, columns, target, rows, settings.dataview_export_timeout_ms)
+
     try:
-        query, columns, limit = _export_request(table)
-        spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115
-        written = write_xlsx(
-            current_dataview().engine,
-            query,
-            columns,
-            spool,
-            min(limit, EXCEL_MAX_ROWS),
-            current_settings().dataview_export_timeout_ms,
-        )
-    except (GridQueryError, PermissionError) as exc:
+        spool, release = _export(table, settings.dataview_xlsx_max_cells, write)
+    except (GridQueryError, PermissionError, ExportBusy) as exc:
         return _refusal(exc)
-    log.info("xlsx export of %s: %d rows", table, written)
-    spool.seek(0)
-    return send_file(
-        spool,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name=SAFE_NAME.sub("_", table) + ".xlsx",
-    )
+    log.info("xlsx export of %s", table)
+    return _serve(spool, release, XLSX_TYPE, SAFE_NAME.sub("_", table) + ".xlsx")

@@ -12,11 +12,16 @@ from dashapp.services.grid.errors import GridQueryError
 
 # PostgreSQL's SQLSTATE for "canceling statement due to statement timeout".
 QUERY_CANCELED = "57014"
+# A session left idle inside one of these transactions (a stalled reader) is ended by the server.
+IDLE_IN_TRANSACTION_MS = 30_000
 
 
 @contextmanager
-def read_connection(engine: Engine, timeout_ms: int) -> Iterator[Connection]:
-    """A connection in a read-only transaction whose statements stop after `timeout_ms`.
+def read_connection(
+    engine: Engine, timeout_ms: int, idle_ms: int = IDLE_IN_TRANSACTION_MS
+) -> Iterator[Connection]:
+    """A connection in a read-only transaction whose statements stop after `timeout_ms`, and
+    which PostgreSQL ends when it sits idle in the transaction for `idle_ms`.
 
     SET LOCAL (via set_config(..., true)) ends with the transaction, so the pooled connection
     goes back to other users without our timeout.
@@ -27,6 +32,10 @@ def read_connection(engine: Engine, timeout_ms: int) -> Iterator[Connection]:
             conn.execute(
                 sa.text("SELECT set_config('statement_timeout', :value, true)"),
                 {"value": f"{int(timeout_ms)}ms"},
+            )
+            conn.execute(
+                sa.text("SELECT set_config('idle_in_transaction_session_timeout', :value, true)"),
+                {"value": f"{int(idle_ms)}ms"},
             )
         try:
             yield conn
