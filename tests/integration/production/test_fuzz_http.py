@@ -1,16 +1,19 @@
 """Fuzzing over HTTP, as a hostile browser would: thousands of generated requests per surface.
 
 Each request goes through the whole server (Flask, Dash's dispatcher, our role check, the
-callback, the services, SQLite) the way the renderer posts it. For every case: no 5xx, no
-traceback or SQL text in the reply, and no change to data the request was not allowed to make.
-DASHAPP_FUZZ_EXAMPLES sets the number of cases per surface (default 2,000).
+callback, the services, SQLite or PostgreSQL) the way the renderer posts it. For every case: no
+5xx, no traceback or SQL text in the reply, and no change to data the request was not allowed to
+make. DASHAPP_FUZZ_EXAMPLES sets the number of cases per surface and database (default 2,000;
+raise it for a nightly run). Inputs that once gave 500s are seeds (@example) of every run.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import json
 import os
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -82,10 +85,19 @@ def assert_clean(response: Any) -> None:
         assert leak not in body, body[:500]
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def factory(request: pytest.FixtureRequest, settings_factory: SettingsFactory) -> SettingsFactory:
+    """Settings on SQLite, or on the session's PostgreSQL (where three of the 500s only showed)."""
+    if request.param == "postgres":
+        pg: SettingsFactory = request.getfixturevalue("pg_settings_factory")
+        return pg
+    return settings_factory
+
+
 @pytest.fixture
-def server(settings_factory: SettingsFactory) -> Iterator[Flask]:
+def server(factory: SettingsFactory) -> Iterator[Flask]:
     app = create_app(
-        settings_factory(
+        factory(
             dev_role="trainer",
             training_launches_per_minute=1_000_000,
             compositor_max_upload_mb=1,
@@ -186,6 +198,20 @@ def test_grid_block_requests_never_crash_or_write(server: Flask) -> None:
         quick=st.none() | st.text(max_size=20) | HOSTILE | JSON,
         facets=st.lists(COLUMNS, max_size=4) | JSON,
     )
+    # Seeds: inputs that gave 500s on PostgreSQL (issue 12).
+    @example(request={"startRow": 0, "endRow": 10}, table="t" * 121, quick=None, facets=[])
+    @example(
+        request={
+            "startRow": 0,
+            "endRow": 10,
+            "filterModel": {
+                "amount": {"filterType": "number", "type": "equals", "filter": "1e-999999"}
+            },
+        },
+        table="orders",
+        quick=None,
+        facets=[],
+    )
     def case(request: Any, table: Any, quick: Any, facets: Any) -> None:
         response = client.post(
             "/_dash-update-component", json=rows_callback(request, table, quick, facets)
@@ -226,10 +252,11 @@ def run_count(app: Flask) -> int:
 
 
 def test_training_form_never_crashes_and_queues_only_valid_runs(
-    server: Flask, settings_factory: SettingsFactory
+    server: Flask, factory: SettingsFactory
 ) -> None:
     client = server.test_client()
-    viewer_app = create_app(settings_factory(dev_role="viewer"))
+    baseline = run_count(server)  # PostgreSQL's database is shared with earlier tests
+    viewer_app = create_app(factory(dev_role="viewer"))
     viewer = viewer_app.test_client()
     viewer.get("/")
     queued = 0
@@ -265,7 +292,7 @@ def test_training_form_never_crashes_and_queues_only_valid_runs(
         with viewer_app.app_context():
             db.engine.dispose()
     assert queued > 0, "no generated form was valid: the valid path went untested"
-    assert run_count(server) == queued
+    assert run_count(server) == baseline + queued
 
 
 # --- the compositor's uploads and placement state -------------------------------------------
@@ -363,19 +390,20 @@ PLACEMENT = (
 
 def test_compositor_uploads_and_placements_never_crash(server: Flask) -> None:
     client: FlaskClient = server.test_client()
+    other = f"someone-else-{uuid.uuid4().hex[:8]}"  # unique: PostgreSQL's database is shared
     with server.app_context():
         # Another user's upload: nothing a request of ours does may touch or reveal it.
         from dashapp.services.compositing import library
         from dashapp.settings import current_settings
 
         library.save_upload(
-            "someone-else",
+            other,
             "theirs.png",
             "data:image/png;base64," + base64.b64encode(REAL).decode(),
             current_settings(),
         )
         db.session.remove()
-    theirs = CompositorImage.owner == "someone-else"
+    theirs = CompositorImage.owner == other
     before = fingerprint(server, CompositorImage, theirs)
 
     @FUZZ
@@ -407,3 +435,76 @@ def test_compositor_uploads_and_placements_never_crash(server: Flask) -> None:
     case()
     assert fingerprint(server, CompositorImage, theirs) == before
     assert before[0] == 1
+
+
+# --- saved views and raw bodies ---------------------------------------------------------------
+
+
+def save_view_callback(name: Any, table: Any, quick: Any) -> dict[str, Any]:
+    return {
+        "output": f"..{ids.URL}.search...{ids.VIEW_MESSAGE}.children..",
+        "outputs": [
+            {"id": ids.URL, "property": "search"},
+            {"id": ids.VIEW_MESSAGE, "property": "children"},
+        ],
+        "inputs": [{"id": ids.VIEW_SAVE, "property": "n_clicks", "value": 1}],
+        "changedPropIds": [f"{ids.VIEW_SAVE}.n_clicks"],
+        "state": [
+            {"id": ids.VIEW_NAME, "property": "value", "value": name},
+            {"id": ids.TABLE, "property": "data", "value": table},
+            {"id": ids.GRID, "property": "columnState", "value": None},
+            {"id": ids.GRID, "property": "filterModel", "value": None},
+            {"id": ids.QUICK, "property": "value", "value": quick},
+            {"id": ids.DIMENSION, "property": "value", "value": None},
+            {"id": ids.FACET_COLUMNS, "property": "data", "value": []},
+            *({"id": slot, "property": "value", "value": None} for slot in ids.FACET_SLOTS),
+        ],
+    }
+
+
+def test_saved_view_requests_never_crash(server: Flask) -> None:
+    client = server.test_client()
+
+    @FUZZ
+    @given(
+        name=st.text(max_size=100) | HOSTILE | JSON,
+        table=st.sampled_from(["orders", "customers"]) | st.text(max_size=130) | HOSTILE | JSON,
+        quick=st.none() | st.text(max_size=20) | HOSTILE | JSON,
+    )
+    # Seeds: a NUL in the name and a 121-character table name gave 500s (issue 12).
+    @example(name="bad\x00name", table="orders", quick=None)
+    @example(name="fine", table="t" * 121, quick=None)
+    def case(name: Any, table: Any, quick: Any) -> None:
+        response = client.post(
+            "/_dash-update-component", json=save_view_callback(name, table, quick)
+        )
+        assert_clean(response)
+
+    case()
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def test_raw_callback_bodies_never_crash(server: Flask) -> None:
+    client = server.test_client()
+    valid = json.dumps(save_view_callback("v", "orders", None))
+
+    @FUZZ
+    @given(
+        body=st.binary(max_size=300)
+        | st.text(max_size=300).map(str.encode)
+        | st.integers(1, len(valid) - 1).map(lambda cut: valid[:cut].encode())
+        | st.integers(1, 3000).map(lambda depth: ('{"output": ' + nested(depth) + "}").encode())
+    )
+    # Seed: a 2,000-deep JSON body gave a 500 (recursion in the parser; issue 12).
+    @example(body=('{"output": "x", "inputs": ' + nested(2000) + "}").encode())
+    def case(body: bytes) -> None:
+        response = client.post(
+            "/_dash-update-component", data=body, content_type="application/json"
+        )
+        assert_clean(response)
+        assert response.status_code in {400, 403, 413}, response.get_data(as_text=True)[:200]
+
+    case()
