@@ -18,5 +18,9 @@ max_requests_jitter = 500
 # The app logs JSON itself; keep gunicorn's access log off stdout noise unless asked for.
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"
+# Bounded request heads (docs/security.md): request line, header count, each header's size.
+limit_request_line = int(os.environ.get("GUNICORN_LIMIT_REQUEST_LINE", "8190"))
+limit_request_fields = int(os.environ.get("GUNICORN_LIMIT_REQUEST_FIELDS", "100"))
+limit_request_field_size = int(os.environ.get("GUNICORN_LIMIT_REQUEST_FIELD_SIZE", "8190"))
 # The reverse proxy terminates TLS; ProxyFix in the app decides which forwarded headers count.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")

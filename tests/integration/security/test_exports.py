@@ -219,3 +219,23 @@ def test_16_stalled_exports_leave_health_and_grid_fast(web: WebProcess, pg_url: 
             break
         time.sleep(1)
     assert response.status_code == 200
+
+
+@pytest.mark.postgres
+def test_data_view_transactions_end_when_left_idle(pg_settings_factory: SettingsFactory) -> None:
+    import sqlalchemy as sa
+
+    from dashapp.services.grid.session import read_connection
+
+    app = create_app(pg_settings_factory())
+    with app.app_context():
+        shown: list[str] = []
+        with pytest.raises(sa.exc.OperationalError):
+            with read_connection(db.engine, 5000, idle_ms=1500) as conn:
+                shown.append(
+                    conn.execute(sa.text("SHOW idle_in_transaction_session_timeout")).scalar()
+                )
+                time.sleep(2.5)  # a stalled reader: the server ends the session
+                conn.execute(sa.text("SELECT 1")).scalar()
+        assert shown == ["1500ms"]
+        db.engine.dispose()
