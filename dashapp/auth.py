@@ -15,7 +15,7 @@ from flask import Flask, Request, g, has_request_context, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import Forbidden, HTTPException
 
-from dashapp.request_limits import bound_callback_body, json_depth_exceeds
+from dashapp.request_limits import LARGE_BODY_OUTPUTS, bound_callback_body, json_depth_exceeds
 from dashapp.settings import Settings
 
 P = ParamSpec("P")
@@ -282,7 +282,8 @@ def install_request_auth(server: Flask, dash_app: Any, settings: Settings) -> No
         if g.user is None:
             return jsonify(error="Sign-in required: no identity from the sign-on proxy."), 401
         if request.path.endswith("/_dash-update-component") and request.method == "POST":
-            if not bound_callback_body(request, settings.max_callback_body_kb * 1024):
+            body_limit = settings.max_callback_body_kb * 1024
+            if not bound_callback_body(request, body_limit):
                 server.logger.warning("refused large callback body")
                 return jsonify(error="This request is too large."), 413
             try:
@@ -301,6 +302,10 @@ def install_request_auth(server: Flask, dash_app: Any, settings: Settings) -> No
             output = body.get("output") if isinstance(body, dict) else None
             if not isinstance(output, str):
                 return jsonify(error="Malformed callback request."), 400
+            # The first bytes named the upload callback; the parsed body must agree (a repeated
+            # "output" key must not carry a large body to another callback).
+            if output not in LARGE_BODY_OUTPUTS and len(request.get_data()) > body_limit:
+                return jsonify(error="This request is too large."), 413
             needed = role_for_callback(dash_app, output)
             if needed is None:
                 server.logger.warning("refused undeclared callback", extra={"output": output})

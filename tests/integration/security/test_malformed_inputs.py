@@ -157,3 +157,17 @@ def test_the_upload_callback_alone_may_send_a_large_body(server: Flask) -> None:
         "/_dash-update-component", data=json.dumps(body), content_type="application/json"
     )
     assert refused.status_code == 413
+
+
+def test_a_repeated_output_key_cannot_smuggle_a_large_body(server: Flask) -> None:
+    from dashapp.request_limits import LARGE_BODY_OUTPUTS
+
+    # The first bytes name the upload callback; JSON keeps the last "output": the grid's.
+    raw = (
+        '{"output": "' + LARGE_BODY_OUTPUTS[0] + '", "inputs": ["' + "x" * 700_000 + '"], '
+        '"output": "dash-rows.data"}'
+    )
+    response = server.test_client().post(
+        "/_dash-update-component", data=raw, content_type="application/json"
+    )
+    assert response.status_code == 413
