@@ -43,7 +43,14 @@ def clean_state(state: object) -> dict[str, Any]:
     if not isinstance(state, dict):
         raise GridQueryError("A view's state must be an object.")
     kept = {k: v for k, v in state.items() if k in STATE_KEYS}
-    if len(json.dumps(kept, default=str)) > MAX_STATE_BYTES:
+    try:
+        # allow_nan=False: PostgreSQL's json type refuses NaN and Infinity (SQLite stores them).
+        encoded = json.dumps(kept, default=str, allow_nan=False)
+    except ValueError:
+        raise GridQueryError(
+            "This view holds a number that cannot be saved (NaN or infinity)."
+        ) from None
+    if len(encoded) > MAX_STATE_BYTES:
         raise GridQueryError("This view is too large to save.")
     return kept
 
