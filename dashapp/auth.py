@@ -15,6 +15,7 @@ from flask import Flask, Request, g, has_request_context, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import Forbidden, HTTPException
 
+from dashapp.job_guards import job_refusal
 from dashapp.request_limits import LARGE_BODY_OUTPUTS, bound_callback_body, json_depth_exceeds
 from dashapp.settings import Settings
 
@@ -172,10 +173,6 @@ def page_guard(role: Role) -> dbc.Alert | None:
 # --- Dash callbacks -------------------------------------------------------------------------
 
 CALLBACK_ROLES_KEY = "dashapp_callback_roles"
-JOB_GUARDS_KEY = "dashapp_job_guards"
-# A job guard looks at a background callback's request before Dash queues the job; it returns
-# None to let it through, or (status, message) to refuse it.
-JobGuard = Callable[[dict[str, Any], "User"], "tuple[int, str] | None"]
 # Dash registers these itself (the pages router); any signed-in viewer may use them.
 DASH_INTERNAL_PREFIXES = ("_pages",)
 
@@ -214,29 +211,6 @@ def secured_callback(app: Any, role: Role, *args: Any, **kwargs: Any) -> Callabl
         return result
 
     return decorate
-
-
-def guard_job(app: Any, output: str, guard: JobGuard) -> None:
-    """Run `guard` in the web tier on every request that would queue the job behind `output`."""
-    guards: dict[str, JobGuard] = app.server.extensions.setdefault(JOB_GUARDS_KEY, {})
-    guards[output] = guard
-
-
-def _job_refusal(dash_app: Any, output: str, body: dict[str, Any], user: User) -> Any:
-    """A JSON refusal when a guarded job may not be queued, else None.
-
-    Dash treats a request with a `cacheKey` argument as a poll of a queued job (its handles are
-    signed), so only requests without one can queue work.
-    """
-    guard = dash_app.server.extensions.get(JOB_GUARDS_KEY, {}).get(output)
-    if guard is None or request.args.get("cacheKey"):
-        return None
-    refused = guard(body, user)
-    if refused is None:
-        return None
-    status, message = refused
-    dash_app.server.logger.info("refused job request", extra={"output": output, "status": status})
-    return jsonify(error=message), status
 
 
 def role_for_callback(app: Any, output: str) -> Role | None:
@@ -316,7 +290,7 @@ def install_request_auth(server: Flask, dash_app: Any, settings: Settings) -> No
             spec = dash_app.callback_map.get(output)
             if spec is not None and not callback_body_matches(spec, body):
                 return jsonify(error="Malformed request for this page. Reload and try again."), 400
-            refusal = _job_refusal(dash_app, output, body, g.user)
+            refusal = job_refusal(dash_app, output, body, g.user)
             if refusal is not None:
                 return refusal
         return None

@@ -9,9 +9,10 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashapp.auth import Role, current_user, guard_job, page_guard, secured_callback
+from dashapp.auth import Role, current_user, page_guard, secured_callback
 from dashapp.background import managers_for, queue_available
 from dashapp.extensions import db
+from dashapp.job_guards import guard_job
 from dashapp.models.training import TrainingRun
 from dashapp.pages.training_panel import PANEL_OUTPUTS, panel_outputs
 from dashapp.pages.training_widgets import (
