@@ -64,6 +64,19 @@ def test_exports_are_bounded_in_cells(seeded: Flask) -> None:
     assert len(rows) - 1 == 2000 // len(rows[0]) < 400
 
 
+def test_xlsx_exports_have_their_own_tighter_cell_limit(settings_factory: SettingsFactory) -> None:
+    from openpyxl import load_workbook
+
+    app = create_app(settings_factory(dev_role="viewer", dataview_xlsx_max_cells=1100))
+    with app.app_context():
+        seed(db.engine, SeedPlan.for_orders(400))
+    response = app.test_client().get("/export/orders.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.get_data()), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) - 1 == 1100 // len(rows[0]) < 400
+
+
 def test_the_response_has_a_length_and_lets_the_proxy_buffer(seeded: Flask) -> None:
     response = seeded.test_client().get("/export/orders.csv", query_string={"columns": "id"})
     assert response.status_code == 200
