@@ -104,7 +104,14 @@ def test_shared_database_behind_head_refuses_pages_and_fails_readiness(
 
 @pytest.mark.postgres
 def test_seed_before_init_db_says_what_to_run(empty_postgres: str, tmp_path: Path) -> None:
-    env = {"DATABASE_URL": empty_postgres, "DASHAPP_INSTANCE_PATH": str(tmp_path)}
+    env: dict[str, str | None] = {
+        "DATABASE_URL": empty_postgres,
+        "DASHAPP_INSTANCE_PATH": str(tmp_path),
+        # Flask's CLI sets FLASK_RUN_FROM_CLI=true for good, after which app.run() returns at
+        # once: every later dash_duo server in this process "failed to start". Listing it here
+        # makes the runner put the variable back as it was.
+        "FLASK_RUN_FROM_CLI": None,
+    }
     result = CliRunner().invoke(main, ["seed", "--rows", "10"], env=env)
     assert result.exit_code != 0
     assert "Run `dashapp init-db`" in result.output
