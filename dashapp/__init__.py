@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-import dash_bootstrap_components as dbc  # noqa: F401 - registers the component library
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
+from typing import TYPE_CHECKING
 
 from dashapp.settings import PROJECT_ROOT, Settings, load_settings
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+__all__ = ["PROJECT_ROOT", "Settings", "create_app", "load_settings"]
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask server, its extensions, the Dash UI and the routes for `settings`."""
+    # Imported here: `import dashapp.recipes` (workers, notebooks) must not load Dash or Flask.
+    import dash_bootstrap_components as dbc  # noqa: F401 - registers the component library
+    from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     from dashapp.auth import install_request_auth
     from dashapp.background import MANAGERS_KEY, make_managers, start_job_processes
     from dashapp.cli import register_cli

@@ -6,7 +6,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from flask import current_app
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -106,6 +105,12 @@ class Settings(BaseSettings):
     training_poll_ms: int = Field(default=1000, ge=200)
     # Launches per user per minute (counted on the runs table, so it holds across web processes).
     training_launches_per_minute: int = Field(default=6, ge=1)
+    # Recipes beyond the built-ins: `module:attribute[,module:attribute...]` (plus the
+    # `dashapp.recipes` entry-point group). Web and worker must see the same list.
+    recipes: CsvList = Field(default_factory=list)
+    _split_recipes = field_validator("recipes", mode="before")(_split_csv)
+    # Memory one training job may need on a worker; launches estimated above it are refused.
+    training_memory_budget_mb: int = Field(default=8192, ge=64)
 
     # --- compositor ---
     # Limits enforced on the server for every uploaded image.
@@ -184,5 +189,7 @@ def load_settings(**overrides: Any) -> Settings:
 
 def current_settings() -> Settings:
     """The settings of the app handling the current request or app context."""
+    from flask import current_app  # here, so importing settings does not load Flask
+
     settings: Settings = current_app.extensions["dashapp_settings"]
     return settings
