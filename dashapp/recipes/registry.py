@@ -91,6 +91,11 @@ def load_recipes(
     return dict(_load(chosen, builtins))
 
 
+def forget_loaded() -> None:
+    """Drop what was found, so the next load looks again (after installing a package)."""
+    _load.cache_clear()
+
+
 def get_recipe(name: str, specs: str | Iterable[str] | None = None) -> Recipe:
     """The recipe called `name`; KeyError naming the known ones when there is none."""
     recipes = load_recipes(specs)

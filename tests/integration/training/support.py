@@ -12,6 +12,7 @@ from dashapp.extensions import db
 from dashapp.models.training import FINAL_STATUSES, TrainingRun
 from dashapp.pages.training import form as page_form
 from dashapp.pages.training import ids
+from dashapp.recipes import load_recipes
 from tasks.training.builtin_recipes import BUILTINS
 
 FINAL = {str(s) for s in FINAL_STATUSES}
@@ -26,7 +27,7 @@ def launch(client: FlaskClient, form: dict[str, Any], **kwargs: Any) -> Any:
     the recipe's defaults, so parameters not in `form` are sent with their default values.
     """
     name = form.get("recipe", form.get("dataset", "digits"))
-    recipe = BUILTINS.get(name) if isinstance(name, str) else None
+    recipe = load_recipes("").get(name) if isinstance(name, str) else None
     fields = recipe.params.model_fields if recipe is not None else {}
     values, checks = [], []
     for field, info in fields.items():
