@@ -43,7 +43,8 @@ def validate_params(recipe: Recipe, values: Mapping[str, Any]) -> BaseModel:
         if name not in known:
             continue
         if value is None or (isinstance(value, str) and not value.strip()):
-            errors[name] = "Enter a value"
+            numeric = known[name].annotation in (int, float)
+            errors[name] = "Enter a number" if numeric else "Enter a value"
             continue
         cleaned[name] = value.strip() if isinstance(value, str) else value
     try:

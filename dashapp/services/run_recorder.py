@@ -46,6 +46,7 @@ class RunRecorder:
         self._last_check = 0.0
         self._stop_seen = False
         self._log: list[str] = []
+        self._log_dirty = False
         self._points: list[dict[str, Any]] = []
         self._counts: dict[str, int] = {}
         self._summary: dict[str, float] = {}
@@ -92,16 +93,16 @@ class RunRecorder:
         return run
 
     def flush(self) -> None:
-        """Write buffered points, the metric summary, progress and the log."""
+        """Write buffered points, the metric summary, progress and the log (what changed)."""
+        values: dict[str, Any] = {"heartbeat_at": utcnow(), **self._progress}
         if self._points:
             db.session.execute(insert(RunPoint), self._points)
             self._points = []
-        self._update(
-            summary=dict(self._summary),
-            heartbeat_at=utcnow(),
-            log=self._log_text(),
-            **self._progress,
-        )
+            values["summary"] = dict(self._summary)
+        if self._log_dirty:
+            values["log"] = self._log_text()
+            self._log_dirty = False
+        self._update(**values)
         self._last_write = time.monotonic()
 
     def _maybe_flush(self, force: bool = False) -> bool:
@@ -116,6 +117,7 @@ class RunRecorder:
         """Add a line to the run's log (written with the next flush)."""
         self._log.append(f"{utcnow():%H:%M:%S} {line}")
         del self._log[:-LOG_LINES]
+        self._log_dirty = True
 
     def started(self, device: str, device_name: str) -> None:
         """Record where the recipe runs."""

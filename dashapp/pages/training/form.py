@@ -17,15 +17,37 @@ from dashapp.pages.training import ids
 from dashapp.recipes import Recipe
 
 
-def _bounds(info: FieldInfo) -> dict[str, Any]:
-    """HTML min/max from the field's ge/gt/le/lt constraints."""
-    bounds: dict[str, Any] = {}
+def bounds(info: FieldInfo) -> dict[str, tuple[float, bool]]:
+    """{"min"/"max": (limit, inclusive)} from the field's ge/gt/le/lt constraints."""
+    found: dict[str, tuple[float, bool]] = {}
     for item in info.metadata:
-        if isinstance(item, annotated_types.Ge | annotated_types.Gt):
-            bounds["min"] = item.ge if isinstance(item, annotated_types.Ge) else item.gt
-        if isinstance(item, annotated_types.Le | annotated_types.Lt):
-            bounds["max"] = item.le if isinstance(item, annotated_types.Le) else item.lt
-    return bounds
+        if isinstance(item, annotated_types.Ge):
+            found["min"] = (float(item.ge), True)  # type: ignore[arg-type]
+        elif isinstance(item, annotated_types.Gt):
+            found["min"] = (float(item.gt), False)  # type: ignore[arg-type]
+        elif isinstance(item, annotated_types.Le):
+            found["max"] = (float(item.le), True)  # type: ignore[arg-type]
+        elif isinstance(item, annotated_types.Lt):
+            found["max"] = (float(item.lt), False)  # type: ignore[arg-type]
+    return found
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) and abs(value) >= 1 else f"{value:g}"
+
+
+def range_text(info: FieldInfo) -> str:
+    """ "1 to 200", "above 0, at most 1", "at least 0": the allowed range in words."""
+    found = bounds(info)
+    low, high = found.get("min"), found.get("max")
+    if low and high and low[1] and high[1]:
+        return f"{_number(low[0])} to {_number(high[0])}"
+    parts = []
+    if low:
+        parts.append(f"{'at least' if low[1] else 'above'} {_number(low[0])}")
+    if high:
+        parts.append(f"{'at most' if high[1] else 'below'} {_number(high[0])}")
+    return ", ".join(parts)
 
 
 def _choices(annotation: Any) -> list[Any] | None:
@@ -75,13 +97,10 @@ def field(name: str, info: FieldInfo, value: Any = None) -> dbc.Col:
     """Label, input, error text and help for one parameter."""
     kind = field_kind(info)
     value = _default(info) if value is None else value
-    help_id = f"train-help-{name}"
-    described = {"aria-describedby": help_id} if info.description else {}
+    help_id = ids.help_id(name)
     control: Any
     if kind == "check":
-        control = dbc.Checkbox(
-            id=ids.check_id(name), label=label_of(name, info), value=bool(value), **described
-        )
+        control = dbc.Checkbox(id=ids.check_id(name), label=label_of(name, info), value=bool(value))
     elif kind == "select":
         options = _choices(_plain(info.annotation)) or []
         control = dbc.Select(
@@ -89,20 +108,21 @@ def field(name: str, info: FieldInfo, value: Any = None) -> dbc.Col:
             options=[{"label": str(o), "value": o} for o in options],
             value=value,
             size="sm",
-            **described,
         )
     elif kind.startswith("number"):
+        # A text box with a numeric keyboard, not type="number": dbc's number input turns
+        # non-numeric or out-of-range text into null, which is how "abc" became a default.
+        # Here the text reaches the server, and the parameter model says what is wrong.
         control = dbc.Input(
             id=ids.param_id(name),
-            type="number",
+            type="text",
+            inputMode="numeric" if kind == "number-int" else "decimal",
             value=value,
-            step=1 if kind == "number-int" else "any",
             size="sm",
-            **_bounds(info),
-            **described,
+            autoComplete="off",
         )
     else:
-        control = dbc.Input(id=ids.param_id(name), type="text", value=value, size="sm", **described)
+        control = dbc.Input(id=ids.param_id(name), type="text", value=value, size="sm")
     label = (
         None
         if kind == "check"
@@ -110,7 +130,9 @@ def field(name: str, info: FieldInfo, value: Any = None) -> dbc.Col:
             label_of(name, info), html_for=ids.dom_id(ids.param_id(name)), className="small mb-0"
         )
     )
-    help_text = dbc.FormText(info.description, id=help_id) if info.description else None
+    allowed = range_text(info) if kind.startswith("number") else ""
+    words = " · ".join(part for part in (info.description, allowed) if part)
+    help_text = dbc.FormText(words, id=help_id) if words else None
     feedback = (
         dbc.FormFeedback(id=ids.feedback_id(name), type="invalid") if kind != "check" else None
     )

@@ -63,6 +63,11 @@ def feedback_id(name: str) -> dict[str, str]:
     return {"type": FEEDBACK, "name": name}
 
 
+def help_id(name: str) -> str:
+    """Id of the help text under parameter `name`."""
+    return f"train-help-{name.replace('_', '-')}"
+
+
 def dom_id(component_id: dict[str, str]) -> str:
     """The DOM id Dash gives a dict id (for CSS selectors in tests)."""
     import json

@@ -89,7 +89,8 @@ def run_panel() -> dbc.Card:
                 ),
                 html.Div(id=ids.ACTION_MSG, role="status"),
                 html.Div(id=ids.STATS, className="small mb-2"),
-                dcc.Graph(id=ids.CURVES, config={"displaylogo": False}, style={"height": "320px"}),
+                # No fixed height: the figure grows a row of panels per two metrics.
+                dcc.Graph(id=ids.CURVES, config={"displaylogo": False}),
                 html.Div(id=ids.GALLERY, className="d-flex flex-wrap gap-2 my-2"),
                 dbc.Row(
                     [

@@ -54,7 +54,7 @@ def test_validation_errors_are_shown_and_nothing_is_queued(embedded: Flask) -> N
     assert "valid number" in errors["lr"] and "'fast'" in errors["lr"]
     assert "'adam', 'adamw' or 'sgd'" in errors["optimizer"]
     # An emptied (or non-numeric) number field is an error, never the default.
-    assert errors["seed"] == "Enter a value"
+    assert errors["seed"] == "Enter a number"
     with embedded.app_context():
         assert db.session.query(TrainingRun).count() == 0
 

@@ -101,8 +101,8 @@ def test_a_stop_request_ends_the_run_cancelled() -> None:
     ("values", "field", "message"),
     [
         ({"epochs": "abc"}, "epochs", "valid integer"),
-        ({"epochs": None}, "epochs", "Enter a value"),
-        ({"epochs": ""}, "epochs", "Enter a value"),
+        ({"epochs": None}, "epochs", "Enter a number"),
+        ({"epochs": ""}, "epochs", "Enter a number"),
         ({"epochs": 0}, "epochs", "greater than or equal to 1"),
         ({"epochs": 2.5}, "epochs", "integer"),
         ({"lr": "fast"}, "lr", "'fast'"),
