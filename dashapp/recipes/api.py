@@ -110,6 +110,8 @@ def _number(name: str, value: Any) -> float:
     if isinstance(value, bool):
         return float(value)
     try:
+        if hasattr(value, "item"):  # a tensor (maybe needing grad) or a numpy scalar
+            value = value.item()
         return float(value)
     except (TypeError, ValueError):
         raise TypeError(f"metric {name!r} must be a number, got {type(value).__name__}") from None
