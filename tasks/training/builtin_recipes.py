@@ -45,6 +45,11 @@ class ClassifierParams(BaseModel):
     val_fraction: float = Field(
         0.2, ge=0.05, le=0.5, title="Validation share", description="Held out to measure accuracy"
     )
+    keep: Literal["best val_accuracy", "best val_loss", "last epoch"] = Field(
+        "best val_accuracy",
+        title="Checkpoint to keep",
+        description="The epoch whose model becomes model.pt",
+    )
 
 
 class SampledParams(ClassifierParams):
@@ -74,10 +79,12 @@ def to_config(dataset: str, params: BaseModel) -> TrainingConfig:
     """The loop's configuration for a built-in run."""
     from tasks.training.config import TrainingConfig
 
-    return TrainingConfig(dataset=dataset, **params.model_dump())
+    return TrainingConfig(dataset=dataset, **params.model_dump(exclude={"keep"}))
 
 
-def train_classifier(ctx: RunContext, config: TrainingConfig, data: Dataset) -> None:
+def train_classifier(
+    ctx: RunContext, config: TrainingConfig, data: Dataset, keep: str = "last epoch"
+) -> None:
     """The shared body of the built-ins: the tuned loop, reported through the recipe API."""
     from tasks.training.artifacts import build_artifacts
     from tasks.training.loop import Hooks, train
@@ -106,7 +113,9 @@ def train_classifier(ctx: RunContext, config: TrainingConfig, data: Dataset) -> 
         steps_per_epoch[0] = info.steps_per_epoch
         ctx.log(f"device {info.device_name}, {info.parameters:,} parameters, amp {info.amp}")
 
+    best = BestKeeper(keep)
     hooks = Hooks(
+        on_epoch_model=best.offer,
         on_start=on_start,
         on_progress=lambda p: ctx.progress(p.global_step, p.total_steps),
         on_epoch=on_epoch,
@@ -123,12 +132,43 @@ def train_classifier(ctx: RunContext, config: TrainingConfig, data: Dataset) -> 
     for artifact in build_artifacts(config, data, result, meta):
         if artifact.kind == "image":
             ctx.log_image(artifact.name, artifact.data, artifact.title)
+    state = best.state if best.state is not None else result.model.state_dict()
+    if best.state is not None:
+        ctx.log(f"model.pt is epoch {best.epoch} ({best.rule}: {best.value:.4f})")
     ctx.save_checkpoint(
-        result.model.state_dict(),
+        state,
         history=[vars(m) for m in result.history],
         class_names=list(data.class_names),
         status=result.status,
+        kept=best.rule,
+        kept_epoch=best.epoch,
     )
+
+
+class BestKeeper:
+    """Holds a CPU copy of the best epoch's weights by `rule` ("best <metric>" or "last epoch")."""
+
+    def __init__(self, rule: str) -> None:
+        self.rule = rule
+        self.metric = rule.removeprefix("best ") if rule.startswith("best ") else None
+        self.state: dict[str, Any] | None = None
+        self.epoch: int | None = None
+        self.value = float("nan")
+
+    def offer(self, metrics: Any, model: Any) -> None:
+        """Keep `model`'s weights when this epoch beats the best so far."""
+        if self.metric is None:
+            return
+        value = float(getattr(metrics, {"val_accuracy": "val_acc"}.get(self.metric, self.metric)))
+        lower_is_better = self.metric.endswith("loss")
+        better = (
+            self.epoch is None
+            or (lower_is_better and value < self.value)
+            or (not lower_is_better and value > self.value)
+        )
+        if better:
+            self.state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+            self.epoch, self.value = metrics.epoch, value
 
 
 def estimate_images(count: int, channels: int, side: int) -> int:
@@ -141,7 +181,7 @@ def _train_digits(ctx: RunContext, params: SampledParams) -> None:
     from tasks.training import datasets
 
     config = to_config("digits", params)
-    train_classifier(ctx, config, datasets.digits(config))
+    train_classifier(ctx, config, datasets.digits(config), params.keep)
 
 
 def _train_synthetic(ctx: RunContext, params: SyntheticParams) -> None:
@@ -153,7 +193,7 @@ def _train_synthetic(ctx: RunContext, params: SyntheticParams) -> None:
     except datasets.LoadCancelled:
         ctx.log("cancelled while generating the data")
         return
-    train_classifier(ctx, config, data)
+    train_classifier(ctx, config, data, params.keep)
 
 
 def _train_orders(ctx: RunContext, params: SampledParams) -> None:
@@ -161,7 +201,7 @@ def _train_orders(ctx: RunContext, params: SampledParams) -> None:
 
     config = to_config("orders", params)
     rows = ctx.resource("order_rows")(config.max_samples)
-    train_classifier(ctx, config, datasets.orders(rows, config))
+    train_classifier(ctx, config, datasets.orders(rows, config), params.keep)
 
 
 digits = Recipe(

@@ -84,6 +84,8 @@ class Hooks:
     # (so a long first epoch still draws a curve); None turns it off.
     on_train_metrics: Callable[[int, float, float], None] | None = None
     train_metrics_every: int = 0
+    # After each epoch's metrics, with the model (to keep the best weights, say).
+    on_epoch_model: Callable[[EpochMetrics, nn.Module], None] | None = None
 
 
 @dataclass
@@ -298,6 +300,8 @@ def train(config: TrainingConfig, data: Dataset, hooks: Hooks | None = None) -> 
         )
         history.append(metrics)
         hooks.on_epoch(metrics)
+        if hooks.on_epoch_model is not None:
+            hooks.on_epoch_model(metrics, model)
     if len(val_pred) != len(data.y_val):
         _, _, val_pred = evaluate(
             model, data.x_val, data.y_val, device, config.batch_size, eval_loss, precision
