@@ -119,3 +119,75 @@ def test_generated_form_bounds_help_and_field_errors(
     assert "is-invalid" not in (seed.get_attribute("class") or "")
     assert dash_duo.find_element(f"#{ids.RUN_TITLE}").text == ""  # nothing was launched
     assert dash_duo.get_logs() == []
+
+
+def _finished_run(server: Any, recipe: str, losses: list[float]) -> int:
+    """A finished run with per-step loss and accuracy points (no training needed)."""
+    from dashapp.auth import Role, User
+    from dashapp.extensions import db
+    from dashapp.models.training import RunPoint, RunStatus, utcnow
+    from dashapp.services import runs
+
+    with server.test_request_context():
+        run = runs.create_run(User("dev", Role.ADMIN), recipe, {"epochs": 2})
+        run.status, run.started_at, run.finished_at = RunStatus.SUCCEEDED, utcnow(), utcnow()
+        run.summary = {"loss": losses[-1], "val_accuracy": 0.9}
+        for step, loss in enumerate(losses):
+            db.session.add(RunPoint(run_id=run.id, name="loss", step=step, value=loss))
+            db.session.add(RunPoint(run_id=run.id, name="val_accuracy", step=step, value=0.5))
+        db.session.commit()
+        return int(run.id)
+
+
+TRACES = """
+var plot = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');
+return plot && plot._fullData ? plot._fullData.map(function (t) {
+  return [t.name, t.line.color, t.showlegend, t.xaxis];
+}) : null;
+"""
+
+
+def test_run_url_round_trip_and_one_colour_per_run(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory
+) -> None:
+    dash_app = dash_app_for(settings_factory(dev_role="admin"))
+    first = _finished_run(dash_app.server, "digits", [2.0, 1.0, 0.5])
+    second = _finished_run(dash_app.server, "orders", [1.5, 1.2, 0.9])
+    base = start(dash_duo, dash_app)
+    dash_duo.driver.get(f"{base}/training?run={first}")
+    dash_duo.wait_for_text_to_equal(f"#{ids.RUN_TITLE}", f"Run #{first} · digits", timeout=15)
+
+    # Clicking a row opens that run, puts it in the URL and scrolls the panel into view.
+    dash_duo.driver.execute_script("window.scrollTo(0, document.body.scrollHeight);")
+    row = f"#{ids.GRID} .ag-row[row-id='{second}'] .ag-cell[col-id='status']"
+    dash_duo.wait_for_element(row, timeout=15)
+    _click(dash_duo, row)
+    dash_duo.wait_for_text_to_equal(f"#{ids.RUN_TITLE}", f"Run #{second} · orders", timeout=15)
+    _wait(lambda: f"run={second}" in dash_duo.driver.current_url, 5, "URL not updated")
+    top = dash_duo.driver.execute_script(
+        f"return document.getElementById('{ids.PANEL}').getBoundingClientRect().top;"
+    )
+    assert -5 <= top < 300, top  # scrolled to the panel (sub-pixel offsets happen)
+    dash_duo.driver.get(dash_duo.driver.current_url)  # the URL opens the same run again
+    dash_duo.wait_for_text_to_equal(f"#{ids.RUN_TITLE}", f"Run #{second} · orders", timeout=15)
+
+    # Tick both: every panel draws a run in the same colour, and each run has one legend entry.
+    for run_id in (first, second):
+        box = f"#{ids.GRID} .ag-row[row-id='{run_id}'] .ag-selection-checkbox input"
+        dash_duo.wait_for_element(box, timeout=15)
+        _click(dash_duo, box)
+    _wait(
+        lambda: len(dash_duo.driver.execute_script(TRACES, ids.COMPARE_GRAPH) or []) == 4,
+        15,
+        "comparison not drawn",
+    )
+    traces = dash_duo.driver.execute_script(TRACES, ids.COMPARE_GRAPH)
+    colours: dict[str, set[str]] = {}
+    for name, colour, _legend, _axis in traces:
+        colours.setdefault(name, set()).add(colour)
+    assert set(colours) == {f"#{first} digits", f"#{second} orders"}
+    assert all(len(c) == 1 for c in colours.values())  # one colour per run in every panel
+    assert len(set.union(*colours.values())) == 2  # and different runs differ
+    assert sorted(name for name, _c, legend, _a in traces if legend) == sorted(colours)
+    assert {axis for *_rest, axis in traces} == {"x", "x2"}  # loss and val_accuracy panels
+    assert dash_duo.get_logs() == []

@@ -132,6 +132,14 @@ def register_callbacks(app: Dash) -> None:
             if (url.href !== window.location.href) {
                 window.history.replaceState(window.history.state, "", url.href);
             }
+            var trigger = window.dash_clientside.callback_context.triggered_id;
+            var panel = document.getElementById("train-panel");
+            if (trigger === "train-current" && run && panel) {
+                var box = panel.getBoundingClientRect();
+                if (box.top < 0 || box.top > window.innerHeight * 0.5) {
+                    panel.scrollIntoView({block: "start", behavior: "instant"});
+                }
+            }
             return window.dash_clientside.no_update;
         }""",
         Output(ids.URL_SYNC, "data"),
