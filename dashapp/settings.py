@@ -94,8 +94,9 @@ class Settings(BaseSettings):
         return value
 
     # --- training ---
-    # A running run whose heartbeat is older than this is marked lost (worker died).
-    training_lost_after_s: float = Field(default=45.0, gt=0)
+    # A running run whose heartbeat is older than this is marked lost (worker died); with a 5 s
+    # heartbeat, 15 s is three missed beats, so a killed worker shows `lost` within 20 s.
+    training_lost_after_s: float = Field(default=15.0, gt=0)
     training_heartbeat_s: float = Field(default=5.0, gt=0)
     # Progress rows are written at most this often; the cancel flag is read at most this often.
     training_progress_every_s: float = Field(default=0.5, ge=0)

@@ -10,7 +10,7 @@ from dash.exceptions import PreventUpdate
 from dashapp.auth import Role, current_user
 from dashapp.models.training import RunStatus, TrainingRun, utcnow
 from dashapp.pages.training import ids, render
-from dashapp.services import run_views, runs
+from dashapp.services import queue_state, run_views, runs
 from dashapp.settings import current_settings
 
 PANEL_OUTPUTS = [
@@ -30,6 +30,7 @@ PANEL_OUTPUTS = [
     Output(ids.FORCE_CANCEL, "data"),
     Output(ids.LAUNCH, "data", allow_duplicate=True),
     Output(ids.RENDERED, "data"),
+    Output(ids.JOB_PROGRESS, "children", allow_duplicate=True),
 ]
 
 
@@ -55,6 +56,11 @@ def panel_outputs(
     user = current_user()
     controllable = runs.can_control(user, run)
     signature = _signature(run, theme)
+    workers: list[str] | None = None
+    position: int | None = None
+    if run.status == RunStatus.QUEUED:
+        workers, position = queue_state.workers_serving_training(), queue_state.queue_position(run)
+        signature["queue"] = [workers, position]
     same_run = shown.get("run") == run.id and shown.get("theme") == theme
     figure: Any = no_update
     if not (same_run and shown.get("metrics") == signature["metrics"]):
@@ -86,7 +92,7 @@ def panel_outputs(
         run.percent,
         render.progress_label(run),
         run.status == RunStatus.RUNNING,
-        render.eta_text(run),
+        render.eta_text(run, workers, position),
         render.stats(run),
         figure,
         not (controllable and run.is_active and not run.cancel_requested),
@@ -97,4 +103,6 @@ def panel_outputs(
         force_cancel,
         reset_launch,
         signature,
+        # The job's last progress line is stale once the run is over (lost, cancelled, ...).
+        "" if not run.is_active else no_update,
     )

@@ -28,12 +28,25 @@ def progress_label(run: TrainingRun) -> str:
     return f"{run.percent:.0f}%"
 
 
-def eta_text(run: TrainingRun) -> str:
-    """ETA while running, else how it ended."""
+def eta_text(
+    run: TrainingRun, workers: list[str] | None = None, position: int | None = None
+) -> Any:
+    """ETA while running; place in the queue (and whether anyone serves it); how it ended."""
     if run.status == RunStatus.RUNNING:
         return f"ETA {seconds_text(run.eta_s)}" if run.eta_s is not None else "starting…"
     if run.status == RunStatus.QUEUED:
-        return "queued"
+        where = f"queued, position {position}" if position else "queued"
+        if workers is not None and not workers:
+            return html.Span(
+                [
+                    html.Strong(f"{where}. "),
+                    "No training worker is serving the queue right now: the run starts when "
+                    "one comes online. Ask an admin to start a worker.",
+                ],
+                className="text-danger-emphasis",
+                id="train-no-worker",
+            )
+        return where
     return f"{run.status} after {seconds_text(run.duration_s)}"
 
 
