@@ -20,12 +20,26 @@ class ParamsError(ValueError):
         super().__init__("; ".join(f"{name}: {message}" for name, message in self.errors.items()))
 
 
+def _limit(error: Mapping[str, Any], key: str) -> str:
+    value = (error.get("ctx") or {}).get(key)
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else f"{value}"
+
+
 def _message(error: Mapping[str, Any]) -> str:
-    text = str(error.get("msg", "is not valid"))
-    given = error.get("input")
-    if error.get("type", "").endswith("_parsing") and isinstance(given, str):
-        return f"{text}, got {given!r}"
-    return text
+    """Pydantic's error in words a form user reads (its own text where we have none)."""
+    kind, given = str(error.get("type", "")), error.get("input")
+    shown = f" (got {given!r})" if isinstance(given, str) else ""
+    plain = {
+        "int_parsing": f"Enter a whole number{shown}",
+        "int_from_float": f"Enter a whole number{shown or f' (got {given!r})'}",
+        "float_parsing": f"Enter a number{shown}",
+        "bool_parsing": f"Choose yes or no{shown}",
+        "greater_than_equal": f"Must be at least {_limit(error, 'ge')}",
+        "greater_than": f"Must be above {_limit(error, 'gt')}",
+        "less_than_equal": f"Must be at most {_limit(error, 'le')}",
+        "less_than": f"Must be below {_limit(error, 'lt')}",
+    }
+    return plain.get(kind, str(error.get("msg", "is not valid")))
 
 
 def validate_params(recipe: Recipe, values: Mapping[str, Any]) -> BaseModel:

@@ -113,7 +113,8 @@ def curves_figure(runs: list[TrainingRun], template: str = "plotly_white") -> go
         rows=rows,
         cols=columns,
         subplot_titles=names or ["no metrics yet"],
-        vertical_spacing=min(0.12, 0.5 / rows),
+        # Room between rows for the next row's panel titles.
+        vertical_spacing=min(0.2, 0.6 / rows) if rows > 1 else 0.1,
     )
     for position, (run, found) in enumerate(zip(runs, all_series, strict=True)):
         colour = run_colour(position)
@@ -139,11 +140,12 @@ def curves_figure(runs: list[TrainingRun], template: str = "plotly_white") -> go
                 col=index % columns + 1,
             )
             shown = True
-    figure.update_xaxes(title_text="step")
+    # The x title once, under the bottom row: between rows it collides with the panel titles.
+    figure.update_xaxes(title_text="step", row=rows)
     figure.update_layout(
         template=template,
-        height=max(320, 260 * rows),
-        margin={"l": 40, "r": 10, "t": 40, "b": 40},
+        height=max(320, 280 * rows),
+        margin={"l": 40, "r": 10, "t": 60, "b": 40},
         legend={"orientation": "h", "y": -0.12, "title": {"text": "run"}},
         uirevision="curves",
     )

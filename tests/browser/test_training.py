@@ -110,11 +110,10 @@ def test_generated_form_bounds_help_and_field_errors(
     lr.send_keys("50")
     _click(dash_duo, f"#{ids.START}")
     feedback = f"[id='{ids.dom_id(ids.feedback_id('epochs'))}']"
-    dash_duo.wait_for_contains_text(feedback, "valid integer", timeout=15)
-    assert "'abc'" in dash_duo.find_element(feedback).text
+    dash_duo.wait_for_text_to_equal(feedback, "Enter a whole number (got 'abc')", timeout=15)
     assert "is-invalid" in (epochs.get_attribute("class") or "")
     lr_feedback = dash_duo.find_element(f"[id='{ids.dom_id(ids.feedback_id('lr'))}']")
-    assert "less than or equal to 10" in lr_feedback.text and lr_feedback.is_displayed()
+    assert lr_feedback.text == "Must be at most 10" and lr_feedback.is_displayed()
     seed = dash_duo.find_element(_param("seed"))
     assert "is-invalid" not in (seed.get_attribute("class") or "")
     assert dash_duo.find_element(f"#{ids.RUN_TITLE}").text == ""  # nothing was launched

@@ -100,13 +100,14 @@ def test_a_stop_request_ends_the_run_cancelled() -> None:
 @pytest.mark.parametrize(
     ("values", "field", "message"),
     [
-        ({"epochs": "abc"}, "epochs", "valid integer"),
+        ({"epochs": "abc"}, "epochs", "Enter a whole number (got 'abc')"),
         ({"epochs": None}, "epochs", "Enter a number"),
         ({"epochs": ""}, "epochs", "Enter a number"),
-        ({"epochs": 0}, "epochs", "greater than or equal to 1"),
-        ({"epochs": 2.5}, "epochs", "integer"),
-        ({"lr": "fast"}, "lr", "'fast'"),
-        ({"lr": 0}, "lr", "greater than 0"),
+        ({"epochs": 0}, "epochs", "Must be at least 1"),
+        ({"epochs": 201}, "epochs", "Must be at most 200"),
+        ({"epochs": 2.5}, "epochs", "Enter a whole number (got 2.5)"),
+        ({"lr": "fast"}, "lr", "Enter a number (got 'fast')"),
+        ({"lr": 0}, "lr", "Must be above 0"),
         ({"momentum": 1}, "momentum", "not a parameter of the wine recipe"),
     ],
 )
