@@ -22,7 +22,9 @@ class ParamsError(ValueError):
 
 def _limit(error: Mapping[str, Any], key: str) -> str:
     value = (error.get("ctx") or {}).get(key)
-    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else f"{value}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _message(error: Mapping[str, Any]) -> str:
