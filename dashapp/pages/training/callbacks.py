@@ -250,13 +250,20 @@ def register_callbacks(app: Dash) -> None:
         Output(ids.COMPARE_TABLE, "rowData"),
         Output(ids.COMPARE_TABLE, "columnDefs"),
         Input(ids.GRID, "selectedRows"),
-        State("theme-mode", "data"),
+        # An input, not a state: the chart follows the colour mode when it is switched.
+        Input("theme-mode", "data"),
     )
     def _compare(selected: list[dict[str, Any]] | None, theme: Any) -> tuple[Any, ...]:
         """Curves overlaid and configs side by side for the ticked runs."""
-        ids = [int(row["id"]) for row in (selected or [])][:8]
-        chosen = [r for r in (db.session.get(TrainingRun, i) for i in ids) if r is not None]
+        picked = [int(row["id"]) for row in (selected or [])][:8]
+        chosen = [r for r in (db.session.get(TrainingRun, i) for i in picked) if r is not None]
         template = "plotly_dark" if theme == "dark" else "plotly_white"
+        if not chosen:
+            # Nothing ticked: no empty axes, just the hint above.
+            clear = "rgba(0,0,0,0)"
+            layout: dict[str, Any] = {"xaxis": {"visible": False}, "yaxis": {"visible": False}}
+            layout |= {"height": 40, "paper_bgcolor": clear, "plot_bgcolor": clear}
+            return {"data": [], "layout": layout}, [], [{"field": "setting"}]
         figure = run_views.curves_figure(chosen, template)
         figure.update_layout(paper_bgcolor="rgba(0,0,0,0)")
         columns = [{"field": "setting", "pinned": "left"}] + [{"field": f"#{r.id}"} for r in chosen]
