@@ -38,7 +38,7 @@ def test_the_session_worker_is_seen_serving_gpu(
 
 def test_a_queued_run_with_no_worker_says_so_with_its_position(unserved: Flask) -> None:
     with unserved.test_request_context():
-        user = User("dev", Role.ADMIN)
+        user = User("queue-dev", Role.ADMIN)  # own user: launches are rate limited per user
         first = runs.create_run(user, "digits", {"epochs": 1})
         second = runs.create_run(user, "digits", {"epochs": 1})
         assert queue_state.workers_serving_training() == []

@@ -37,7 +37,10 @@ def plugin_app(
     monkeypatch.syspath_prepend(str(site))
     forget_loaded()
     queue = f"gpu-plugins-{uuid.uuid4().hex[:8]}"
-    app = create_app(pg_settings_factory(redis_url=redis_url, training_queue=queue))
+    # A user of its own: launches count towards a per-user rate limit on the shared database.
+    app = create_app(
+        pg_settings_factory(redis_url=redis_url, training_queue=queue, dev_user="plugin-dev")
+    )
     env = worker_env(pg_url, redis_url, tmp_path / "instance") | {
         "DASHAPP_TRAINING_QUEUE": queue,
         "PYTHONPATH": f"{PROJECT_ROOT}:{site}",
