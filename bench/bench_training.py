@@ -2,10 +2,13 @@
 
 .venv/bin/python bench/bench_training.py [--epochs 20] [--repeats 3] [--no-celery]
 
-1. Same model, data and epochs: a bare loop (train + per-epoch validation, as the app does) vs a run
-   through the app (service creates the row, the job function trains, writes progress/metrics and
-   stores the artifacts in the database). Target: ratio <= 1.10 on CPU.
-2. With PostgreSQL + Redis reachable: a real Celery worker; time from the Start callback's POST
+1. Recipe API per step: the bare loop's own steps written as a recipe that calls
+   ctx.log_metrics(step=..., loss=...), ctx.progress(...) and ctx.should_stop on every step, run
+   through the app's job (row, database sink, artifacts) vs the bare loop. Target: <= 1.05 on CPU.
+2. Same model, data and epochs: a bare loop (train + per-epoch validation, as the app does) vs the
+   built-in digits recipe through the app (service creates the row, the job function trains,
+   writes progress/metrics and stores the artifacts in the database). Target: ratio <= 1.10.
+3. With PostgreSQL + Redis reachable: a real Celery worker; time from the Start callback's POST
    to the first progress written on the run row. Target: < 2 s.
 GPU throughput against bare loops is bench/bench_training_gpu.py (it needs only tasks/).
 """
@@ -27,11 +30,13 @@ from flask_migrate import upgrade
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bare_loop import bare_loop  # noqa: E402  (bench/ is the script dir)
+from pydantic import BaseModel  # noqa: E402
 
 from dashapp import create_app  # noqa: E402
 from dashapp.auth import Role, User  # noqa: E402
 from dashapp.extensions import db  # noqa: E402
 from dashapp.models.training import TrainingRun  # noqa: E402
+from dashapp.recipes import Recipe, RunContext  # noqa: E402
 from dashapp.services import runs  # noqa: E402
 from dashapp.services.training_job import execute_run  # noqa: E402
 from dashapp.settings import load_settings  # noqa: E402
@@ -39,24 +44,103 @@ from tasks.training import datasets  # noqa: E402
 from tasks.training.config import TrainingConfig  # noqa: E402
 
 
-def app_run(server: Any, form: dict[str, Any]) -> tuple[float, float]:
-    """Create the run through the service and run the job function; (wall s, loop train s)."""
+def app_run(server: Any, form: dict[str, Any], recipe: str = "digits") -> tuple[float, float]:
+    """Create the run through the service and run the job function; (wall s, recipe s)."""
     started = time.perf_counter()
     with server.test_request_context():
-        run_id = runs.create_run(User("bench", Role.TRAINER), form).id
+        run_id = runs.create_run(User("bench", Role.TRAINER), recipe, form).id
         db.session.remove()
     status = execute_run(server, run_id)
     wall = time.perf_counter() - started
     with server.app_context():
         run = db.session.get(TrainingRun, run_id)
         assert run is not None and status == "succeeded", (status, run and run.error)
-        train_s = float((run.timings or {}).get("train_s", 0.0))
-    return wall, train_s
+        recipe_s = float((run.timings or {}).get("total_s", 0.0))
+    return wall, recipe_s
+
+
+def _bench_loop(ctx: RunContext, params: Any) -> None:
+    """bare_loop's steps (same model, data, order, validation) reporting every step."""
+    config = TrainingConfig(epochs=params.epochs, batch_size=64, device="cpu", seed=0)
+    data = datasets.digits(config)
+    torch.manual_seed(config.seed)
+    from tasks.training.loop import make_optimizer
+    from tasks.training.models import build_model
+
+    model = build_model(data)
+    optimizer = make_optimizer(config.optimizer, model, config.lr)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    x, y, xv, yv = data.x_train, data.y_train, data.x_val, data.y_val
+    generator = torch.Generator().manual_seed(config.seed)
+    steps = -(-len(x) // config.batch_size)
+    total, done = steps * config.epochs, 0
+    for _ in range(config.epochs):
+        order = torch.randperm(len(x), generator=generator)
+        model.train()
+        for start in range(0, len(x), config.batch_size):
+            idx = order[start : start + config.batch_size]
+            loss = loss_fn(model(x[idx]), y[idx])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            done += 1
+            ctx.log_metrics(step=done, loss=loss)
+            ctx.progress(done=done, total=total)
+            if ctx.should_stop:
+                return
+        model.eval()
+        with torch.no_grad():
+            correct = float((model(xv).argmax(1) == yv).sum())
+        ctx.log_metrics(step=done, val_accuracy=correct / len(yv))
+
+
+class _Epochs(BaseModel):
+    epochs: int = 20
+
+
+BENCH_RECIPE = Recipe(name="bench-loop", title="Bench loop", params=_Epochs, train=_bench_loop)
+
+
+def recipe_api_overhead(epochs: int, repeats: int) -> None:
+    """Per-step cost of the recipe API (metrics, progress, stop check every step) vs bare."""
+    config = TrainingConfig(epochs=epochs, batch_size=64, device="cpu", seed=0)
+    with tempfile.TemporaryDirectory() as instance:
+        server = create_app(
+            load_settings(
+                instance_path=Path(instance),
+                log_json=False,
+                log_level="WARNING",
+                recipes=["__main__:BENCH_RECIPE"],
+            )
+        )
+        with server.app_context():
+            upgrade(revision="heads")
+        app_run(server, {"epochs": 1}, "bench-loop")
+        bare_loop(config, datasets.digits(config))
+        bare, app = [], []
+        for _ in range(repeats):
+            load_started = time.perf_counter()
+            bare_loop(config, datasets.digits(config))
+            bare.append(time.perf_counter() - load_started)
+            app.append(app_run(server, {"epochs": epochs}, "bench-loop")[1])
+        with server.app_context():
+            db.engine.dispose()
+    b, a = statistics.median(bare), statistics.median(app)
+    steps = epochs * -(-int(1797 * 0.8) // 64)
+    print(
+        f"recipe API, digits CNN, {epochs} epochs ({steps} steps), batch 64, CPU, "
+        f"median of {repeats}"
+    )
+    print(f"  bare PyTorch loop (load + train + val)         : {b:7.2f} s")
+    print(f"  same steps as a recipe, reporting every step   : {a:7.2f} s")
+    print(f"  per-step overhead ({steps} steps)               : {(a - b) / steps * 1e3:7.3f} ms")
+    print(f"  ratio recipe / bare (medians)                  : {a / b:7.3f}   (target <= 1.05)")
+    print(f"  ratio recipe / bare (best of {repeats})              : {min(app) / min(bare):7.3f}")
 
 
 def overhead(epochs: int, repeats: int) -> None:
-    form = {"dataset": "digits", "epochs": epochs, "batch_size": 64, "device": "cpu", "seed": 0}
-    config = TrainingConfig.from_mapping(form)
+    form = {"epochs": epochs, "batch_size": 64, "device": "cpu", "seed": 0}
+    config = TrainingConfig.from_mapping(form | {"dataset": "digits"})
     with tempfile.TemporaryDirectory() as instance:
         server = create_app(
             load_settings(instance_path=Path(instance), log_json=False, log_level="WARNING")
@@ -126,7 +210,7 @@ def celery_latency(launches: int) -> None:
         )
         try:
             client = server.test_client()
-            form = {"dataset": "digits", "epochs": 1, "max_samples": 300, "device": "cpu"}
+            form = {"recipe": "digits", "epochs": 1, "max_samples": 300, "device": "cpu"}
             delays = []
             for _ in range(launches):
                 clicked = time.perf_counter()
@@ -157,6 +241,7 @@ def main() -> None:
     parser.add_argument("--launches", type=int, default=3)
     parser.add_argument("--no-celery", action="store_true")
     args = parser.parse_args()
+    recipe_api_overhead(args.epochs, args.repeats)
     overhead(args.epochs, args.repeats)
     if not args.no_celery:
         celery_latency(args.launches)

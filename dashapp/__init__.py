@@ -10,6 +10,8 @@ if TYPE_CHECKING:
 
     from dashapp.settings import Settings
 
+__all__ = ["create_app"]
+
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask server, its extensions, the Dash UI and the routes for `settings`."""

@@ -6,7 +6,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from flask import current_app
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -101,8 +100,9 @@ class Settings(BaseSettings):
         return value
 
     # --- training ---
-    # A running run whose heartbeat is older than this is marked lost (worker died).
-    training_lost_after_s: float = Field(default=45.0, gt=0)
+    # A running run whose heartbeat is older than this is marked lost (worker died); with a 5 s
+    # heartbeat, 15 s is three missed beats, so a killed worker shows `lost` within 20 s.
+    training_lost_after_s: float = Field(default=15.0, gt=0)
     training_heartbeat_s: float = Field(default=5.0, gt=0)
     # Progress rows are written at most this often; the cancel flag is read at most this often.
     training_progress_every_s: float = Field(default=0.5, ge=0)
@@ -112,6 +112,12 @@ class Settings(BaseSettings):
     training_poll_ms: int = Field(default=1000, ge=200)
     # Launches per user per minute (counted on the runs table, so it holds across web processes).
     training_launches_per_minute: int = Field(default=6, ge=1)
+    # Recipes beyond the built-ins: `module:attribute[,module:attribute...]` (plus the
+    # `dashapp.recipes` entry-point group). Web and worker must see the same list.
+    recipes: CsvList = Field(default_factory=list)
+    _split_recipes = field_validator("recipes", mode="before")(_split_csv)
+    # Memory one training job may need on a worker; launches estimated above it are refused.
+    training_memory_budget_mb: int = Field(default=8192, ge=64)
 
     # --- compositor ---
     # Limits enforced on the server for every uploaded image.
@@ -245,5 +251,7 @@ def load_settings(**overrides: Any) -> Settings:
 
 def current_settings() -> Settings:
     """The settings of the app handling the current request or app context."""
+    from flask import current_app  # here, so importing settings does not load Flask
+
     settings: Settings = current_app.extensions["dashapp_settings"]
     return settings

@@ -3,7 +3,7 @@
 from dashapp.models.commerce import Customer, Order, Product
 from dashapp.models.compositor import Composite, CompositorImage
 from dashapp.models.dataview import SavedView
-from dashapp.models.training import RunArtifact, RunMetric, TrainingRun
+from dashapp.models.training import RunArtifact, RunPoint, TrainingRun
 
 __all__ = [
     "Composite",
@@ -13,6 +13,6 @@ __all__ = [
     "Product",
     "SavedView",
     "RunArtifact",
-    "RunMetric",
+    "RunPoint",
     "TrainingRun",
 ]

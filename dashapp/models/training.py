@@ -1,18 +1,26 @@
-"""Training runs, their per-epoch metrics and their artifacts (stored in the database)."""
+"""Training runs, their per-step metric points and their artifacts (stored in the database)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from dashapp.extensions import db
+from dashapp.recipes.status import ACTIVE_STATUSES, FINAL_STATUSES, RunStatus
 
-RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "lost")
-ACTIVE_STATUSES = ("queued", "running")
-FINAL_STATUSES = ("succeeded", "failed", "cancelled", "lost")
+__all__ = ["ACTIVE_STATUSES", "FINAL_STATUSES", "RunArtifact", "RunPoint", "RunStatus"]
 
 
 def utcnow() -> dt.datetime:
@@ -27,19 +35,17 @@ class TrainingRun(db.Model):  # type: ignore[name-defined]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner: Mapped[str] = mapped_column(String(200), index=True)
-    status: Mapped[str] = mapped_column(String(20), index=True, default="queued")
-    dataset: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20), index=True, default=RunStatus.QUEUED.value)
+    recipe: Mapped[str] = mapped_column(String(40), index=True)
     config: Mapped[dict[str, Any]] = mapped_column(JSON)
     rerun_of: Mapped[int | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     started_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     finished_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(default=None)
-    # Progress of the running job.
-    epoch: Mapped[int] = mapped_column(default=0)
-    epochs: Mapped[int] = mapped_column(default=0)
-    step: Mapped[int] = mapped_column(default=0)
-    steps_per_epoch: Mapped[int] = mapped_column(default=0)
+    # Progress of the running job, as the recipe reports it (ctx.progress(done, total)).
+    progress_done: Mapped[int] = mapped_column(default=0)
+    progress_total: Mapped[int] = mapped_column(default=0)
     percent: Mapped[float] = mapped_column(default=0.0)
     eta_s: Mapped[float | None] = mapped_column(default=None)
     # Cancelling from any session: the loop polls this flag every step.
@@ -53,16 +59,19 @@ class TrainingRun(db.Model):  # type: ignore[name-defined]
     amp: Mapped[str | None] = mapped_column(String(20), default=None)
     samples_per_s: Mapped[float | None] = mapped_column(default=None)
     peak_memory_bytes: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    val_acc: Mapped[float | None] = mapped_column(default=None)
-    val_loss: Mapped[float | None] = mapped_column(default=None)
+    # The last value of every metric the run logged (what the grid and comparisons show).
+    summary: Mapped[dict[str, float] | None] = mapped_column(JSON, default=None)
     timings: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     environment: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     code_version: Mapped[str | None] = mapped_column(String(64), default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     log: Mapped[str] = mapped_column(Text, default="")
 
-    metrics: Mapped[list[RunMetric]] = relationship(
-        back_populates="run", cascade="all, delete-orphan", order_by="RunMetric.epoch"
+    points: Mapped[list[RunPoint]] = relationship(
+        back_populates="run",
+        cascade="all, delete-orphan",
+        order_by="(RunPoint.name, RunPoint.step)",
+        passive_deletes=True,
     )
     artifacts: Mapped[list[RunArtifact]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="RunArtifact.id"
@@ -73,6 +82,10 @@ class TrainingRun(db.Model):  # type: ignore[name-defined]
         """Queued or running."""
         return self.status in ACTIVE_STATUSES
 
+    def metric(self, name: str) -> float | None:
+        """The last logged value of metric `name`."""
+        return (self.summary or {}).get(name)
+
     @property
     def duration_s(self) -> float | None:
         """Seconds from start to finish (or to the last heartbeat while running)."""
@@ -82,23 +95,19 @@ class TrainingRun(db.Model):  # type: ignore[name-defined]
         return (end - self.started_at).total_seconds()
 
 
-class RunMetric(db.Model):  # type: ignore[name-defined]
-    """One epoch's metrics of a run."""
+class RunPoint(db.Model):  # type: ignore[name-defined]
+    """One logged value: metric `name` of a run at `step`."""
 
-    __tablename__ = "training_run_metrics"
-    __table_args__ = (UniqueConstraint("run_id", "epoch"),)
+    __tablename__ = "training_run_points"
+    __table_args__ = (Index("ix_training_run_points_run_id", "run_id", "name", "step"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("training_runs.id", ondelete="CASCADE"))
-    epoch: Mapped[int]
-    train_loss: Mapped[float]
-    train_acc: Mapped[float]
-    val_loss: Mapped[float]
-    val_acc: Mapped[float]
-    seconds: Mapped[float]
-    samples_per_s: Mapped[float]
+    name: Mapped[str] = mapped_column(String(100))
+    step: Mapped[int]
+    value: Mapped[float]
 
-    run: Mapped[TrainingRun] = relationship(back_populates="metrics")
+    run: Mapped[TrainingRun] = relationship(back_populates="points")
 
 
 class RunArtifact(db.Model):  # type: ignore[name-defined]

@@ -10,7 +10,7 @@ from dash import Dash
 
 PAGE_MODULES = (
     "dashapp.pages.dashboard",
-    "dashapp.pages.training",
+    "dashapp.pages.training.page",
     "dashapp.pages.compositor.page",
     "dashapp.pages.not_found_404",
 )

@@ -1,4 +1,5 @@
-"""The job's side of a run row: claim it, write progress, metrics and heartbeats, finish it.
+"""The job's side of a run row (a RunSink): claim it, write progress, metric points, artifacts
+and heartbeats, finish it.
 
 Every write is conditional on the run still being `running`, so a run a sweeper already marked
 lost (or a re-delivered Celery message for a finished run) is never brought back to life.
@@ -11,17 +12,25 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 
 from dashapp.extensions import db
-from dashapp.models.training import RunArtifact, RunMetric, TrainingRun, utcnow
-from tasks.training.job import JobOutcome
-from tasks.training.loop import EpochMetrics, Progress, RunInfo
+from dashapp.models.training import RunArtifact, RunPoint, RunStatus, TrainingRun, utcnow
+from dashapp.recipes.runner import RecipeOutcome
 
-LOG_LINES = 200
+LOG_LINES = 400
+# Points kept per metric and run: a recipe logging every step of a long run stays bounded.
+MAX_POINTS_PER_METRIC = 20_000
+
+
+def progress_text(done: int, total: int, eta_s: float | None) -> str:
+    """The line the background callback's progress output shows."""
+    eta = f" · ETA {eta_s:.0f} s" if eta_s is not None else ""
+    return f"{done:,}/{total:,} · {100.0 * done / max(total, 1):.0f}%{eta}"
 
 
 class RunRecorder:
@@ -32,10 +41,16 @@ class RunRecorder:
         self.progress_every_s = progress_every_s
         self.heartbeat_s = heartbeat_s
         self.host = f"{socket.gethostname()} (pid {os.getpid()})"
+        self.on_progress_written: Callable[[str], None] | None = None
         self._last_write = 0.0
         self._last_check = 0.0
         self._stop_seen = False
         self._log: list[str] = []
+        self._log_dirty = False
+        self._points: list[dict[str, Any]] = []
+        self._counts: dict[str, int] = {}
+        self._summary: dict[str, float] = {}
+        self._progress: dict[str, Any] = {}
         self._stop_beat = threading.Event()
         self._beater: threading.Thread | None = None
 
@@ -44,28 +59,28 @@ class RunRecorder:
     def _update(self, **values: Any) -> bool:
         result = db.session.execute(
             update(TrainingRun)
-            .where(TrainingRun.id == self.run_id, TrainingRun.status == "running")
+            .where(TrainingRun.id == self.run_id, TrainingRun.status == RunStatus.RUNNING)
             .values(**values)
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
         return bool(getattr(result, "rowcount", 0))
 
-    def log(self, line: str) -> None:
-        """Add a line to the run's log tail (written with the next update)."""
-        self._log.append(f"{utcnow():%H:%M:%S} {line}")
-
-    def _log_text(self, run_log: str = "") -> str:
-        lines = (run_log + "\n".join(self._log) + "\n").splitlines()
-        return "\n".join(lines[-LOG_LINES:]) + "\n"
+    def _log_text(self) -> str:
+        return "\n".join(self._log[-LOG_LINES:]) + "\n"
 
     def claim(self) -> TrainingRun | None:
         """queued -> running; None when the run is not queued (cancelled, re-delivered, gone)."""
         now = utcnow()
         result = db.session.execute(
             update(TrainingRun)
-            .where(TrainingRun.id == self.run_id, TrainingRun.status == "queued")
-            .values(status="running", started_at=now, heartbeat_at=now, worker_host=self.host)
+            .where(TrainingRun.id == self.run_id, TrainingRun.status == RunStatus.QUEUED)
+            .values(
+                status=RunStatus.RUNNING.value,
+                started_at=now,
+                heartbeat_at=now,
+                worker_host=self.host,
+            )
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
@@ -77,46 +92,81 @@ class RunRecorder:
             self.log(f"started on {self.host}")
         return run
 
-    def on_start(self, info: RunInfo) -> None:
-        """Record the device and the shape of the loop."""
-        self.log(f"device {info.device_name}, {info.parameters:,} parameters, amp {info.amp}")
-        self._update(
-            device=info.device,
-            device_name=info.device_name,
-            amp=info.amp,
-            steps_per_epoch=info.steps_per_epoch,
-            heartbeat_at=utcnow(),
-            log=self._log_text(),
-        )
+    def flush(self) -> None:
+        """Write buffered points, the metric summary, progress and the log (what changed)."""
+        values: dict[str, Any] = {"heartbeat_at": utcnow(), **self._progress}
+        if self._points:
+            db.session.execute(insert(RunPoint), self._points)
+            self._points = []
+            values["summary"] = dict(self._summary)
+        if self._log_dirty:
+            values["log"] = self._log_text()
+            self._log_dirty = False
+        self._update(**values)
+        self._last_write = time.monotonic()
 
-    def on_progress(self, progress: Progress) -> bool:
-        """Write progress at most every `progress_every_s`; True when it wrote."""
-        now = time.monotonic()
-        last = progress.global_step == progress.total_steps
-        if not last and now - self._last_write < self.progress_every_s:
+    def _maybe_flush(self, force: bool = False) -> bool:
+        if not force and time.monotonic() - self._last_write < self.progress_every_s:
             return False
-        self._last_write = now
-        self._update(
-            epoch=progress.epoch,
-            epochs=progress.epochs,
-            step=progress.step,
-            steps_per_epoch=progress.steps_per_epoch,
-            percent=round(progress.percent, 2),
-            eta_s=progress.eta_s,
-            heartbeat_at=utcnow(),
-        )
+        self.flush()
         return True
 
-    def on_epoch(self, metrics: EpochMetrics) -> None:
-        """Store one epoch's metrics."""
-        self.log(
-            f"epoch {metrics.epoch}: loss {metrics.train_loss:.4f} acc {metrics.train_acc:.3f} "
-            f"val_loss {metrics.val_loss:.4f} val_acc {metrics.val_acc:.3f} "
-            f"({metrics.samples_per_s:,.0f} samples/s)"
+    # --- RunSink --------------------------------------------------------------------------
+
+    def log(self, line: str) -> None:
+        """Add a line to the run's log (written with the next flush)."""
+        self._log.append(f"{utcnow():%H:%M:%S} {line}")
+        del self._log[:-LOG_LINES]
+        self._log_dirty = True
+
+    def started(self, device: str, device_name: str) -> None:
+        """Record where the recipe runs."""
+        self._update(device=device[:20], device_name=device_name[:200], heartbeat_at=utcnow())
+
+    def metrics(self, step: int, values: Mapping[str, float]) -> None:
+        """Buffer metric points; they reach the row with the next flush."""
+        for name, value in values.items():
+            name = name[:100]
+            count = self._counts.get(name, 0)
+            self._counts[name] = count + 1
+            self._summary[name] = value
+            if count < MAX_POINTS_PER_METRIC:
+                self._points.append(
+                    {"run_id": self.run_id, "name": name, "step": step, "value": value}
+                )
+            elif count == MAX_POINTS_PER_METRIC:
+                self.log(f"metric {name}: over {MAX_POINTS_PER_METRIC:,} points; keeping no more")
+        self._maybe_flush()
+
+    def progress(self, done: int, total: int, eta_s: float | None) -> None:
+        """Progress at most every `progress_every_s` (and always the last step)."""
+        self._progress = {
+            "progress_done": done,
+            "progress_total": total,
+            "percent": round(100.0 * done / total, 2),
+            "eta_s": eta_s,
+        }
+        if self._maybe_flush(force=done == total) and self.on_progress_written is not None:
+            self.on_progress_written(progress_text(done, total, eta_s))
+
+    def artifact(self, name: str, kind: str, content_type: str, data: bytes, title: str) -> None:
+        """Store a file at once (a later file of the same name replaces it)."""
+        db.session.execute(
+            delete(RunArtifact).where(RunArtifact.run_id == self.run_id, RunArtifact.name == name)
         )
-        db.session.add(RunMetric(run_id=self.run_id, **vars(metrics)))
-        db.session.flush()
-        self._update(val_acc=metrics.val_acc, val_loss=metrics.val_loss, log=self._log_text())
+        db.session.add(
+            RunArtifact(
+                run_id=self.run_id,
+                name=name,
+                kind=kind,
+                title=title[:200],
+                content_type=content_type,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                data=data,
+            )
+        )
+        db.session.commit()
 
     def should_stop(self) -> bool:
         """True once the cancel flag is set or the run is no longer running (read throttled)."""
@@ -132,54 +182,56 @@ class RunRecorder:
             ).where(TrainingRun.id == self.run_id)
         ).one_or_none()
         db.session.commit()  # end the read transaction so the next read sees new flags
-        self._stop_seen = row is None or row.status != "running" or bool(row.cancel_requested)
+        self._stop_seen = (
+            row is None or row.status != RunStatus.RUNNING or bool(row.cancel_requested)
+        )
         if row is not None and row.cancel_requested:
             self.log(f"cancel requested by {row.cancel_requested_by}; stopping")
         return self._stop_seen
 
-    def finish(self, outcome: JobOutcome) -> str:
-        """Store artifacts and final numbers; succeeded or cancelled."""
-        result = outcome.result
-        for artifact in outcome.artifacts:
-            db.session.add(
-                RunArtifact(
-                    run_id=self.run_id,
-                    name=artifact.name,
-                    kind=artifact.kind,
-                    title=artifact.title,
-                    content_type=artifact.content_type,
-                    size=len(artifact.data),
-                    sha256=hashlib.sha256(artifact.data).hexdigest(),
-                    data=artifact.data,
-                )
-            )
-        db.session.flush()
-        self.log(f"{result.status}; {len(outcome.artifacts)} artifacts saved")
+    # --- the end --------------------------------------------------------------------------
+
+    def finish(self, outcome: RecipeOutcome, meta: Mapping[str, Any]) -> RunStatus:
+        """Store the final state: succeeded, cancelled or failed (with the error)."""
+        if outcome.status is RunStatus.FAILED:
+            db.session.rollback()  # a half-done write of the recipe's must not block ours
+        self.log(str(outcome.status))
         values: dict[str, Any] = {
-            "status": result.status,
+            "status": outcome.status.value,
             "finished_at": utcnow(),
-            "heartbeat_at": utcnow(),
-            "samples_per_s": result.samples_per_s,
-            "peak_memory_bytes": result.peak_memory_bytes,
-            "timings": {k: round(v, 4) for k, v in result.timings.items()},
-            "environment": outcome.meta["versions"],
-            "code_version": outcome.meta["code_version"],
-            "log": self._log_text(),
+            "samples_per_s": self._summary.get("samples_per_s"),
+            "peak_memory_bytes": outcome.peak_memory_bytes,
+            "timings": {k: round(v, 4) for k, v in outcome.timings.items()},
+            "environment": meta.get("versions"),
+            "code_version": meta.get("code_version"),
+            "error": outcome.error[:2000] if outcome.error else None,
         }
-        if result.status == "succeeded":
-            values.update(percent=100.0, eta_s=0.0)
-        if not self._update(**values):
+        if outcome.status is RunStatus.SUCCEEDED:
+            values.update(percent=100.0)
+        if outcome.status is not RunStatus.RUNNING:
+            values.update(eta_s=None)
+        self._progress = {}
+        if self._points:
+            db.session.execute(insert(RunPoint), self._points)
+            self._points = []
+        if not self._update(
+            summary=dict(self._summary), heartbeat_at=utcnow(), log=self._log_text(), **values
+        ):
             db.session.rollback()  # someone marked it lost meanwhile: keep their verdict
-            return "lost"
-        return result.status
+            return RunStatus.LOST
+        return outcome.status
 
     def fail(self, error: BaseException) -> None:
-        """Mark the run failed with a readable message."""
+        """Mark the run failed with a readable message (for failures outside the recipe)."""
         db.session.rollback()
         message = str(error) or type(error).__name__
         self.log(f"failed: {message}")
         self._update(
-            status="failed", error=message[:2000], finished_at=utcnow(), log=self._log_text()
+            status=RunStatus.FAILED.value,
+            error=message[:2000],
+            finished_at=utcnow(),
+            eta_s=None,
+            log=self._log_text(),
         )
 
     # --- heartbeat ------------------------------------------------------------------------
@@ -194,7 +246,10 @@ class RunRecorder:
                     with engine.begin() as conn:
                         conn.execute(
                             update(TrainingRun)
-                            .where(TrainingRun.id == self.run_id, TrainingRun.status == "running")
+                            .where(
+                                TrainingRun.id == self.run_id,
+                                TrainingRun.status == RunStatus.RUNNING,
+                            )
                             .values(heartbeat_at=utcnow())
                         )
                 except Exception:  # noqa: BLE001 - a missed beat is retried; never kill the job

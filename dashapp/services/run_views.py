@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
+import math
+from collections import defaultdict
 from typing import Any
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashapp.models.training import TrainingRun
-from tasks.training.config import CONFIG_FIELDS
+from dashapp.models.training import RunStatus, TrainingRun
 
 STATUS_COLOURS = {
-    "queued": "secondary",
-    "running": "primary",
-    "succeeded": "success",
-    "failed": "danger",
-    "cancelled": "warning",
-    "lost": "dark",
+    RunStatus.QUEUED: "secondary",
+    RunStatus.RUNNING: "primary",
+    RunStatus.SUCCEEDED: "success",
+    RunStatus.FAILED: "danger",
+    RunStatus.CANCELLED: "warning",
+    RunStatus.LOST: "dark",
 }
+# One colour per run, the same in every panel (Plotly's default sequence, colour-blind safe-ish).
+RUN_COLOURS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+)
+# Panels first in this order; other metrics follow alphabetically. `epoch` is an x position.
+METRIC_ORDER = ("loss", "val_loss", "accuracy", "val_accuracy")
+NOT_CHARTED = frozenset({"epoch"})
 
 
 def seconds_text(seconds: float | None) -> str:
@@ -51,13 +66,13 @@ def grid_row(run: TrainingRun) -> dict[str, Any]:
         "id": run.id,
         "owner": run.owner,
         "status": run.status,
-        "dataset": run.dataset,
+        "recipe": run.recipe,
         "epochs": config.get("epochs"),
         "batch_size": config.get("batch_size"),
         "lr": config.get("lr"),
         "optimizer": config.get("optimizer"),
-        "val_acc": run.val_acc,
-        "val_loss": run.val_loss,
+        "val_accuracy": run.metric("val_accuracy"),
+        "val_loss": run.metric("val_loss"),
         "duration_s": run.duration_s,
         "device": run.device_name or run.device,
         "samples_per_s": run.samples_per_s,
@@ -65,59 +80,111 @@ def grid_row(run: TrainingRun) -> dict[str, Any]:
     }
 
 
+def run_colour(position: int) -> str:
+    """The colour of the run at `position` among the runs drawn together."""
+    return RUN_COLOURS[position % len(RUN_COLOURS)]
+
+
+def series(run: TrainingRun) -> dict[str, tuple[list[int], list[float]]]:
+    """Each metric of `run` as (steps, values), steps ascending."""
+    found: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
+    for point in sorted(run.points, key=lambda p: (p.name, p.step)):
+        steps, values = found[point.name]
+        steps.append(point.step)
+        values.append(point.value)
+    return dict(found)
+
+
+def metric_names(all_series: list[dict[str, Any]]) -> list[str]:
+    """The metrics to chart, in panel order."""
+    names = {name for s in all_series for name in s} - NOT_CHARTED
+    first = [n for n in METRIC_ORDER if n in names]
+    return first + sorted(names - set(first))
+
+
 def curves_figure(runs: list[TrainingRun], template: str = "plotly_white") -> go.Figure:
-    """Loss and accuracy per epoch; one run shows train and validation, several overlay val."""
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"))
-    single = len(runs) == 1
-    for run in runs:
-        epochs = [m.epoch for m in run.metrics]
-        label = f"#{run.id}"
-        pairs = [("val_loss", 1, "val"), ("val_acc", 2, "val")]
-        if single:
-            pairs += [("train_loss", 1, "train"), ("train_acc", 2, "train")]
-        for attribute, col, part in pairs:
-            name = part if single else f"{label} {part}"
+    """One panel per logged metric against the step; each run has one colour in every panel
+    and one legend entry (clicking it hides the run everywhere)."""
+    all_series = [series(run) for run in runs]
+    names = metric_names(all_series)
+    columns = 2 if len(names) > 1 else 1
+    rows = max(1, math.ceil(len(names) / columns))
+    figure = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=names or ["no metrics yet"],
+        # Room between rows for the next row's panel titles.
+        vertical_spacing=min(0.2, 0.6 / rows) if rows > 1 else 0.1,
+    )
+    for position, (run, found) in enumerate(zip(runs, all_series, strict=True)):
+        colour = run_colour(position)
+        label = f"#{run.id} {run.recipe}"
+        shown = False
+        for index, name in enumerate(names):
+            if name not in found:
+                continue
+            steps, values = found[name]
             figure.add_trace(
                 go.Scatter(
-                    x=epochs,
-                    y=[getattr(m, attribute) for m in run.metrics],
-                    mode="lines+markers",
-                    name=name,
-                    legendgroup=name,
-                    showlegend=col == 1,
-                    line={"dash": "dot" if part == "train" else "solid"},
+                    x=steps,
+                    y=values,
+                    mode="lines+markers" if len(steps) <= 60 else "lines",
+                    name=label,
+                    legendgroup=label,
+                    showlegend=not shown,
+                    line={"color": colour},
+                    marker={"color": colour, "size": 5},
+                    hovertemplate=f"{label}<br>{name} %{{y:.4g}} at step %{{x}}<extra></extra>",
                 ),
-                row=1,
-                col=col,
+                row=index // columns + 1,
+                col=index % columns + 1,
             )
-    figure.update_xaxes(title_text="epoch", dtick=1)
+            shown = True
+    # The x title once, under the bottom row: between rows it collides with the panel titles.
+    figure.update_xaxes(title_text="step", row=rows)
     figure.update_layout(
         template=template,
-        height=320,
-        margin={"l": 40, "r": 10, "t": 40, "b": 40},
-        legend={"orientation": "h", "y": -0.25},
+        height=max(320, 280 * rows),
+        margin={"l": 40, "r": 10, "t": 60, "b": 40},
+        legend={"orientation": "h", "y": -0.12, "title": {"text": "run"}},
         uirevision="curves",
     )
     return figure
 
 
 def comparison_rows(runs: list[TrainingRun]) -> list[dict[str, Any]]:
-    """Configs and results side by side: one row per setting, one column per run."""
-    rows: list[dict[str, Any]] = []
-    for key in CONFIG_FIELDS:
+    """Params and results side by side: one row per setting, one column per run."""
+    rows: list[dict[str, Any]] = [
+        {"setting": "recipe", **{f"#{run.id}": run.recipe for run in runs}}
+    ]
+    keys: list[str] = []
+    for run in runs:
+        keys += [k for k in (run.config or {}) if k not in keys]
+    for key in keys:
         row: dict[str, Any] = {"setting": key}
         for run in runs:
             row[f"#{run.id}"] = (run.config or {}).get(key)
         rows.append(row)
+    metrics: list[str] = []
+    for run in runs:
+        metrics += [k for k in sorted(run.summary or {}) if k not in metrics]
+    for name in metrics:
+        rows.append(
+            {
+                "setting": name,
+                **{f"#{r.id}": _rounded(r.metric(name)) for r in runs},
+            }
+        )
     results = {
         "status": lambda r: r.status,
-        "val_acc": lambda r: None if r.val_acc is None else round(r.val_acc, 4),
-        "val_loss": lambda r: None if r.val_loss is None else round(r.val_loss, 4),
         "duration": lambda r: seconds_text(r.duration_s),
         "device": lambda r: r.device_name,
-        "samples/s": lambda r: None if r.samples_per_s is None else round(r.samples_per_s),
         "code": lambda r: (r.code_version or "")[:10],
     }
     for name, read in results.items():
         rows.append({"setting": name, **{f"#{run.id}": read(run) for run in runs}})
     return rows
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)

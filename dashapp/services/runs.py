@@ -15,9 +15,10 @@ from sqlalchemy import case, func, select, text, update
 
 from dashapp.auth import Role, User
 from dashapp.extensions import db
-from dashapp.models.training import ACTIVE_STATUSES, RunArtifact, TrainingRun, utcnow
+from dashapp.models.training import ACTIVE_STATUSES, RunArtifact, RunStatus, TrainingRun, utcnow
+from dashapp.recipes import Recipe, validate_params
+from dashapp.services import recipe_catalog
 from dashapp.settings import current_settings
-from tasks.training.config import TrainingConfig
 
 
 class RunError(Exception):
@@ -97,19 +98,56 @@ def _check_launch_rate(user: User) -> None:
         )
 
 
+class UnknownRecipe(RunError):
+    """No recipe of that name is registered."""
+
+    status_code = 404
+
+
+class OverMemoryBudget(RunError):
+    """The run would need more worker memory than the budget allows."""
+
+
+def _recipe(name: str) -> Recipe:
+    recipe = recipe_catalog.find(name)
+    if recipe is None:
+        known = ", ".join(recipe_catalog.available())
+        raise UnknownRecipe(f"There is no recipe {name!r}. Available: {known}.")
+    return recipe
+
+
+def _check_memory(recipe: Recipe, params: Any) -> None:
+    """Refuse a run estimated over the worker memory budget, saying by how much."""
+    if recipe.memory_estimate is None:
+        return
+    need_mb = recipe.memory_estimate(params) / 2**20
+    budget_mb = current_settings().training_memory_budget_mb
+    if need_mb > budget_mb:
+        raise OverMemoryBudget(
+            f"This run needs about {need_mb:,.0f} MiB of worker memory, "
+            f"{need_mb - budget_mb:,.0f} MiB over the budget of {budget_mb:,} MiB. "
+            "Make it smaller (fewer or smaller examples)."
+        )
+
+
 def create_run(
-    user: User | None, form: Mapping[str, Any], rerun_of: int | None = None
+    user: User | None,
+    recipe_name: str,
+    values: Mapping[str, Any],
+    rerun_of: int | None = None,
 ) -> TrainingRun:
-    """Validate `form` (ConfigError on bad input), insert the queued run and commit it."""
+    """Validate `values` with the recipe's model (ParamsError on bad input), insert the queued
+    run and commit it."""
     user = _require(user, Role.TRAINER)
-    config = TrainingConfig.from_mapping(form)
+    recipe = _recipe(recipe_name)
+    params = validate_params(recipe, values)
+    _check_memory(recipe, params)
     _check_launch_rate(user)
     run = TrainingRun(
         owner=user.username,
-        status="queued",
-        dataset=config.dataset,
-        config=config.to_dict(),
-        epochs=config.epochs,
+        status=RunStatus.QUEUED.value,
+        recipe=recipe.name,
+        config=params.model_dump(mode="json"),
         rerun_of=rerun_of,
         log=f"{utcnow():%H:%M:%S} queued by {user.username}\n",
     )
@@ -121,7 +159,7 @@ def create_run(
 def rerun(user: User | None, run_id: int) -> TrainingRun:
     """A new queued run of the caller's with the same configuration (one click on a lost run)."""
     source = _get(run_id)
-    return create_run(user, source.config, rerun_of=source.id)
+    return create_run(user, source.recipe, source.config, rerun_of=source.id)
 
 
 def request_cancel(user: User | None, run_id: int) -> TrainingRun:
@@ -135,9 +173,9 @@ def request_cancel(user: User | None, run_id: int) -> TrainingRun:
         run.cancel_requested_by = user.username
         run.cancel_requested_at = utcnow()
         run.log += f"{utcnow():%H:%M:%S} cancel requested by {user.username}\n"
-        if run.status == "queued":
+        if run.status == RunStatus.QUEUED:
             # No job holds it yet: the job checks the status before starting and will skip it.
-            run.status, run.finished_at = "cancelled", utcnow()
+            run.status, run.finished_at = RunStatus.CANCELLED.value, utcnow()
     db.session.commit()
     return run
 
@@ -147,7 +185,7 @@ def sweep_lost(lost_after_s: float | None = None, run_id: int | None = None) -> 
     limit = current_settings().training_lost_after_s if lost_after_s is None else lost_after_s
     now = utcnow()
     cutoff = now - dt.timedelta(seconds=limit)
-    stale = (TrainingRun.status == "running") & (
+    stale = (TrainingRun.status == RunStatus.RUNNING) & (
         (TrainingRun.heartbeat_at < cutoff) | TrainingRun.heartbeat_at.is_(None)
     )
     if run_id is not None:
@@ -156,8 +194,12 @@ def sweep_lost(lost_after_s: float | None = None, run_id: int | None = None) -> 
         update(TrainingRun)
         .where(stale)
         .values(
-            status=case((TrainingRun.cancel_requested, "cancelled"), else_="lost"),
+            status=case(
+                (TrainingRun.cancel_requested, RunStatus.CANCELLED.value),
+                else_=RunStatus.LOST.value,
+            ),
             finished_at=now,
+            eta_s=None,
             error=case(
                 (TrainingRun.cancel_requested, None),
                 else_=f"No heartbeat from the worker for over {limit:g} s: it probably died.",

@@ -14,10 +14,10 @@ from dashapp.auth import User
 from dashapp.extensions import db
 from dashapp.models.commerce import Order, Product
 from dashapp.models.training import TrainingRun
+from dashapp.recipes import RunStatus, run_recipe, validate_params
+from dashapp.services import recipe_catalog
 from dashapp.services.run_recorder import RunRecorder
-from dashapp.settings import current_settings
-from tasks.training.config import TrainingConfig
-from tasks.training.loop import Hooks, Progress
+from dashapp.settings import Settings, current_settings
 
 log = logging.getLogger(__name__)
 ProgressSink = Callable[[Any], None]
@@ -57,7 +57,7 @@ def check_job_request(body: dict[str, Any], user: User) -> tuple[int, str] | Non
             return 404, f"Run {run_id} does not exist."
         if run.owner != user.username:
             return 403, f"Run {run_id} is not yours: start your own run from the form."
-        if run.status != "queued":
+        if run.status != RunStatus.QUEUED:
             return 409, f"Run {run_id} is {run.status}, not queued: it cannot be started again."
         return None
     finally:
@@ -86,19 +86,20 @@ def fetch_order_rows(limit: int) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in db.session.execute(query)]
 
 
-def progress_text(progress: Progress) -> str:
-    """The line the background callback's progress output shows."""
-    eta = f" · ETA {progress.eta_s:.0f} s" if progress.eta_s is not None else ""
-    return (
-        f"epoch {progress.epoch}/{progress.epochs} · step {progress.step}/"
-        f"{progress.steps_per_epoch} · {progress.percent:.0f}%{eta}"
-    )
+def app_resources(settings: Settings) -> dict[str, Any]:
+    """What this app lends to recipes through `ctx.resource(name)`."""
+
+    def order_rows(max_samples: int = 0) -> list[dict[str, Any]]:
+        limit = settings.training_max_order_rows
+        return fetch_order_rows(min(limit, max_samples or limit))
+
+    return {"order_rows": order_rows}
 
 
 def execute_run(server: Flask, run_id: int, set_progress: ProgressSink | None = None) -> str:
-    """Claim run `run_id`, train it, record everything; returns the final status."""
-    from tasks.training import datasets
-    from tasks.training.job import run_training, stop_on_sigterm
+    """Claim run `run_id`, run its recipe, record everything; returns the final status."""
+    from tasks.training.job import stop_on_sigterm
+    from tasks.training.repro import code_version, package_versions
 
     with server.app_context():
         # A forked job process must not reuse the parent's pooled connections.
@@ -113,38 +114,35 @@ def execute_run(server: Flask, run_id: int, set_progress: ProgressSink | None = 
             log.info("run %s is not queued; nothing to do", run_id)
             db.session.remove()
             return "skipped"
+        if set_progress is not None:
+            recorder.on_progress_written = set_progress
         recorder.start_heartbeat(db.engine)
+        status: str
         try:
-            config = TrainingConfig.from_mapping(run.config)
-            rows = None
-            if config.dataset == "orders":
-                limit = settings.training_max_order_rows
-                rows = fetch_order_rows(min(limit, config.max_samples or limit))
-            data = datasets.load(config, rows)
-            recorder.log(f"data {data.name}: {len(data.x_train)} train, {len(data.x_val)} val")
-
-            def on_progress(progress: Progress) -> None:
-                if recorder.on_progress(progress) and set_progress is not None:
-                    set_progress(progress_text(progress))
-
+            recipe = recipe_catalog.available().get(run.recipe)
+            if recipe is None:
+                raise LookupError(f"this worker has no recipe {run.recipe!r}; check its recipes")
+            params = validate_params(recipe, run.config)
+            meta = {"versions": package_versions(), "code_version": code_version()}
             with stop_on_sigterm() as terminated:
-                hooks = Hooks(
-                    on_start=recorder.on_start,
-                    on_progress=on_progress,
-                    on_epoch=recorder.on_epoch,
-                    should_stop=lambda: bool(terminated) or recorder.should_stop(),
+                outcome = run_recipe(
+                    recipe,
+                    params,
+                    recorder,
+                    stop_flag=lambda: bool(terminated),
+                    meta=meta,
+                    resources=app_resources(settings),
                 )
-                outcome = run_training(config, data, hooks)
                 if terminated:
                     recorder.log("stopped by SIGTERM (job cancelled)")
-            status = recorder.finish(outcome)
+            status = recorder.finish(outcome, meta)
         except Exception as exc:  # noqa: BLE001 - any failure is recorded on the run
             log.exception("training run %s failed", run_id)
             recorder.fail(exc)
-            status = "failed"
+            status = RunStatus.FAILED
         finally:
             recorder.stop_heartbeat()
             db.session.remove()
         if set_progress is not None:
-            set_progress(status)
-        return status
+            set_progress(str(status))
+        return str(status)

@@ -1,7 +1,7 @@
 """compositor renders: full-resolution renders done by background jobs
 
 Revision ID: 0011_compositor_renders
-Revises: 0005_merge_heads
+Revises: 0010_recipes
 Create Date: 2026-11-23
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "0011_compositor_renders"
-down_revision = "0005_merge_heads"
+down_revision = "0010_recipes"
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,14 +86,23 @@ def digits(config: TrainingConfig) -> Dataset:
     return split("digits", "image", images, bunch.target, [str(d) for d in range(10)], config)
 
 
-def synthetic_images(count: int, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """`count` noisy 3-channel images of four shape classes at random places and scales."""
+class LoadCancelled(RuntimeError):
+    """The run was cancelled while its data was being made."""
+
+
+def synthetic_images(
+    count: int, size: int, seed: int, should_stop: Callable[[], bool] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """`count` noisy 3-channel images of four shape classes at random places and scales;
+    `should_stop` is asked between chunks (LoadCancelled when it says yes)."""
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, len(SHAPES), count)
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / max(size - 1, 1)
     images = np.empty((count, 3, size, size), dtype=np.float32)
     chunk = 4096  # bounded memory for the (chunk, size, size) intermediates
     for start in range(0, count, chunk):
+        if should_stop is not None and should_stop():
+            raise LoadCancelled(f"cancelled after {start:,} of {count:,} images")
         n = min(chunk, count - start)
         lab = labels[start : start + n]
         cx, cy = (rng.uniform(0.3, 0.7, (2, n, 1, 1))).astype(np.float32)
@@ -114,9 +123,9 @@ def synthetic_images(count: int, size: int, seed: int) -> tuple[np.ndarray, np.n
     return images, labels
 
 
-def synthetic(config: TrainingConfig) -> Dataset:
+def synthetic(config: TrainingConfig, should_stop: Callable[[], bool] | None = None) -> Dataset:
     """The synthetic shapes set with `config.samples` images of `config.image_size` pixels."""
-    x, y = synthetic_images(config.samples, config.image_size, config.seed)
+    x, y = synthetic_images(config.samples, config.image_size, config.seed, should_stop)
     return split("synthetic", "image", x, y, SHAPES, config)
 
 

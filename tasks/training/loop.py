@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from dashapp.recipes.status import RunStatus
 from tasks.training.config import TrainingConfig
 from tasks.training.datasets import Dataset
 from tasks.training.models import build_model
@@ -79,6 +80,12 @@ class Hooks:
     on_progress: Callable[[Progress], None] = lambda _progress: None
     on_epoch: Callable[[EpochMetrics], None] = lambda _metrics: None
     should_stop: Callable[[], bool] = lambda: False
+    # Training loss and accuracy over the last `train_metrics_every` steps, by global step
+    # (so a long first epoch still draws a curve); None turns it off.
+    on_train_metrics: Callable[[int, float, float], None] | None = None
+    train_metrics_every: int = 0
+    # After each epoch's metrics, with the model (to keep the best weights, say).
+    on_epoch_model: Callable[[EpochMetrics, nn.Module], None] | None = None
 
 
 @dataclass
@@ -234,7 +241,8 @@ def train(config: TrainingConfig, data: Dataset, hooks: Hooks | None = None) -> 
     generator = torch.Generator().manual_seed(config.seed)
     history: list[EpochMetrics] = []
     val_pred = np.zeros(0, dtype=np.int64)
-    status, done, train_time, train_samples = "succeeded", 0, 0.0, 0
+    status, done, train_time, train_samples = RunStatus.SUCCEEDED.value, 0, 0.0, 0
+    every = max(1, hooks.train_metrics_every or (steps * config.epochs) // 100)
     loop_started = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
         epoch_started = time.perf_counter()
@@ -242,9 +250,10 @@ def train(config: TrainingConfig, data: Dataset, hooks: Hooks | None = None) -> 
         loss_sum = torch.zeros((), device=device)
         correct = torch.zeros((), device=device, dtype=torch.long)
         seen = 0
+        window_start = (0.0, 0, 0)  # epoch sums (loss, correct, seen) when the window opened
         for step in range(1, steps + 1):
             if hooks.should_stop():
-                status = "cancelled"
+                status = RunStatus.CANCELLED.value
                 break
             idx = order[(step - 1) * config.batch_size : step * config.batch_size]
             xb = x_train[idx].to(device, non_blocking=True)
@@ -267,7 +276,17 @@ def train(config: TrainingConfig, data: Dataset, hooks: Hooks | None = None) -> 
             hooks.on_progress(
                 Progress(epoch, config.epochs, step, steps, done, total, elapsed, eta)
             )
-        if status == "cancelled" or seen == 0:
+            if hooks.on_train_metrics is not None and done % every == 0:
+                # Differences of the epoch sums: no extra tensor work on the other steps.
+                loss_now, correct_now = float(loss_sum), int(correct)
+                span = seen - window_start[2]
+                hooks.on_train_metrics(
+                    done,
+                    (loss_now - window_start[0]) / span,
+                    (correct_now - window_start[1]) / span,
+                )
+                window_start = (loss_now, correct_now, seen)
+        if status == RunStatus.CANCELLED or seen == 0:
             break
         train_loss, train_acc = float(loss_sum) / seen, float(correct) / seen
         seconds = time.perf_counter() - epoch_started
@@ -281,6 +300,8 @@ def train(config: TrainingConfig, data: Dataset, hooks: Hooks | None = None) -> 
         )
         history.append(metrics)
         hooks.on_epoch(metrics)
+        if hooks.on_epoch_model is not None:
+            hooks.on_epoch_model(metrics, model)
     if len(val_pred) != len(data.y_val):
         _, _, val_pred = evaluate(
             model, data.x_val, data.y_val, device, config.batch_size, eval_loss, precision

@@ -8,9 +8,25 @@ from typing import Any
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
+from dashapp.pages.training import ids
 from tests.conftest import SettingsFactory
 from tests.support.browser import start
 from tests.support.waiting import wait_while_progressing
+
+
+def _param(name: str) -> str:
+    """CSS selector of a generated form field."""
+    return f"[id='{ids.dom_id(ids.param_id(name))}']"
+
+
+def _click(dash_duo: Any, selector: Any) -> None:
+    """Scroll the element to the middle of the window at once (Bootstrap makes scrolling
+    smooth, so WebDriver's own scroll is still moving when it clicks), then click it."""
+    element = dash_duo.find_element(selector) if isinstance(selector, str) else selector
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element
+    )
+    element.click()
 
 
 def _percent(dash_duo: Any) -> float:
@@ -33,12 +49,13 @@ def test_start_watch_reload_and_gallery(
     dash_duo.driver.get(base + "/training")
     dash_duo.wait_for_element("#train-start", timeout=15)
     # A run of some seconds on CPU, long enough to reload in the middle of it.
-    Select(dash_duo.find_element("#train-dataset")).select_by_value("synthetic")
-    for field, value in (("#train-epochs", "3"), ("#train-samples", "3000")):
+    Select(dash_duo.find_element(f"#{ids.RECIPE}")).select_by_value("synthetic")
+    dash_duo.wait_for_element(_param("samples"), timeout=15)
+    for field, value in ((_param("epochs"), "3"), (_param("samples"), "3000")):
         box = dash_duo.find_element(field)
         box.clear()
         box.send_keys(value)
-    dash_duo.find_element("#train-start").click()
+    _click(dash_duo, f"#{ids.START}")
     dash_duo.wait_for_text_to_equal("#train-status-badge", "running", timeout=30)
     _wait(lambda: _percent(dash_duo) > 0, 30, "progress never moved")
     before = _percent(dash_duo)
@@ -60,9 +77,123 @@ def test_start_watch_reload_and_gallery(
     assert len(thumbs) == 4
     loaded = "return arguments[0].complete && arguments[0].naturalWidth > 0;"
     _wait(lambda: dash_duo.driver.execute_script(loaded, thumbs[0]), 10, "thumbnail not loaded")
-    thumbs[0].click()  # the lightbox (assets/training.js)
+    _click(dash_duo, thumbs[0])  # the lightbox (assets/training.js)
     dash_duo.wait_for_element("#train-lightbox-img", timeout=10)
     assert "/artifacts/runs/" in dash_duo.find_element("#train-lightbox-img").get_attribute("src")
-    dash_duo.find_element("#train-lightbox button").click()
+    _click(dash_duo, "#train-lightbox button")
     dash_duo.wait_for_element("#train-grid .ag-row", timeout=15)
+    assert dash_duo.get_logs() == []
+
+
+def test_generated_form_bounds_help_and_field_errors(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory
+) -> None:
+    base = start(dash_duo, dash_app_for(settings_factory(dev_role="trainer")))
+    dash_duo.driver.get(base + "/training?recipe=synthetic")
+    dash_duo.wait_for_element(_param("samples"), timeout=15)
+    assert "Synthetic shapes" in dash_duo.find_element(f"#{ids.RECIPE_DESCRIPTION}").text
+    samples = dash_duo.find_element(_param("samples"))
+    assert samples.get_attribute("inputmode") == "numeric"
+    # Label and help come from the parameter model's title and description.
+    label = dash_duo.driver.find_element(
+        By.CSS_SELECTOR, f"label[for='{samples.get_attribute('id')}']"
+    )
+    assert label.text == "Images"
+    help_text = dash_duo.find_element(f"#{ids.help_id('samples')}")
+    assert help_text.text == "How many images to generate · 64 to 2,000,000"
+    assert Select(dash_duo.find_element(_param("optimizer"))).first_selected_option.text == "adam"
+
+    # Only the recipe's own fields: digits has no synthetic-image settings.
+    Select(dash_duo.find_element(f"#{ids.RECIPE}")).select_by_value("digits")
+    dash_duo.wait_for_element(_param("max_samples"), timeout=15)
+    assert dash_duo.driver.find_elements(By.CSS_SELECTOR, _param("samples")) == []
+    _wait(lambda: "recipe=digits" in dash_duo.driver.current_url, 5, "URL not updated")
+
+    epochs = dash_duo.find_element(_param("epochs"))
+    epochs.clear()
+    epochs.send_keys("abc")
+    lr = dash_duo.find_element(_param("lr"))
+    lr.clear()
+    lr.send_keys("50")
+    _click(dash_duo, f"#{ids.START}")
+    feedback = f"[id='{ids.dom_id(ids.feedback_id('epochs'))}']"
+    dash_duo.wait_for_text_to_equal(feedback, "Enter a whole number (got 'abc')", timeout=15)
+    assert "is-invalid" in (epochs.get_attribute("class") or "")
+    lr_feedback = dash_duo.find_element(f"[id='{ids.dom_id(ids.feedback_id('lr'))}']")
+    assert lr_feedback.text == "Must be at most 10" and lr_feedback.is_displayed()
+    seed = dash_duo.find_element(_param("seed"))
+    assert "is-invalid" not in (seed.get_attribute("class") or "")
+    assert dash_duo.find_element(f"#{ids.RUN_TITLE}").text == ""  # nothing was launched
+    assert dash_duo.get_logs() == []
+
+
+def _finished_run(server: Any, recipe: str, losses: list[float]) -> int:
+    """A finished run with per-step loss and accuracy points (no training needed)."""
+    from dashapp.auth import Role, User
+    from dashapp.extensions import db
+    from dashapp.models.training import RunPoint, RunStatus, utcnow
+    from dashapp.services import runs
+
+    with server.test_request_context():
+        run = runs.create_run(User("dev", Role.ADMIN), recipe, {"epochs": 2})
+        run.status, run.started_at, run.finished_at = RunStatus.SUCCEEDED, utcnow(), utcnow()
+        run.summary = {"loss": losses[-1], "val_accuracy": 0.9}
+        for step, loss in enumerate(losses):
+            db.session.add(RunPoint(run_id=run.id, name="loss", step=step, value=loss))
+            db.session.add(RunPoint(run_id=run.id, name="val_accuracy", step=step, value=0.5))
+        db.session.commit()
+        return int(run.id)
+
+
+TRACES = """
+var plot = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');
+return plot && plot._fullData ? plot._fullData.map(function (t) {
+  return [t.name, t.line.color, t.showlegend, t.xaxis];
+}) : null;
+"""
+
+
+def test_run_url_round_trip_and_one_colour_per_run(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory
+) -> None:
+    dash_app = dash_app_for(settings_factory(dev_role="admin"))
+    first = _finished_run(dash_app.server, "digits", [2.0, 1.0, 0.5])
+    second = _finished_run(dash_app.server, "orders", [1.5, 1.2, 0.9])
+    base = start(dash_duo, dash_app)
+    dash_duo.driver.get(f"{base}/training?run={first}")
+    dash_duo.wait_for_text_to_equal(f"#{ids.RUN_TITLE}", f"Run #{first} · digits", timeout=15)
+
+    # Clicking a row opens that run, puts it in the URL and scrolls the panel into view.
+    dash_duo.driver.execute_script("window.scrollTo(0, document.body.scrollHeight);")
+    row = f"#{ids.GRID} .ag-row[row-id='{second}'] .ag-cell[col-id='status']"
+    dash_duo.wait_for_element(row, timeout=15)
+    _click(dash_duo, row)
+    dash_duo.wait_for_text_to_equal(f"#{ids.RUN_TITLE}", f"Run #{second} · orders", timeout=15)
+    _wait(lambda: f"run={second}" in dash_duo.driver.current_url, 5, "URL not updated")
+    top = dash_duo.driver.execute_script(
+        f"return document.getElementById('{ids.PANEL}').getBoundingClientRect().top;"
+    )
+    assert -5 <= top < 300, top  # scrolled to the panel (sub-pixel offsets happen)
+    dash_duo.driver.get(dash_duo.driver.current_url)  # the URL opens the same run again
+    dash_duo.wait_for_text_to_equal(f"#{ids.RUN_TITLE}", f"Run #{second} · orders", timeout=15)
+
+    # Tick both: every panel draws a run in the same colour, and each run has one legend entry.
+    for run_id in (first, second):
+        box = f"#{ids.GRID} .ag-row[row-id='{run_id}'] .ag-selection-checkbox input"
+        dash_duo.wait_for_element(box, timeout=15)
+        _click(dash_duo, box)
+    _wait(
+        lambda: len(dash_duo.driver.execute_script(TRACES, ids.COMPARE_GRAPH) or []) == 4,
+        15,
+        "comparison not drawn",
+    )
+    traces = dash_duo.driver.execute_script(TRACES, ids.COMPARE_GRAPH)
+    colours: dict[str, set[str]] = {}
+    for name, colour, _legend, _axis in traces:
+        colours.setdefault(name, set()).add(colour)
+    assert set(colours) == {f"#{first} digits", f"#{second} orders"}
+    assert all(len(c) == 1 for c in colours.values())  # one colour per run in every panel
+    assert len(set.union(*colours.values())) == 2  # and different runs differ
+    assert sorted(name for name, _c, legend, _a in traces if legend) == sorted(colours)
+    assert {axis for *_rest, axis in traces} == {"x", "x2"}  # loss and val_accuracy panels
     assert dash_duo.get_logs() == []

@@ -31,11 +31,10 @@ from dashapp.models.commerce import Order
 from dashapp.models.compositor import CompositorImage
 from dashapp.models.training import TrainingRun
 from dashapp.pages.dashboard_parts import ids
-from dashapp.pages.training_widgets import FORM_FIELDS
 from dashapp.services.seed import seed
 from dashapp.services.seed_data import SeedPlan
 from tests.conftest import SettingsFactory
-from tests.integration.training.support import launch
+from tests.integration.training.support import FORM_FIELDS, launch
 
 EXAMPLES = int(os.environ.get("DASHAPP_FUZZ_EXAMPLES", "2000"))
 FUZZ = settings(

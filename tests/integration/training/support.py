@@ -9,47 +9,81 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dashapp.extensions import db
-from dashapp.models.training import TrainingRun
-from dashapp.pages.training_widgets import FORM_FIELDS, field_id
+from dashapp.models.training import FINAL_STATUSES, TrainingRun
+from dashapp.pages.training import form as page_form
+from dashapp.pages.training import ids
+from dashapp.recipes import load_recipes
+from tasks.training.builtin_recipes import BUILTINS
 
-FINAL = {"succeeded", "failed", "cancelled", "lost"}
+FINAL = {str(s) for s in FINAL_STATUSES}
+# Every parameter of a built-in recipe, plus `dataset` (the recipe's name), for fuzzing.
+FORM_FIELDS = ("dataset", *sorted({n for r in BUILTINS.values() for n in r.params.model_fields}))
 
 
 def launch(client: FlaskClient, form: dict[str, Any], **kwargs: Any) -> Any:
-    """POST the Start button's callback; returns the Flask response."""
+    """POST the Start button's callback as the page's generated form does; returns the response.
+
+    `form["recipe"]` (or `form["dataset"]`) names the recipe, digits by default. The form shows
+    the recipe's defaults, so parameters not in `form` are sent with their default values.
+    """
+    name = form.get("recipe", form.get("dataset", "digits"))
+    recipe = load_recipes("").get(name) if isinstance(name, str) else None
+    fields = recipe.params.model_fields if recipe is not None else {}
+    values, checks = [], []
+    for field, info in fields.items():
+        kind = page_form.field_kind(info)
+        value = form[field] if field in form else page_form._default(info)
+        component = ids.check_id(field) if kind == "check" else ids.param_id(field)
+        entry = {"id": component, "property": "value", "value": value}
+        (checks if kind == "check" else values).append(entry)
     body = {
-        "output": "..train-launch.data...train-current.data...train-form-error.children..",
+        "output": (
+            f"..{ids.LAUNCH}.data...{ids.CURRENT}.data...{ids.FORM_ERROR}.children..."
+            f"{ids.FIELD_ERRORS}.data.."
+        ),
         "outputs": [
-            {"id": "train-launch", "property": "data"},
-            {"id": "train-current", "property": "data"},
-            {"id": "train-form-error", "property": "children"},
+            {"id": ids.LAUNCH, "property": "data"},
+            {"id": ids.CURRENT, "property": "data"},
+            {"id": ids.FORM_ERROR, "property": "children"},
+            {"id": ids.FIELD_ERRORS, "property": "data"},
         ],
         "inputs": [
-            {"id": "train-start", "property": "n_clicks", "value": 1},
-            {"id": "train-rerun", "property": "n_clicks", "value": None},
+            {"id": ids.START, "property": "n_clicks", "value": 1},
+            {"id": ids.RERUN, "property": "n_clicks", "value": None},
         ],
-        "changedPropIds": ["train-start.n_clicks"],
+        "changedPropIds": [f"{ids.START}.n_clicks"],
         "state": [
-            {"id": "train-current", "property": "data", "value": None},
-            *({"id": field_id(n), "property": "value", "value": form.get(n)} for n in FORM_FIELDS),
+            {"id": ids.CURRENT, "property": "data", "value": None},
+            {"id": ids.RECIPE, "property": "value", "value": name},
+            values,
+            [{"id": v["id"], "property": "id", "value": v["id"]} for v in values],
+            checks,
+            [{"id": c["id"], "property": "id", "value": c["id"]} for c in checks],
         ],
     }
     return client.post("/_dash-update-component", json=body, **kwargs)
 
 
+def field_errors(response: Any) -> dict[str, str]:
+    """The per-field errors the Start callback answered with."""
+    assert response.status_code == 200, response.get_data(as_text=True)
+    errors: dict[str, str] = response.get_json()["response"][ids.FIELD_ERRORS]["data"]
+    return errors
+
+
 def launched_run_id(response: Any) -> int:
     """The run id the Start callback returned."""
     assert response.status_code == 200, response.get_data(as_text=True)
-    return int(response.get_json()["response"]["train-launch"]["data"]["run_id"])
+    return int(response.get_json()["response"][ids.LAUNCH]["data"]["run_id"])
 
 
 def start_job(client: FlaskClient, run_id: int | None, **kwargs: Any) -> dict[str, Any]:
     """POST the background job callback; returns Dash's {cacheKey, job} handles."""
     body = {
-        "output": "train-job-result.children",
-        "outputs": {"id": "train-job-result", "property": "children"},
-        "inputs": [{"id": "train-launch", "property": "data", "value": {"run_id": run_id}}],
-        "changedPropIds": ["train-launch.data"],
+        "output": f"{ids.JOB_RESULT}.children",
+        "outputs": {"id": ids.JOB_RESULT, "property": "children"},
+        "inputs": [{"id": ids.LAUNCH, "property": "data", "value": {"run_id": run_id}}],
+        "changedPropIds": [f"{ids.LAUNCH}.data"],
         "state": [],
     }
     response = client.post("/_dash-update-component", json=body, **kwargs)
@@ -61,9 +95,9 @@ def start_job(client: FlaskClient, run_id: int | None, **kwargs: Any) -> dict[st
 def poll_job(client: FlaskClient, handles: dict[str, Any], **kwargs: Any) -> Any:
     """One poll of the background job, as the renderer does every interval."""
     body = {
-        "output": "train-job-result.children",
-        "outputs": {"id": "train-job-result", "property": "children"},
-        "inputs": [{"id": "train-launch", "property": "data", "value": None}],
+        "output": f"{ids.JOB_RESULT}.children",
+        "outputs": {"id": ids.JOB_RESULT, "property": "children"},
+        "inputs": [{"id": ids.LAUNCH, "property": "data", "value": None}],
         "changedPropIds": [],
         "state": [],
     }
@@ -76,7 +110,7 @@ def run_row(app: Flask, run_id: int) -> TrainingRun:
     with app.app_context():
         run = db.session.get(TrainingRun, run_id)
         assert run is not None
-        _ = run.metrics, run.artifacts  # load before leaving the session
+        _ = run.points, run.artifacts  # load before leaving the session
         db.session.expunge_all()
         return run
 

@@ -26,8 +26,8 @@ from tests.support.worker import WorkerProcess, start_worker, worker_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.celery]
 
-TINY = {"dataset": "digits", "epochs": 2, "max_samples": 300, "batch_size": 32, "device": "auto"}
-LONG = {"dataset": "synthetic", "epochs": 50, "samples": 4096, "image_size": 32, "batch_size": 32}
+TINY = {"recipe": "digits", "epochs": 2, "max_samples": 300, "batch_size": 32, "device": "auto"}
+LONG = {"recipe": "synthetic", "epochs": 50, "samples": 4096, "image_size": 32, "batch_size": 32}
 
 
 def test_tiny_run_end_to_end(celery_app: Flask, celery_worker: WorkerProcess) -> None:
@@ -42,7 +42,7 @@ def test_tiny_run_end_to_end(celery_app: Flask, celery_worker: WorkerProcess) ->
     assert first_update < 30
     assert run.started_at and run.finished_at and run.heartbeat_at
     assert run.worker_host and "pid" in run.worker_host and run.device_name
-    assert [m.epoch for m in run.metrics] == [1, 2] and run.percent == 100.0
+    assert [p.value for p in run.points if p.name == "epoch"] == [1, 2] and run.percent == 100.0
     assert run.environment and run.environment["torch"].startswith("2.") and run.code_version
     names = {a.name for a in run.artifacts}
     assert names == {"curves.png", "confusion.png", "samples.png", "misclassified.png", "model.pt"}

@@ -14,9 +14,15 @@ from dashapp.extensions import db
 from dashapp.models.training import TrainingRun, utcnow
 from dashapp.services import runs
 from tests.conftest import SettingsFactory
-from tests.integration.training.support import launch, launched_run_id, start_job, wait_for
+from tests.integration.training.support import (
+    field_errors,
+    launch,
+    launched_run_id,
+    start_job,
+    wait_for,
+)
 
-TINY = {"dataset": "digits", "epochs": 1, "max_samples": 200, "batch_size": 32, "device": "cpu"}
+TINY = {"epochs": 1, "max_samples": 200, "batch_size": 32, "device": "cpu"}
 
 
 @pytest.fixture
@@ -32,7 +38,8 @@ def test_tiny_run_end_to_end_on_the_embedded_default(embedded: Flask) -> None:
     run_id = launched_run_id(launch(client, TINY))
     start_job(client, run_id)
     run = wait_for(embedded, run_id, {"succeeded"}, timeout=90)
-    assert len(run.metrics) == 1 and run.val_acc is not None
+    assert [p.value for p in run.points if p.name == "epoch"] == [1.0]
+    assert run.metric("val_accuracy") is not None
     response = client.get(f"/artifacts/runs/{run_id}/curves.png")
     assert response.status_code == 200 and response.mimetype == "image/png"
     assert client.get(f"/artifacts/runs/{run_id}/nope.png").status_code == 404
@@ -40,10 +47,14 @@ def test_tiny_run_end_to_end_on_the_embedded_default(embedded: Flask) -> None:
 
 def test_validation_errors_are_shown_and_nothing_is_queued(embedded: Flask) -> None:
     client = embedded.test_client()
-    response = launch(client, {"epochs": 0, "lr": "fast", "optimizer": "magic"})
-    text = str(response.get_json()["response"]["train-form-error"])
-    assert "epochs: must be between 1 and 200" in text
-    assert "lr: must be a number" in text and "optimizer: must be one of" in text
+    response = launch(client, {"epochs": 0, "lr": "fast", "optimizer": "magic", "seed": None})
+    errors = field_errors(response)
+    assert set(errors) == {"epochs", "lr", "optimizer", "seed"}
+    assert errors["epochs"] == "Must be at least 1"
+    assert errors["lr"] == "Enter a number (got 'fast')"
+    assert "'adam', 'adamw' or 'sgd'" in errors["optimizer"]
+    # An emptied (or non-numeric) number field is an error, never the default.
+    assert errors["seed"] == "Enter a number"
     with embedded.app_context():
         assert db.session.query(TrainingRun).count() == 0
 
@@ -53,9 +64,9 @@ def test_viewer_cannot_start_or_cancel_but_can_see(settings_factory: SettingsFac
     client = app.test_client()
     assert launch(client, TINY).status_code == 403
     with app.test_request_context():
-        run = runs.create_run(User("alice", Role.TRAINER), TINY)
+        run = runs.create_run(User("alice", Role.TRAINER), "digits", TINY)
         with pytest.raises(runs.RunForbidden):
-            runs.create_run(User("bob", Role.VIEWER), TINY)
+            runs.create_run(User("bob", Role.VIEWER), "digits", TINY)
         with pytest.raises(runs.RunForbidden):
             runs.request_cancel(User("bob", Role.VIEWER), run.id)
         with pytest.raises(runs.RunForbidden, match="owner or an admin"):
@@ -87,7 +98,7 @@ def test_production_artifacts_need_identity(settings_factory: SettingsFactory) -
 def test_sweeper_marks_silent_runs_lost_or_cancelled(embedded: Flask) -> None:
     with embedded.test_request_context():
         user = User("dev", Role.ADMIN)
-        silent, asked = runs.create_run(user, TINY), runs.create_run(user, TINY)
+        silent, asked = runs.create_run(user, "digits", TINY), runs.create_run(user, "digits", TINY)
         old = utcnow() - dt.timedelta(minutes=5)
         for run in (silent, asked):
             run.status, run.started_at, run.heartbeat_at = "running", old, old

@@ -7,54 +7,68 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashapp.models.training import TrainingRun
+from dashapp.models.training import RunStatus, TrainingRun
+from dashapp.pages.training import ids
 from dashapp.routes.artifacts import artifact_url
 from dashapp.services.run_views import STATUS_COLOURS, bytes_text, seconds_text
 
 
 def status_badge(status: str) -> dbc.Badge:
     """The run's status as a coloured badge."""
-    return dbc.Badge(status, color=STATUS_COLOURS.get(status, "secondary"), id="train-status-badge")
+    colour = STATUS_COLOURS.get(RunStatus(status), "secondary")
+    return dbc.Badge(status, color=colour, id=ids.STATUS_BADGE)
 
 
 def progress_label(run: TrainingRun) -> str:
     """Text inside the progress bar."""
-    if run.status == "queued":
+    if run.status == RunStatus.QUEUED:
         return "waiting for a worker"
-    if run.epochs and run.steps_per_epoch:
-        return f"epoch {run.epoch}/{run.epochs} · {run.percent:.0f}%"
+    if run.progress_total:
+        return f"{run.progress_done:,}/{run.progress_total:,} · {run.percent:.0f}%"
     return f"{run.percent:.0f}%"
 
 
-def eta_text(run: TrainingRun) -> str:
-    """ETA while running, else how it ended."""
-    if run.status == "running":
+def eta_text(
+    run: TrainingRun, workers: list[str] | None = None, position: int | None = None
+) -> Any:
+    """ETA while running; place in the queue (and whether anyone serves it); how it ended."""
+    if run.status == RunStatus.RUNNING:
         return f"ETA {seconds_text(run.eta_s)}" if run.eta_s is not None else "starting…"
-    if run.status == "queued":
-        return "queued"
+    if run.status == RunStatus.QUEUED:
+        where = f"queued, position {position}" if position else "queued"
+        if workers is not None and not workers:
+            return html.Span(
+                [
+                    html.Strong(f"{where}. "),
+                    "No training worker is serving the queue right now: the run starts when "
+                    "one comes online. Ask an admin to start a worker.",
+                ],
+                className="text-danger-emphasis",
+                id="train-no-worker",
+            )
+        return where
     return f"{run.status} after {seconds_text(run.duration_s)}"
 
 
 def stats(run: TrainingRun) -> list[Any]:
     """Device, worker, throughput, peak GPU memory and the error, shown beside the curves."""
     items = [
+        ("Recipe", run.recipe),
         ("Device", run.device_name or "–"),
-        ("AMP", run.amp or "off"),
         ("Throughput", f"{run.samples_per_s:,.0f} samples/s" if run.samples_per_s else "–"),
         ("Peak GPU memory", bytes_text(run.peak_memory_bytes)),
         ("Worker", run.worker_host or "–"),
         ("Owner", run.owner),
     ]
-    if run.metrics:
-        items.insert(2, ("Last epoch", f"{run.metrics[-1].samples_per_s:,.0f} samples/s"))
+    last = run.metric("samples_per_s")
+    if last is not None and run.samples_per_s is None:
+        items.insert(3, ("Last epoch", f"{last:,.0f} samples/s"))
     parts: list[Any] = [
         html.Span([html.Strong(f"{name}: "), value], className="me-3 text-nowrap")
         for name, value in items
     ]
     if run.error:
-        parts.append(
-            dbc.Alert(run.error, color="danger", className="mt-2 mb-0 py-2", id="train-error")
-        )
+        parts.append(dbc.Alert(run.error, color="danger", className="mt-2 mb-0 py-2", id=ids.ERROR))
     return parts
 
 
@@ -88,8 +102,8 @@ def gallery(run: TrainingRun) -> list[Any]:
 
 
 def config_table(run: TrainingRun) -> dbc.Table:
-    """The run's full configuration and what it needs to be reproduced."""
-    rows = [(key, value) for key, value in (run.config or {}).items()]
+    """The run's parameters and what it needs to be reproduced."""
+    rows = [("recipe", run.recipe)] + [(key, value) for key, value in (run.config or {}).items()]
     rows.append(("code version", (run.code_version or "–")[:12]))
     for name, version in (run.environment or {}).items():
         rows.append((name, version))

@@ -8,28 +8,29 @@ from dash import Output, no_update
 from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, current_user
-from dashapp.models.training import TrainingRun, utcnow
-from dashapp.pages import training_render as render
-from dashapp.services import run_views, runs
+from dashapp.models.training import RunStatus, TrainingRun, utcnow
+from dashapp.pages.training import ids, render
+from dashapp.services import queue_state, run_views, runs
 from dashapp.settings import current_settings
 
 PANEL_OUTPUTS = [
-    Output("train-run-title", "children"),
-    Output("train-run-status", "children"),
-    Output("train-progress", "value"),
-    Output("train-progress", "label"),
-    Output("train-progress", "animated"),
-    Output("train-eta", "children"),
-    Output("train-stats", "children"),
-    Output("train-curves", "figure"),
-    Output("train-cancel", "disabled"),
-    Output("train-rerun", "disabled"),
-    Output("train-gallery", "children"),
-    Output("train-config", "children"),
-    Output("train-log", "children"),
-    Output("train-force-cancel", "data"),
-    Output("train-launch", "data", allow_duplicate=True),
-    Output("train-rendered", "data"),
+    Output(ids.RUN_TITLE, "children"),
+    Output(ids.RUN_STATUS, "children"),
+    Output(ids.PROGRESS, "value"),
+    Output(ids.PROGRESS, "label"),
+    Output(ids.PROGRESS, "animated"),
+    Output(ids.ETA, "children"),
+    Output(ids.STATS, "children"),
+    Output(ids.CURVES, "figure"),
+    Output(ids.CANCEL, "disabled"),
+    Output(ids.RERUN, "disabled"),
+    Output(ids.GALLERY, "children"),
+    Output(ids.CONFIG, "children"),
+    Output(ids.LOG, "children"),
+    Output(ids.FORCE_CANCEL, "data"),
+    Output(ids.LAUNCH, "data", allow_duplicate=True),
+    Output(ids.RENDERED, "data"),
+    Output(ids.JOB_PROGRESS, "children", allow_duplicate=True),
 ]
 
 
@@ -40,7 +41,7 @@ def _signature(run: TrainingRun, theme: str | None) -> dict[str, Any]:
         "status": run.status,
         "percent": run.percent,
         "eta": run.eta_s,
-        "metrics": len(run.metrics),
+        "metrics": [run.progress_done, [[k, v] for k, v in sorted((run.summary or {}).items())]],
         "artifacts": len(run.artifacts),
         "log": len(run.log),
         "cancel": run.cancel_requested,
@@ -55,6 +56,11 @@ def panel_outputs(
     user = current_user()
     controllable = runs.can_control(user, run)
     signature = _signature(run, theme)
+    workers: list[str] | None = None
+    position: int | None = None
+    if run.status == RunStatus.QUEUED:
+        workers, position = queue_state.workers_serving_training(), queue_state.queue_position(run)
+        signature["queue"] = [workers, position]
     same_run = shown.get("run") == run.id and shown.get("theme") == theme
     figure: Any = no_update
     if not (same_run and shown.get("metrics") == signature["metrics"]):
@@ -67,7 +73,7 @@ def panel_outputs(
     )
     force_cancel: Any = no_update
     if (
-        run.status == "running"
+        run.status == RunStatus.RUNNING
         and run.cancel_requested_at is not None
         and (utcnow() - run.cancel_requested_at).total_seconds()
         > current_settings().training_cancel_grace_s
@@ -75,18 +81,18 @@ def panel_outputs(
         # The loop did not stop on the flag in time: kill the job through Dash's cancel.
         force_cancel = run.id
     reset_launch: Any = no_update
-    if run.status == "lost" and launched and launched.get("run_id") == run.id:
+    if run.status == RunStatus.LOST and launched and launched.get("run_id") == run.id:
         # Its worker died: re-trigger the job callback so the browser stops polling a dead job.
         reset_launch = {"run_id": None}
     if signature == shown and force_cancel is no_update and reset_launch is no_update:
         raise PreventUpdate
     return (
-        f"Run #{run.id} · {run.dataset}",
+        f"Run #{run.id} · {run.recipe}",
         render.status_badge(run.status),
         run.percent,
         render.progress_label(run),
-        run.status == "running",
-        render.eta_text(run),
+        run.status == RunStatus.RUNNING,
+        render.eta_text(run, workers, position),
         render.stats(run),
         figure,
         not (controllable and run.is_active and not run.cancel_requested),
@@ -97,4 +103,6 @@ def panel_outputs(
         force_cancel,
         reset_launch,
         signature,
+        # The job's last progress line is stale once the run is over (lost, cancelled, ...).
+        "" if not run.is_active else no_update,
     )

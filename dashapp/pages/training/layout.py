@@ -2,70 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from tasks.training.config import CONFIG_FIELDS, DATASETS, DEVICES, OPTIMIZERS, TrainingConfig
-
-# The form offers every setting but the validation split, which keeps its default.
-FORM_FIELDS = tuple(name for name in CONFIG_FIELDS if name != "val_fraction")
+from dashapp.pages.training import form, ids
+from dashapp.recipes import Recipe
 
 
-def field_id(name: str) -> str:
-    """Component id of a form field."""
-    return f"train-{name.replace('_', '-')}"
-
-
-def _number(name: str, label: str, value: float, step: float | str = 1) -> dbc.Col:
-    return dbc.Col(
+def launch_form(recipes: dict[str, Recipe], chosen: Recipe, can_train: bool) -> dbc.Card:
+    """The recipe picker, its generated parameter form and the Start button."""
+    picker = html.Div(
         [
-            dbc.Label(label, html_for=field_id(name), className="small mb-0"),
-            dbc.Input(id=field_id(name), type="number", value=value, step=step, size="sm"),
-        ],
-        xs=6,
-    )
-
-
-def _select(name: str, label: str, options: dict[str, str] | tuple[str, ...], value: str) -> Any:
-    items = options.items() if isinstance(options, dict) else ((o, o) for o in options)
-    return dbc.Col(
-        [
-            dbc.Label(label, html_for=field_id(name), className="small mb-0"),
+            dbc.Label("Recipe", html_for=ids.RECIPE, className="small mb-0"),
             dbc.Select(
-                id=field_id(name),
-                options=[{"label": text, "value": key} for key, text in items],
-                value=value,
+                id=ids.RECIPE,
+                options=[{"label": r.title, "value": r.name} for r in recipes.values()],
+                value=chosen.name,
                 size="sm",
             ),
         ],
-        xs=12 if name == "dataset" else 6,
-    )
-
-
-def launch_form(can_train: bool) -> dbc.Card:
-    """Hyperparameters and the Start button (disabled, with a note, for viewers)."""
-    d = TrainingConfig()
-    fields = dbc.Row(
-        [
-            _select("dataset", "Dataset", DATASETS, d.dataset),
-            _number("epochs", "Epochs", d.epochs),
-            _number("batch_size", "Batch size", d.batch_size),
-            _number("lr", "Learning rate", d.lr, "any"),
-            _select("optimizer", "Optimizer", OPTIMIZERS, d.optimizer),
-            _number("seed", "Seed", d.seed),
-            _select("device", "Device", DEVICES, d.device),
-            _number("samples", "Synthetic images", d.samples),
-            _number("image_size", "Image size (px)", d.image_size),
-            _number("max_samples", "Max examples (0 = all)", d.max_samples),
-        ],
-        className="g-2",
+        className="mb-2",
     )
     start = dbc.Button(
-        [html.Span(className="d-none", id="train-start-spinner"), "Start training"],
-        id="train-start",
+        [html.Span(className="d-none", id=ids.START_SPINNER), "Start training"],
+        id=ids.START,
         color="primary",
         className="mt-3 w-100",
         disabled=not can_train,
@@ -79,10 +40,13 @@ def launch_form(can_train: bool) -> dbc.Card:
         dbc.CardBody(
             [
                 html.H2("New run", className="h5"),
-                fields,
+                picker,
+                html.Div(form.description(chosen), id=ids.RECIPE_DESCRIPTION),
+                html.Div(form.fields(chosen), id=ids.FORM_FIELDS),
                 start,
                 note,
-                html.Div(id="train-form-error", className="mt-2", role="alert"),
+                html.Div(id=ids.FORM_ERROR, className="mt-2", role="alert"),
+                dcc.Store(id=ids.FIELD_ERRORS),
             ]
         ),
         className="dashapp-card h-100",
@@ -93,8 +57,8 @@ def run_panel() -> dbc.Card:
     """The live view of one run; every part is filled by the poll callback."""
     buttons = html.Div(
         [
-            dbc.Button("Cancel run", id="train-cancel", color="danger", outline=True, size="sm"),
-            dbc.Button("Re-run", id="train-rerun", color="secondary", outline=True, size="sm"),
+            dbc.Button("Cancel run", id=ids.CANCEL, color="danger", outline=True, size="sm"),
+            dbc.Button("Re-run", id=ids.RERUN, color="secondary", outline=True, size="sm"),
         ],
         className="d-flex gap-2",
     )
@@ -103,8 +67,8 @@ def run_panel() -> dbc.Card:
             [
                 html.Div(
                     [
-                        html.H2(id="train-run-title", className="h5 mb-0 me-2"),
-                        html.Span(id="train-run-status"),
+                        html.H2(id=ids.RUN_TITLE, className="h5 mb-0 me-2"),
+                        html.Span(id=ids.RUN_STATUS),
                         html.Div(buttons, className="ms-auto"),
                     ],
                     className="d-flex flex-wrap align-items-center gap-2 mb-2",
@@ -112,7 +76,7 @@ def run_panel() -> dbc.Card:
                 # Named for screen readers by assets/02_a11y_fixes.js (dbc passes no aria-label).
                 html.Div(
                     dbc.Progress(
-                        id="train-progress",
+                        id=ids.PROGRESS,
                         value=0,
                         label="",
                         className="mb-1",
@@ -122,36 +86,35 @@ def run_panel() -> dbc.Card:
                 ),
                 html.Div(
                     [
-                        html.Span(id="train-eta"),
-                        html.Span(id="train-job-progress", className="ms-3"),
+                        html.Span(id=ids.ETA),
+                        html.Span(id=ids.JOB_PROGRESS, className="ms-3"),
                     ],
                     className="small text-body-secondary mb-2",
                 ),
-                html.Div(id="train-action-msg", role="status"),
-                html.Div(id="train-stats", className="small mb-2"),
-                dcc.Graph(
-                    id="train-curves", config={"displaylogo": False}, style={"height": "320px"}
-                ),
-                html.Div(id="train-gallery", className="d-flex flex-wrap gap-2 my-2"),
+                html.Div(id=ids.ACTION_MSG, role="status"),
+                html.Div(id=ids.STATS, className="small mb-2"),
+                # No fixed height: the figure grows a row of panels per two metrics.
+                dcc.Graph(id=ids.CURVES, config={"displaylogo": False}),
+                html.Div(id=ids.GALLERY, className="d-flex flex-wrap gap-2 my-2"),
                 dbc.Row(
                     [
                         dbc.Col(
-                            [html.H3("Configuration", className="h6"), html.Div(id="train-config")],
+                            [html.H3("Configuration", className="h6"), html.Div(id=ids.CONFIG)],
                             md=5,
                         ),
                         dbc.Col(
                             [
                                 html.H3("Log", className="h6"),
-                                html.Pre(id="train-log", className="small dashapp-train-log"),
+                                html.Pre(id=ids.LOG, className="small dashapp-train-log"),
                             ],
                             md=7,
                         ),
                     ]
                 ),
-                html.Div(id="train-job-result", className="d-none"),
+                html.Div(id=ids.JOB_RESULT, className="d-none"),
             ]
         ),
-        id="train-panel",
+        id=ids.PANEL,
         className="dashapp-card",
     )
 
@@ -160,9 +123,9 @@ GRID_COLUMNS = [
     {"field": "id", "headerName": "#", "width": 80, "checkboxSelection": True},
     {"field": "status", "width": 120, "filter": "agTextColumnFilter"},
     {"field": "owner", "width": 120, "filter": "agTextColumnFilter"},
-    {"field": "dataset", "width": 110, "filter": "agTextColumnFilter"},
+    {"field": "recipe", "width": 110, "filter": "agTextColumnFilter"},
     {
-        "field": "val_acc",
+        "field": "val_accuracy",
         "headerName": "val acc",
         "width": 110,
         "filter": "agNumberColumnFilter",
@@ -212,7 +175,7 @@ def history_section(user_name: str) -> html.Div:
                 [
                     html.H2("Runs", className="h5 mb-0 me-3"),
                     dbc.RadioItems(
-                        id="train-scope",
+                        id=ids.SCOPE,
                         options=[
                             {"label": f"Mine ({user_name})", "value": "mine"},
                             {"label": "Everyone's", "value": "all"},
@@ -228,7 +191,7 @@ def history_section(user_name: str) -> html.Div:
                 className="d-flex flex-wrap align-items-center gap-2 mb-2",
             ),
             dag.AgGrid(
-                id="train-grid",
+                id=ids.GRID,
                 columnDefs=GRID_COLUMNS,
                 rowData=[],
                 defaultColDef={"sortable": True, "resizable": True},
@@ -244,12 +207,12 @@ def history_section(user_name: str) -> html.Div:
             html.H2("Comparison", className="h5 mt-3"),
             html.P(
                 "Tick two or more runs above.",
-                id="train-compare-hint",
+                id=ids.COMPARE_HINT,
                 className="small text-body-secondary",
             ),
-            dcc.Graph(id="train-compare-graph", config={"displaylogo": False}),
+            dcc.Graph(id=ids.COMPARE_GRAPH, config={"displaylogo": False}),
             dag.AgGrid(
-                id="train-compare-table",
+                id=ids.COMPARE_TABLE,
                 columnDefs=[{"field": "setting"}],
                 rowData=[],
                 dashGridOptions={"theme": "themeQuartz", "domLayout": "autoHeight"},

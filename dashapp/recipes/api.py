@@ -1,0 +1,229 @@
+"""Recipe and RunContext: what a recipe author writes against."""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    import torch
+
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+ARTIFACT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,90}$")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A trainable thing: a name, a title, a pydantic parameter model and a train function.
+
+    `memory_estimate(params)` may return the bytes of worker memory a run needs; launches over
+    the worker budget are refused before they are queued.
+    """
+
+    name: str
+    title: str
+    params: type[BaseModel]
+    train: Callable[[RunContext, Any], None]
+    description: str = ""
+    memory_estimate: Callable[[Any], int] | None = None
+
+    def __post_init__(self) -> None:
+        if not NAME_PATTERN.match(self.name):
+            raise ValueError(
+                f"recipe name {self.name!r} must be 1-40 lowercase letters, digits, - or _, "
+                "starting with a letter"
+            )
+        if not (isinstance(self.params, type) and issubclass(self.params, BaseModel)):
+            raise TypeError(f"recipe {self.name!r}: params must be a pydantic BaseModel class")
+        if not callable(self.train):
+            raise TypeError(f"recipe {self.name!r}: train must be callable")
+
+
+class RunSink(Protocol):
+    """Where a RunContext sends what the recipe reports (the database in the app)."""
+
+    def started(self, device: str, device_name: str) -> None:
+        """Record the device the run got."""
+
+    def metrics(self, step: int, values: Mapping[str, float]) -> None:
+        """Record metric values at `step`."""
+
+    def progress(self, done: int, total: int, eta_s: float | None) -> None:
+        """Record how far the run is."""
+
+    def artifact(self, name: str, kind: str, content_type: str, data: bytes, title: str) -> None:
+        """Store a file the run produced."""
+
+    def log(self, line: str) -> None:
+        """Append a line to the run's log."""
+
+    def should_stop(self) -> bool:
+        """True once the run should end early (cancel requested)."""
+
+
+@dataclass
+class MemorySink:
+    """Keeps everything in lists: for notebooks, unit tests and benchmarks."""
+
+    metric_rows: list[tuple[int, dict[str, float]]] = field(default_factory=list)
+    progress_rows: list[tuple[int, int]] = field(default_factory=list)
+    artifacts: dict[str, bytes] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+    stop: bool = False
+    device: str = ""
+
+    def started(self, device: str, device_name: str) -> None:
+        """Keep the device."""
+        self.device = device
+
+    def metrics(self, step: int, values: Mapping[str, float]) -> None:
+        """Keep the values."""
+        self.metric_rows.append((step, dict(values)))
+
+    def progress(self, done: int, total: int, eta_s: float | None) -> None:
+        """Keep the progress."""
+        self.progress_rows.append((done, total))
+
+    def artifact(self, name: str, kind: str, content_type: str, data: bytes, title: str) -> None:
+        """Keep the bytes."""
+        self.artifacts[name] = data
+
+    def log(self, line: str) -> None:
+        """Keep the line."""
+        self.lines.append(line)
+
+    def should_stop(self) -> bool:
+        """The `stop` flag."""
+        return self.stop
+
+
+def _number(name: str, value: Any) -> float:
+    """A plain float from a Python number, a numpy scalar or a one-element tensor."""
+    if isinstance(value, bool):
+        return float(value)
+    try:
+        if hasattr(value, "item"):  # a tensor (maybe needing grad) or a numpy scalar
+            value = value.item()
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"metric {name!r} must be a number, got {type(value).__name__}") from None
+
+
+class RunContext:
+    """Handed to a recipe's train function: the device, and where to report what happens."""
+
+    def __init__(
+        self,
+        sink: RunSink,
+        device: torch.device | None = None,
+        stop_flag: Callable[[], bool] | None = None,
+        checkpoint_meta: Mapping[str, Any] | None = None,
+        resources: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._sink = sink
+        self._resources = dict(resources or {})
+        self._device = device
+        self._stop_flag = stop_flag or (lambda: False)
+        self._meta = dict(checkpoint_meta or {})
+        self._started = time.perf_counter()
+        self._step = 0
+        self.checkpoints = 0
+
+    @property
+    def device(self) -> torch.device:
+        """The torch device for this run (CPU unless the run was given a GPU)."""
+        if self._device is None:
+            import torch
+
+            self._device = torch.device("cpu")
+        return self._device
+
+    @property
+    def should_stop(self) -> bool:
+        """True once the run was cancelled: return from train() soon after."""
+        return bool(self._stop_flag()) or self._sink.should_stop()
+
+    def resource(self, name: str) -> Any:
+        """Something the host app lends its recipes (e.g. `order_rows`); KeyError if absent."""
+        try:
+            return self._resources[name]
+        except KeyError:
+            known = ", ".join(sorted(self._resources)) or "none"
+            raise KeyError(f"this app offers no resource {name!r} (offered: {known})") from None
+
+    def log(self, line: str) -> None:
+        """Add a line to the run's log (print() does the same)."""
+        self._sink.log(str(line))
+
+    def log_metrics(self, step: int, **metrics: Any) -> None:
+        """Record named metric values at `step`; every name gets its own live chart."""
+        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+            raise TypeError(f"step must be a non-negative int, got {step!r}")
+        values = {}
+        for name, value in metrics.items():
+            number = _number(name, value)
+            if math.isfinite(number):
+                values[name] = number
+        self._step = step
+        if values:
+            self._sink.metrics(step, values)
+
+    def progress(self, done: int, total: int) -> None:
+        """Report `done` of `total` units of work; drives the progress bar and the ETA."""
+        if total <= 0 or done < 0:
+            raise ValueError(f"progress needs 0 <= done and total > 0, got {done}/{total}")
+        done = min(done, total)
+        elapsed = time.perf_counter() - self._started
+        eta = elapsed / done * (total - done) if done else None
+        self._sink.progress(done, total, eta)
+
+    def log_image(self, name: str, image: Any, title: str | None = None) -> None:
+        """Store a PIL image, a matplotlib figure (or PNG bytes) in the run's gallery."""
+        data = _png(image)
+        filename = name if name.lower().endswith(".png") else f"{name}.png"
+        _check_artifact_name(filename)
+        self._sink.artifact(filename, "image", "image/png", data, title or name)
+
+    def save_checkpoint(
+        self, state_dict: Mapping[str, Any], name: str = "model.pt", **extra: Any
+    ) -> None:
+        """Store a state_dict (with the run's parameters and step) as a downloadable file."""
+        import torch
+
+        _check_artifact_name(name)
+        buffer = io.BytesIO()
+        payload = {"state_dict": dict(state_dict), "step": self._step, **self._meta, **extra}
+        torch.save(payload, buffer)
+        self.checkpoints += 1
+        self._sink.artifact(
+            name, "checkpoint", "application/octet-stream", buffer.getvalue(), "Model checkpoint"
+        )
+
+
+def _check_artifact_name(name: str) -> None:
+    if not ARTIFACT_NAME.match(name):
+        raise ValueError(f"artifact name {name!r}: use letters, digits, '.', '-' or '_'")
+
+
+def _png(image: Any) -> bytes:
+    """PNG bytes of a PIL image or a matplotlib figure."""
+    if isinstance(image, bytes):
+        if not image.startswith(PNG_MAGIC):
+            raise TypeError("log_image takes PNG bytes, a PIL image or a matplotlib figure")
+        return image
+    buffer = io.BytesIO()
+    if hasattr(image, "savefig"):  # a matplotlib Figure
+        image.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+        return buffer.getvalue()
+    if hasattr(image, "save") and hasattr(image, "mode"):  # a PIL image
+        image.save(buffer, format="PNG", optimize=True)
+        return buffer.getvalue()
+    raise TypeError(f"log_image takes a PIL image or a matplotlib figure, got {type(image)}")

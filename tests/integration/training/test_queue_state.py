@@ -1,0 +1,51 @@
+"""Honest queue state: which workers serve the training queue, a queued run's position."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+
+from dashapp import create_app
+from dashapp.auth import Role, User
+from dashapp.extensions import db
+from dashapp.pages.training import render
+from dashapp.services import queue_state, runs
+from tests.conftest import SettingsFactory
+from tests.support.worker import WorkerProcess
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.celery]
+
+
+@pytest.fixture
+def unserved(pg_settings_factory: SettingsFactory, redis_url: str) -> Iterator[Flask]:
+    """An app whose training queue no worker consumes."""
+    queue = f"gpu-nobody-{uuid.uuid4().hex[:8]}"
+    app = create_app(pg_settings_factory(redis_url=redis_url, training_queue=queue))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_the_session_worker_is_seen_serving_gpu(
+    celery_app: Flask, celery_worker: WorkerProcess
+) -> None:
+    with celery_app.app_context():
+        assert queue_state.workers_serving_training()  # the fixture's worker serves `gpu`
+
+
+def test_a_queued_run_with_no_worker_says_so_with_its_position(unserved: Flask) -> None:
+    with unserved.test_request_context():
+        user = User("queue-dev", Role.ADMIN)  # own user: launches are rate limited per user
+        first = runs.create_run(user, "digits", {"epochs": 1})
+        second = runs.create_run(user, "digits", {"epochs": 1})
+        assert queue_state.workers_serving_training() == []
+        assert (queue_state.queue_position(first), queue_state.queue_position(second)) == (1, 2)
+        runs.request_cancel(user, first.id)
+        assert queue_state.queue_position(second) == 1
+        text = str(render.eta_text(second, [], 1))
+        assert "queued, position 1" in text and "No training worker is serving" in text
+        assert render.eta_text(second, ["w1@host"], 1) == "queued, position 1"
+        assert render.eta_text(second, None, 3) == "queued, position 3"  # embedded mode

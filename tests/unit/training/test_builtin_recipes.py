@@ -1,0 +1,64 @@
+"""The built-in demos as recipes: best-checkpoint keeping, cancel while loading, estimates."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import torch
+
+from dashapp.recipes import RunStatus, run_recipe, validate_params
+from dashapp.recipes.api import MemorySink
+from tasks.training.builtin_recipes import BUILTINS
+
+SMALL = {"epochs": 4, "max_samples": 300, "batch_size": 32, "device": "cpu", "lr": 0.01}
+
+
+def test_digits_keeps_the_epoch_with_the_best_chosen_metric() -> None:
+    recipe = BUILTINS["digits"]
+    sink = MemorySink()
+    params = validate_params(recipe, {**SMALL, "keep": "best val_loss"})
+    assert run_recipe(recipe, params, sink).status is RunStatus.SUCCEEDED
+    per_epoch = [(v["epoch"], v["val_loss"]) for _, v in sink.metric_rows if "val_loss" in v]
+    best_epoch = min(per_epoch, key=lambda item: item[1])[0]
+    saved = torch.load(io.BytesIO(sink.artifacts["model.pt"]), weights_only=False)
+    assert saved["kept"] == "best val_loss" and saved["kept_epoch"] == best_epoch
+    # Per-step training curves start long before the first epoch ends.
+    steps = [step for step, values in sink.metric_rows if "loss" in values]
+    assert len(steps) >= 4 * 8 and steps[0] < steps[-1]
+    assert {"curves.png", "confusion.png", "samples.png", "misclassified.png"} <= set(
+        sink.artifacts
+    )
+
+
+class StopsLater(MemorySink):
+    """Says stop from the `after`-th question on (a cancel arriving mid-way)."""
+
+    def __init__(self, after: int) -> None:
+        super().__init__()
+        self.asked, self.after = 0, after
+
+    def should_stop(self) -> bool:
+        self.asked += 1
+        return self.asked >= self.after
+
+
+def test_cancel_while_generating_synthetic_data_stops_at_once() -> None:
+    recipe = BUILTINS["synthetic"]
+    sink = StopsLater(after=3)
+    # 200,000 images take a minute or more to make on a CPU; the cancel lands after 2 chunks.
+    params = validate_params(recipe, {"samples": 200_000, "image_size": 32, "device": "cpu"})
+    started = time.monotonic()
+    outcome = run_recipe(recipe, params, sink)
+    assert outcome.status is RunStatus.CANCELLED
+    assert time.monotonic() - started < 30  # all 49 chunks take minutes on a loaded CPU
+    assert sink.asked == 4  # two chunks made, stopped at the third; the runner asks once more
+    assert "cancelled while generating the data" in sink.lines and sink.metric_rows == []
+
+
+def test_memory_estimates_grow_with_the_data() -> None:
+    synthetic = BUILTINS["synthetic"]
+    small = validate_params(synthetic, {"samples": 1000, "image_size": 32})
+    large = validate_params(synthetic, {"samples": 2_000_000, "image_size": 128})
+    assert synthetic.memory_estimate is not None
+    assert synthetic.memory_estimate(large) > 100 * 2**30 > synthetic.memory_estimate(small)
