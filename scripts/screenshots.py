@@ -29,11 +29,12 @@ from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from dashapp.pages.training import ids as training_ids  # noqa: E402
 from tests.support.a11y import MODES, WIDTHS, set_mode, set_width  # noqa: E402
 
 WAIT_S = 30
@@ -180,6 +181,28 @@ def write_images(folder: Path) -> tuple[Path, Path, Path]:
     return bg_path, fg_path, svg_path
 
 
+def param(name: str) -> str:
+    """CSS selector of a field of the training page's generated form."""
+    return f"[id='{training_ids.dom_id(training_ids.param_id(name))}']"
+
+
+def fill(driver: Driver, css: str, value: str) -> None:
+    """Replace a field's text (scrolled into view at once: Bootstrap scrolls smoothly)."""
+    box = driver.find_element(By.CSS_SELECTOR, css)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
+    box.clear()
+    box.send_keys(value)
+
+
+def click(driver: Driver, css: str) -> None:
+    """Click an element after scrolling it into view at once."""
+    element = driver.find_element(By.CSS_SELECTOR, css)
+    driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element
+    )
+    element.click()
+
+
 def embedded_states(session: Session, driver: Driver, base: str, files: Path) -> None:
     """Pages and states of the embedded app (every role, development user)."""
     bg_path, fg_path, svg_path = write_images(files)
@@ -221,34 +244,28 @@ def embedded_states(session: Session, driver: Driver, base: str, files: Path) ->
     attempt(session, "request-error-notice", refused_request)
 
     def training_form_error() -> None:
-        driver.get(base + "/training")
-        wait_for(driver, "#train-start")
-        box = driver.find_element(By.CSS_SELECTOR, "#train-epochs")
-        box.clear()
-        box.send_keys("0")
-        driver.find_element(By.CSS_SELECTOR, "#train-start").click()
-        time.sleep(2.5)
+        driver.get(base + "/training?recipe=synthetic")
+        wait_for(driver, param("epochs"))
+        fill(driver, param("epochs"), "abc")
+        click(driver, f"#{training_ids.START}")
+        wait_for(driver, ".invalid-feedback")
         capture(session, driver, "training-form-error")
 
     attempt(session, "training-form-error", training_form_error)
 
     def running_run() -> None:
-        driver.get(base + "/training")
-        wait_for(driver, "#train-start")
-        selects = driver.find_elements(By.CSS_SELECTOR, "#train-dataset")
-        if selects:
-            Select(selects[0]).select_by_value("synthetic")
-        for css, value in (("#train-epochs", "40"), ("#train-samples", "20000")):
-            for box in driver.find_elements(By.CSS_SELECTOR, css):
-                box.clear()
-                box.send_keys(value)
-        driver.find_element(By.CSS_SELECTOR, "#train-start").click()
-        WebDriverWait(driver, 90).until(
-            lambda d: "running" in d.find_element(By.CSS_SELECTOR, "#train-status-badge").text
+        driver.get(base + "/training?recipe=synthetic")
+        wait_for(driver, param("epochs"))
+        fill(driver, param("epochs"), "40")
+        fill(driver, param("samples"), "20000")
+        click(driver, f"#{training_ids.START}")
+        badge = f"#{training_ids.STATUS_BADGE}"
+        WebDriverWait(driver, 90, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda d: "running" in d.find_element(By.CSS_SELECTOR, badge).text
         )
-        time.sleep(6)  # a few epochs of progress and curves
+        time.sleep(8)  # some steps of progress and curves
         capture(session, driver, "training-running", settle=0.3)
-        for button in driver.find_elements(By.CSS_SELECTOR, "#train-cancel"):
+        for button in driver.find_elements(By.CSS_SELECTOR, f"#{training_ids.CANCEL}"):
             if button.is_displayed() and button.is_enabled():
                 button.click()
 
