@@ -5,6 +5,8 @@ Tests name a callback by one of its outputs (`"train-job-result.children"`, or w
 care about; everything else (the output key, the declared order of inputs and state, the
 `outputs` shape, `changedPropIds`) comes from the app's own callback map. A value for a
 property the callback does not declare is an error, so tests cannot drift from the page.
+A pattern-matching dependency is named by its id's `type` (`"train-param.value"`); for an
+ALL wildcard the test gives the list of matched entries (`{"id", "property", "value"}`).
 """
 
 from __future__ import annotations
@@ -20,9 +22,19 @@ from dashapp.auth import Role, role_for_callback
 DISPATCH = "/_dash-update-component"
 
 
+def _pattern(component_id: object) -> dict[str, Any] | None:
+    """The id as a dict when it is a pattern-matching id (stored as JSON text), else None."""
+    if isinstance(component_id, str) and component_id.startswith("{"):
+        parsed: dict[str, Any] = json.loads(component_id)
+        return parsed
+    return None
+
+
 def _prop_key(dependency: Mapping[str, Any]) -> str:
-    """`id.property` as tests write it (pattern-matching ids keep their JSON text)."""
-    return f"{dependency['id']}.{dependency['property']}"
+    """`id.property` as tests write it; a pattern-matching id is named by its `type`."""
+    pattern = _pattern(dependency["id"])
+    name = pattern.get("type", dependency["id"]) if pattern else dependency["id"]
+    return f"{name}.{dependency['property']}"
 
 
 def _split_outputs(key: str) -> list[dict[str, str]]:
@@ -80,18 +92,16 @@ class DashCallbacks:
             unknown = set(given) - names
             if unknown:
                 raise KeyError(f"{key} does not declare {sorted(unknown)}; it has {sorted(names)}")
-            result = []
+            result: list[Any] = []
             for dep in declared:
-                component_id = dep["id"]
-                if isinstance(component_id, str) and component_id.startswith("{"):
-                    component_id = json.loads(component_id)
-                result.append(
-                    {
-                        "id": component_id,
-                        "property": dep["property"],
-                        "value": given.get(_prop_key(dep)),
-                    }
-                )
+                value = given.get(_prop_key(dep))
+                pattern = _pattern(dep["id"])
+                if pattern is not None and isinstance(value, list):
+                    # ALL/ALLSMALLER: the test gives the matched components' entries itself.
+                    result.append(value)
+                    continue
+                component_id = pattern if pattern is not None else dep["id"]
+                result.append({"id": component_id, "property": dep["property"], "value": value})
             return result
 
         outputs = _split_outputs(key)

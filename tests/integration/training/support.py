@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from flask import Flask
@@ -14,8 +13,11 @@ from dashapp.pages.training import form as page_form
 from dashapp.pages.training import ids
 from dashapp.recipes import load_recipes
 from tasks.training.builtin_recipes import BUILTINS
+from tests.support.dash_requests import callbacks_of
+from tests.support.waiting import wait_while_progressing
 
 FINAL = {str(s) for s in FINAL_STATUSES}
+JOB = f"{ids.JOB_RESULT}.children"
 # Every parameter of a built-in recipe, plus `dataset` (the recipe's name), for fuzzing.
 FORM_FIELDS = ("dataset", *sorted({n for r in BUILTINS.values() for n in r.params.model_fields}))
 
@@ -36,32 +38,20 @@ def launch(client: FlaskClient, form: dict[str, Any], **kwargs: Any) -> Any:
         component = ids.check_id(field) if kind == "check" else ids.param_id(field)
         entry = {"id": component, "property": "value", "value": value}
         (checks if kind == "check" else values).append(entry)
-    body = {
-        "output": (
-            f"..{ids.LAUNCH}.data...{ids.CURRENT}.data...{ids.FORM_ERROR}.children..."
-            f"{ids.FIELD_ERRORS}.data.."
-        ),
-        "outputs": [
-            {"id": ids.LAUNCH, "property": "data"},
-            {"id": ids.CURRENT, "property": "data"},
-            {"id": ids.FORM_ERROR, "property": "children"},
-            {"id": ids.FIELD_ERRORS, "property": "data"},
-        ],
-        "inputs": [
-            {"id": ids.START, "property": "n_clicks", "value": 1},
-            {"id": ids.RERUN, "property": "n_clicks", "value": None},
-        ],
-        "changedPropIds": [f"{ids.START}.n_clicks"],
-        "state": [
-            {"id": ids.CURRENT, "property": "data", "value": None},
-            {"id": ids.RECIPE, "property": "value", "value": name},
-            values,
-            [{"id": v["id"], "property": "id", "value": v["id"]} for v in values],
-            checks,
-            [{"id": c["id"], "property": "id", "value": c["id"]} for c in checks],
+    state = {
+        f"{ids.CURRENT}.data": None,
+        f"{ids.RECIPE}.value": name,
+        f"{ids.PARAM}.value": values,
+        f"{ids.PARAM}.id": [{"id": v["id"], "property": "id", "value": v["id"]} for v in values],
+        f"{ids.PARAM_CHECK}.value": checks,
+        f"{ids.PARAM_CHECK}.id": [
+            {"id": c["id"], "property": "id", "value": c["id"]} for c in checks
         ],
     }
-    return client.post("/_dash-update-component", json=body, **kwargs)
+    callbacks = callbacks_of(client.application)
+    return callbacks.post(
+        client, f"{ids.LAUNCH}.data", {f"{ids.START}.n_clicks": 1}, state, **kwargs
+    )
 
 
 def field_errors(response: Any) -> dict[str, str]:
@@ -79,14 +69,8 @@ def launched_run_id(response: Any) -> int:
 
 def start_job(client: FlaskClient, run_id: int | None, **kwargs: Any) -> dict[str, Any]:
     """POST the background job callback; returns Dash's {cacheKey, job} handles."""
-    body = {
-        "output": f"{ids.JOB_RESULT}.children",
-        "outputs": {"id": ids.JOB_RESULT, "property": "children"},
-        "inputs": [{"id": ids.LAUNCH, "property": "data", "value": {"run_id": run_id}}],
-        "changedPropIds": [f"{ids.LAUNCH}.data"],
-        "state": [],
-    }
-    response = client.post("/_dash-update-component", json=body, **kwargs)
+    job = {f"{ids.LAUNCH}.data": {"run_id": run_id}}
+    response = callbacks_of(client.application).post(client, JOB, job, **kwargs)
     assert response.status_code in (200, 204), response.get_data(as_text=True)
     payload: dict[str, Any] = response.get_json() or {}
     return payload
@@ -94,15 +78,11 @@ def start_job(client: FlaskClient, run_id: int | None, **kwargs: Any) -> dict[st
 
 def poll_job(client: FlaskClient, handles: dict[str, Any], **kwargs: Any) -> Any:
     """One poll of the background job, as the renderer does every interval."""
-    body = {
-        "output": f"{ids.JOB_RESULT}.children",
-        "outputs": {"id": ids.JOB_RESULT, "property": "children"},
-        "inputs": [{"id": ids.LAUNCH, "property": "data", "value": None}],
-        "changedPropIds": [],
-        "state": [],
-    }
     query = {"cacheKey": handles["cacheKey"], "job": handles["job"]}
-    return client.post("/_dash-update-component", json=body, query_string=query, **kwargs)
+    # The renderer's polls change nothing and carry no value for the launch store.
+    return callbacks_of(client.application).post(
+        client, JOB, changed=[], query_string=query, **kwargs
+    )
 
 
 def run_row(app: Flask, run_id: int) -> TrainingRun:
@@ -116,14 +96,28 @@ def run_row(app: Flask, run_id: int) -> TrainingRun:
 
 
 def wait_for(app: Flask, run_id: int, statuses: set[str], timeout: float = 60) -> TrainingRun:
-    """Poll the row until its status is one of `statuses`."""
-    deadline = time.monotonic() + timeout
-    while True:
+    """Wait until the run's status is one of `statuses`.
+
+    As long as the run keeps moving (status or progress change) the wait goes on, up to a
+    generous ceiling; `timeout` is how long it may stand still. A final status other than the
+    wanted ones fails at once.
+    """
+    found: list[TrainingRun] = []
+
+    def reached() -> bool:
         run = run_row(app, run_id)
-        if run.status in statuses:
-            return run
-        if run.status in FINAL or time.monotonic() > deadline:
+        found[:] = [run]
+        if run.status not in statuses and run.status in FINAL:
             raise AssertionError(
                 f"run {run_id} is {run.status}, wanted {statuses}:\n{run.log}\n{run.error}"
             )
-        time.sleep(0.1)
+        return run.status in statuses
+
+    def progress() -> tuple[str, int | None]:
+        run = found[0] if found else run_row(app, run_id)
+        return str(run.status), run.progress_done
+
+    wait_while_progressing(
+        reached, progress, what=f"run {run_id} towards {sorted(statuses)}", stall_s=timeout
+    )
+    return found[0]
