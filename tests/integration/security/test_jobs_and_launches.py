@@ -15,8 +15,10 @@ from flask import Flask
 from dashapp import create_app
 from dashapp.extensions import db
 from dashapp.models.training import TrainingRun
+from dashapp.pages.training import ids
 from tests.conftest import SettingsFactory
 from tests.integration.training.support import launch, launched_run_id
+from tests.support.dash_requests import callbacks_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -47,14 +49,10 @@ def guarded_app(
 
 
 def job_request(client: Any, run_id: Any, headers: dict[str, str]) -> Any:
-    body = {
-        "output": "train-job-result.children",
-        "outputs": {"id": "train-job-result", "property": "children"},
-        "inputs": [{"id": "train-launch", "property": "data", "value": {"run_id": run_id}}],
-        "changedPropIds": ["train-launch.data"],
-        "state": [],
-    }
-    return client.post("/_dash-update-component", json=body, headers=headers, environ_base=PROXY)
+    job = {f"{ids.LAUNCH}.data": {"run_id": run_id}}
+    return callbacks_of(client.application).post(
+        client, f"{ids.JOB_RESULT}.children", job, headers=headers, environ_base=PROXY
+    )
 
 
 def queued_messages(redis_url: str, queue: str) -> int:

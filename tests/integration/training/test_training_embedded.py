@@ -12,6 +12,7 @@ from dashapp import create_app
 from dashapp.auth import Role, User
 from dashapp.extensions import db
 from dashapp.models.training import TrainingRun, utcnow
+from dashapp.pages.training import ids
 from dashapp.services import runs
 from tests.conftest import SettingsFactory
 from tests.integration.training.support import (
@@ -21,6 +22,7 @@ from tests.integration.training.support import (
     start_job,
     wait_for,
 )
+from tests.support.dash_requests import callbacks_of
 
 TINY = {"epochs": 1, "max_samples": 200, "batch_size": 32, "device": "cpu"}
 
@@ -73,14 +75,12 @@ def test_viewer_cannot_start_or_cancel_but_can_see(settings_factory: SettingsFac
             runs.request_cancel(User("carol", Role.TRAINER), run.id)
         cancelled = runs.request_cancel(User("root", Role.ADMIN), run.id)
         assert cancelled.status == "cancelled"  # queued runs cancel at once
-    body = {
-        "output": "train-action-msg.children",
-        "outputs": {"id": "train-action-msg", "property": "children"},
-        "inputs": [{"id": "train-cancel", "property": "n_clicks", "value": 1}],
-        "changedPropIds": ["train-cancel.n_clicks"],
-        "state": [{"id": "train-current", "property": "data", "value": run.id}],
-    }
-    assert client.post("/_dash-update-component", json=body).status_code == 403
+    cancel = callbacks_of(app).body(
+        f"{ids.ACTION_MSG}.children",
+        {f"{ids.CANCEL}.n_clicks": 1},
+        {f"{ids.CURRENT}.data": run.id},
+    )
+    assert client.post("/_dash-update-component", json=cancel).status_code == 403
     with app.app_context():
         db.engine.dispose()
 
