@@ -20,6 +20,7 @@ from dashapp.services.compositing import library
 from dashapp.settings import current_settings
 from tests.conftest import SettingsFactory
 from tests.integration.compositor.test_library import layer, state
+from tests.support.dash_requests import callbacks_of
 from tests.support.worker import WorkerProcess
 from tests.unit.compositing.helpers import noise_rgba, solid
 
@@ -28,35 +29,23 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.celery]
 
 def download_click(client: FlaskClient, placement: Any, fmt: str = "png") -> Any:
     """POST the Download button's callback as the browser does."""
-    body = {
-        "output": f"..{ids.DOWNLOAD}.data...{ids.EXPORT_MSG}.children..",
-        "outputs": [
-            {"id": ids.DOWNLOAD, "property": "data"},
-            {"id": ids.EXPORT_MSG, "property": "children"},
-        ],
-        "inputs": [{"id": ids.DOWNLOAD_BTN, "property": "n_clicks", "value": 1}],
-        "changedPropIds": [f"{ids.DOWNLOAD_BTN}.n_clicks"],
-        "state": [
-            {"id": ids.PLACEMENT, "property": "data", "value": placement},
-            {"id": ids.FORMAT, "property": "value", "value": fmt},
-            {"id": ids.QUALITY, "property": "value", "value": 90},
-            {"id": ids.NAME, "property": "value", "value": "poster"},
-        ],
+    state = {
+        f"{ids.PLACEMENT}.data": placement,
+        f"{ids.FORMAT}.value": fmt,
+        f"{ids.QUALITY}.value": 90,
+        f"{ids.NAME}.value": "poster",
     }
-    return client.post("/_dash-update-component", json=body)
+    click = {f"{ids.DOWNLOAD_BTN}.n_clicks": 1}
+    return callbacks_of(client.application).post(client, f"{ids.DOWNLOAD}.data", click, state)
 
 
-def job_body(request: Any) -> dict[str, Any]:
-    return {
-        "output": f"..{ids.RENDER_DONE}.data...{ids.EXPORT_RESULT}.children..",
-        "outputs": [
-            {"id": ids.RENDER_DONE, "property": "data"},
-            {"id": ids.EXPORT_RESULT, "property": "children"},
-        ],
-        "inputs": [{"id": ids.RENDER_REQ, "property": "data", "value": request}],
-        "changedPropIds": [f"{ids.RENDER_REQ}.data"] if request else [],
-        "state": [],
-    }
+def job_body(client: FlaskClient, request: Any) -> dict[str, Any]:
+    """The render job's request: a new job for `request`, or (None) a poll of the running one."""
+    return callbacks_of(client.application).body(
+        f"{ids.RENDER_DONE}.data",
+        {f"{ids.RENDER_REQ}.data": request},
+        changed=[f"{ids.RENDER_REQ}.data"] if request else [],
+    )
 
 
 def queued_render_id(response: Any) -> int:
@@ -98,7 +87,9 @@ def test_render_runs_on_worker_while_web_answers(
     with celery_app.app_context():
         made = uploads_for(celery_app, "dev")
     render_id = queued_render_id(download_click(client, made["placement"]))
-    started = client.post("/_dash-update-component", json=job_body({"render_id": render_id}))
+    started = client.post(
+        "/_dash-update-component", json=job_body(client, {"render_id": render_id})
+    )
     assert started.status_code in (200, 202, 204), started.get_data(as_text=True)
     handles = started.get_json()
     assert handles and "job" in handles  # handed to the worker, not run here
@@ -130,7 +121,9 @@ def test_render_runs_on_worker_while_web_answers(
     query = {"cacheKey": handles["cacheKey"], "job": handles["job"]}
     deadline = time.monotonic() + 20
     while True:
-        polled = client.post("/_dash-update-component", json=job_body(None), query_string=query)
+        polled = client.post(
+            "/_dash-update-component", json=job_body(client, None), query_string=query
+        )
         body = polled.get_json() or {}
         if "response" in body or time.monotonic() > deadline:
             break
