@@ -66,10 +66,15 @@ def test_start_watch_reload_and_gallery(
     _wait(lambda: _percent(dash_duo) > before, 30, "progress did not continue after reload")
 
     # However slow the machine, the run must keep moving; it may take as long as it moves.
-    status = "#train-status-badge"
+    # Read through the page, not element handles: the panel re-renders as the run moves.
+    read = (
+        "const badge = document.querySelector('#train-status-badge');"
+        "const bar = document.querySelector('#train-progress .progress-bar');"
+        "return [badge ? badge.textContent : '', bar ? bar.getAttribute('aria-valuenow') : null];"
+    )
     wait_while_progressing(
-        done=lambda: dash_duo.find_element(status).text == "succeeded",
-        progress=lambda: (dash_duo.find_element(status).text, _percent(dash_duo)),
+        done=lambda: dash_duo.driver.execute_script(read)[0] == "succeeded",
+        progress=lambda: tuple(dash_duo.driver.execute_script(read)),
         what="training run",
     )
     dash_duo.wait_for_element("#train-gallery img", timeout=15)

@@ -105,7 +105,14 @@ def run_panel() -> dbc.Card:
                         dbc.Col(
                             [
                                 html.H3("Log", className="h6"),
-                                html.Pre(id=ids.LOG, className="small dashapp-train-log"),
+                                # A scrolling region: keyboard users reach and scroll it too.
+                                html.Pre(
+                                    id=ids.LOG,
+                                    className="small dashapp-train-log",
+                                    tabIndex="0",
+                                    role="log",
+                                    **{"aria-label": "Run log"},  # type: ignore[arg-type]
+                                ),
                             ],
                             md=7,
                         ),

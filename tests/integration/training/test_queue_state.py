@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from flask_migrate import upgrade
 
 from dashapp import create_app
 from dashapp.auth import Role, User
@@ -14,6 +15,7 @@ from dashapp.extensions import db
 from dashapp.pages.training import render
 from dashapp.services import queue_state, runs
 from tests.conftest import SettingsFactory
+from tests.support.services import throwaway_postgres_database, with_driver
 from tests.support.worker import WorkerProcess
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.celery]
@@ -23,10 +25,18 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.celery]
 def unserved(pg_settings_factory: SettingsFactory, redis_url: str) -> Iterator[Flask]:
     """An app whose training queue no worker consumes."""
     queue = f"gpu-nobody-{uuid.uuid4().hex[:8]}"
-    app = create_app(pg_settings_factory(redis_url=redis_url, training_queue=queue))
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    # A database of its own: queue positions count every queued run, and the session database
+    # holds other tests' runs that were queued and never started.
+    with throwaway_postgres_database("dashapp_queue") as url:
+        settings = pg_settings_factory(
+            redis_url=redis_url, training_queue=queue, database_url=with_driver(url)
+        )
+        app = create_app(settings)
+        with app.app_context():
+            upgrade(revision="heads")
+        yield app
+        with app.app_context():
+            db.engine.dispose()
 
 
 def test_the_session_worker_is_seen_serving_gpu(
