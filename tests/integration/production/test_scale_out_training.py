@@ -41,9 +41,11 @@ SLOW = {
 class HttpClient:
     """The few FlaskClient methods the training test helpers use, over real HTTP."""
 
-    def __init__(self, base_url: str, headers: dict[str, str]) -> None:
+    def __init__(self, base_url: str, headers: dict[str, str], application: Flask) -> None:
         self.base_url, self.session = base_url, requests.Session()
         self.session.headers.update(headers)
+        # An app of the same code: the request helpers read its callback map, as the web's.
+        self.application = application
 
     def post(self, path: str, json: Any, query_string: Any = None) -> HttpResponse:
         return HttpResponse(
@@ -79,7 +81,7 @@ def cancel(client: HttpClient, run_id: int) -> HttpResponse:
 def test_run_started_on_one_web_process_is_watched_and_served_by_the_other(
     cluster: Cluster, pg_app: Flask
 ) -> None:
-    first, second = (HttpClient(web.url, TRAINER) for web in cluster.webs)
+    first, second = (HttpClient(web.url, TRAINER, pg_app) for web in cluster.webs)
     run_id = launched_run_id(launch(first, TINY))
     handles = start_job(first, run_id)
     # Dash's background-callback polls alternate between the two web processes.
@@ -111,7 +113,7 @@ def test_run_started_on_one_web_process_is_watched_and_served_by_the_other(
 def test_two_runs_train_at_once_on_two_workers_and_cancel_crosses_web_processes(
     cluster: Cluster, pg_app: Flask
 ) -> None:
-    first, second = (HttpClient(web.url, TRAINER) for web in cluster.webs)
+    first, second = (HttpClient(web.url, TRAINER, pg_app) for web in cluster.webs)
     run_ids = [launched_run_id(launch(client, SLOW)) for client in (first, second)]
     for client, run_id in zip((first, second), run_ids, strict=True):
         start_job(client, run_id)
