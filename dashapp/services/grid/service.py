@@ -78,9 +78,11 @@ def unreachable_as_error(source: str) -> Iterator[None]:
         if is_timeout(exc):
             raise
         first = str(getattr(exc, "orig", exc)).strip().splitlines()[:1]
+        # The driver's words name hosts and ports: they go to the log, not to the page.
         log.warning("data source %s failed: %s", source, first)
         raise GridQueryError(
-            f"The data source {source!r} did not answer: {(first or ['unknown error'])[0][:200]}"
+            f"The data source {source!r} did not answer. Try again in a minute; if it keeps "
+            "happening, tell your administrator."
         ) from None
 
 
