@@ -24,7 +24,7 @@ def page_paths(dash_app: Any) -> set[str]:
     return {path.rstrip("/") or "/" for path in paths}
 
 
-def _is_dash_page_route(server: Flask, dash_app: Any) -> bool:
+def _is_dash_page_route(dash_app: Any) -> bool:
     """True when this request fell through to Dash's catch-all index route."""
     rule = request.url_rule
     prefix = dash_app.config.routes_pathname_prefix
@@ -39,7 +39,7 @@ def install_page_status(server: Flask, dash_app: Any, settings: Settings) -> Non
     def _unknown_page_is_404(response: Any) -> Any:
         if request.method != "GET" or response.status_code != 200:
             return response
-        if not _is_dash_page_route(server, dash_app):
+        if not _is_dash_page_route(dash_app):
             return response
         if not known:
             known.update(page_paths(dash_app))

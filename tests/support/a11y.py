@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tests.support.browser import resize_content
+
 AXE_JS = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING_IMPACTS = ("serious", "critical")
 MODES = ("light", "dark")
@@ -88,10 +90,7 @@ def set_mode(driver: Any, mode: str) -> None:
 
 def set_width(driver: Any, width: int) -> None:
     """Resize the content area to `width` (phone height below 768 px, desktop height above)."""
-    height = PHONE_HEIGHT if width < 768 else DESKTOP_HEIGHT
-    driver.set_window_size(width, height)
-    inner = driver.execute_script("return [window.innerWidth, window.innerHeight];")
-    driver.set_window_size(width + (width - inner[0]), height + (height - inner[1]))
+    resize_content(driver, width, PHONE_HEIGHT if width < 768 else DESKTOP_HEIGHT)
     time.sleep(0.4)  # the grid and charts re-lay out on resize
 
 

@@ -22,7 +22,11 @@ def start(dash_duo: Any, dash_app: Any) -> str:
 
 def set_viewport(dash_duo: Any, width: int, height: int) -> None:
     """Resize the browser's content area (not the window frame) to width x height."""
-    driver = dash_duo.driver
+    resize_content(dash_duo.driver, width, height)
+
+
+def resize_content(driver: Any, width: int, height: int) -> None:
+    """Resize a WebDriver's content area (not the window frame) to width x height."""
     driver.set_window_size(width, height)
     inner = driver.execute_script("return [window.innerWidth, window.innerHeight];")
     driver.set_window_size(width + (width - inner[0]), height + (height - inner[1]))
