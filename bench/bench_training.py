@@ -63,39 +63,58 @@ def app_run(server: Any, form: dict[str, Any], recipe: str = "digits") -> tuple[
     return wall, recipe_s
 
 
+class _DigitsSteps:
+    """bare_loop's model, data, optimiser and batch order, one epoch at a time."""
+
+    def __init__(self, epochs: int) -> None:
+        from tasks.training.loop import make_optimizer
+        from tasks.training.models import build_model
+
+        self.config = TrainingConfig(epochs=epochs, batch_size=64, device="cpu", seed=0)
+        self.data = datasets.digits(self.config)
+        torch.manual_seed(self.config.seed)
+        self.model = build_model(self.data)
+        self.optimizer = make_optimizer(self.config.optimizer, self.model, self.config.lr)
+        self.loss_fn = torch.nn.CrossEntropyLoss()
+        self.generator = torch.Generator().manual_seed(self.config.seed)
+        self.steps = -(-len(self.data.x_train) // self.config.batch_size)
+        self.total, self.done = self.steps * epochs, 0
+
+    def epoch(self, ctx: RunContext | None) -> bool:
+        """Train one epoch, reporting every step to `ctx` (None: report nothing); False once
+        the run should stop."""
+        x, y = self.data.x_train, self.data.y_train
+        order = torch.randperm(len(x), generator=self.generator)
+        self.model.train()
+        for start in range(0, len(x), self.config.batch_size):
+            idx = order[start : start + self.config.batch_size]
+            loss = self.loss_fn(self.model(x[idx]), y[idx])
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            self.done += 1
+            if ctx is not None:
+                ctx.log_metrics(step=self.done, loss=loss)
+                ctx.progress(done=self.done, total=self.total)
+                if ctx.should_stop:
+                    return False
+        return True
+
+    def validation_accuracy(self) -> float:
+        """Accuracy on the validation split (bare_loop validates after every epoch too)."""
+        self.model.eval()
+        with torch.no_grad():
+            predicted = self.model(self.data.x_val).argmax(1)
+        return float((predicted == self.data.y_val).sum()) / len(self.data.y_val)
+
+
 def _bench_loop(ctx: RunContext, params: Any) -> None:
     """bare_loop's steps (same model, data, order, validation) reporting every step."""
-    config = TrainingConfig(epochs=params.epochs, batch_size=64, device="cpu", seed=0)
-    data = datasets.digits(config)
-    torch.manual_seed(config.seed)
-    from tasks.training.loop import make_optimizer
-    from tasks.training.models import build_model
-
-    model = build_model(data)
-    optimizer = make_optimizer(config.optimizer, model, config.lr)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    x, y, xv, yv = data.x_train, data.y_train, data.x_val, data.y_val
-    generator = torch.Generator().manual_seed(config.seed)
-    steps = -(-len(x) // config.batch_size)
-    total, done = steps * config.epochs, 0
-    for _ in range(config.epochs):
-        order = torch.randperm(len(x), generator=generator)
-        model.train()
-        for start in range(0, len(x), config.batch_size):
-            idx = order[start : start + config.batch_size]
-            loss = loss_fn(model(x[idx]), y[idx])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            done += 1
-            ctx.log_metrics(step=done, loss=loss)
-            ctx.progress(done=done, total=total)
-            if ctx.should_stop:
-                return
-        model.eval()
-        with torch.no_grad():
-            correct = float((model(xv).argmax(1) == yv).sum())
-        ctx.log_metrics(step=done, val_accuracy=correct / len(yv))
+    steps = _DigitsSteps(params.epochs)
+    for _ in range(params.epochs):
+        if not steps.epoch(ctx):
+            return
+        ctx.log_metrics(step=steps.done, val_accuracy=steps.validation_accuracy())
 
 
 class _Epochs(BaseModel):
@@ -153,37 +172,13 @@ def _interleaved_loop(ctx: RunContext, params: Any) -> None:
     falls on both alike: the ratio of their sums is the recipe API's own cost. Pairs alternate
     their order (report first, then silent first) so neither kind always runs warmer.
     """
-    config = TrainingConfig(epochs=params.epochs, batch_size=64, device="cpu", seed=0)
-    data = datasets.digits(config)
-    torch.manual_seed(config.seed)
-    from tasks.training.loop import make_optimizer
-    from tasks.training.models import build_model
-
-    model = build_model(data)
-    optimizer = make_optimizer(config.optimizer, model, config.lr)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    x, y = data.x_train, data.y_train
-    generator = torch.Generator().manual_seed(config.seed)
-    steps = -(-len(x) // config.batch_size)
-    total, done = steps * config.epochs, 0
-    for epoch in range(config.epochs):
+    steps = _DigitsSteps(params.epochs)
+    for epoch in range(params.epochs):
         pair, second = divmod(epoch, 2)
         reporting = (second == 0) == (pair % 2 == 0)
-        order = torch.randperm(len(x), generator=generator)
-        model.train()
         wall, cpu = time.perf_counter(), time.thread_time()
-        for start in range(0, len(x), config.batch_size):
-            idx = order[start : start + config.batch_size]
-            loss = loss_fn(model(x[idx]), y[idx])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            done += 1
-            if reporting:
-                ctx.log_metrics(step=done, loss=loss)
-                ctx.progress(done=done, total=total)
-                if ctx.should_stop:
-                    return
+        if not steps.epoch(ctx if reporting else None):
+            return
         _EPOCH_TIMES.append((reporting, time.perf_counter() - wall, time.thread_time() - cpu))
 
 
