@@ -34,6 +34,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from dashapp.pages.dashboard_parts import ids as dashboard_ids  # noqa: E402
 from dashapp.pages.training import ids as training_ids  # noqa: E402
 from tests.support.a11y import MODES, WIDTHS, set_mode, set_width  # noqa: E402
 
@@ -129,7 +130,11 @@ def browser(download_dir: Path) -> Driver:
     ):
         options.add_argument(flag)
     options.add_experimental_option("prefs", {"download.default_directory": str(download_dir)})
-    return webdriver.Chrome(options=options)
+    driver = webdriver.Chrome(options=options)
+    # Start at desktop size: in headless Chromium's default 800x600 window the grid sits below
+    # the fold, and Selenium calls its rows not displayed, so waits for them time out.
+    driver.set_window_size(max(WIDTHS), 1000)
+    return driver
 
 
 def wait_for(driver: Driver, css: str, timeout: float = WAIT_S) -> None:
@@ -230,6 +235,19 @@ def embedded_states(session: Session, driver: Driver, base: str, files: Path) ->
         capture(session, driver, "dashboard-filtered")
 
     attempt(session, "dashboard-filtered", filtered_grid)
+
+    def shared_view() -> None:
+        driver.get(base + "/")
+        wait_for(driver, "#dash-grid .ag-row")
+        fill(driver, f"#{dashboard_ids.VIEW_NAME}", "North, big orders")
+        click(driver, f"#{dashboard_ids.VIEW_SAVE}")
+        WebDriverWait(driver, WAIT_S).until(lambda d: "view=" in d.current_url)
+        wait_for(driver, "#dash-grid .ag-row")
+        click(driver, f"#{dashboard_ids.VIEW_SHARE}")
+        wait_for(driver, f"#{dashboard_ids.VIEW_SHARE_BOX}:not([hidden])")
+        capture(session, driver, "dashboard-view-shared")
+
+    attempt(session, "dashboard-view-shared", shared_view)
 
     def refused_request() -> None:
         driver.get(base + "/")
