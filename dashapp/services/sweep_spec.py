@@ -254,3 +254,56 @@ def expand(spec: SweepSpec, recipe: Recipe, max_runs: int) -> list[BaseModel]:
                 {FORM_LEVEL: f"Run {number} ({shown}) is refused: {problems}"}
             ) from None
     return sets
+
+
+def _whole(text: Any, key: str, errors: dict[str, str]) -> int:
+    """A whole number typed in a box; an error under `key` otherwise (never a default)."""
+    raw = str(text if text is not None else "").strip()
+    try:
+        return int(raw)
+    except ValueError:
+        errors[key] = f"Enter a whole number (got {raw!r})" if raw else "Enter a whole number"
+        return 0
+
+
+def spec_from_form(
+    recipe: str,
+    fixed: Mapping[str, Any],
+    axis_texts: Mapping[str, Any],
+    strategy: Any,
+    count: Any,
+    seed: Any,
+    metric: Any,
+    goal: Any,
+) -> SweepSpec:
+    """The spec the Sweep form describes; SweepSpecError names every box that cannot be read.
+
+    Count and seed are read only for random search (grid ignores them, whatever they hold).
+    """
+    errors: dict[str, str] = {}
+    axes: list[Axis] = []
+    for name, text in axis_texts.items():
+        try:
+            axis = parse_axis(name, str(text or ""))
+        except SweepSpecError as exc:
+            errors.update(exc.errors)
+            continue
+        if axis is not None:
+            axes.append(axis)
+    strategy = str(strategy or "grid")
+    count_n = seed_n = 0
+    if strategy == "random":
+        count_n = _whole(count, COUNT_KEY, errors)
+        seed_n = _whole(seed, SEED_KEY, errors)
+    if errors:
+        raise SweepSpecError(errors)
+    return SweepSpec(
+        recipe=recipe,
+        axes=tuple(axes),
+        fixed=dict(fixed),
+        strategy=strategy,
+        count=count_n,
+        seed=seed_n,
+        metric=str(metric or "").strip(),
+        goal=str(goal or ""),
+    )

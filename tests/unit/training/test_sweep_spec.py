@@ -20,6 +20,7 @@ from dashapp.services.sweep_spec import (
     expand,
     parse_axis,
     planned_runs,
+    spec_from_form,
 )
 
 
@@ -199,3 +200,30 @@ def test_spec_json_round_trips_axes() -> None:
         {"name": "lr", "low": 0.001, "high": 0.1, "log": True},
         {"name": "epochs", "values": [1, 2]},
     ]
+
+
+def test_form_reading_names_every_unreadable_box() -> None:
+    with pytest.raises(SweepSpecError) as caught:
+        spec_from_form(
+            "demo",
+            {},
+            {"lr": "0.1,,0.2", "epochs": "abc..3", "batch_size": ""},
+            "random",
+            "eight",
+            "",
+            "val_loss",
+            "min",
+        )
+    errors = caught.value.errors
+    assert set(errors) == {"lr", "epochs", COUNT_KEY, SEED_KEY}
+    assert errors[COUNT_KEY] == "Enter a whole number (got 'eight')"
+    assert errors[SEED_KEY] == "Enter a whole number"
+
+
+def test_form_reading_skips_empty_boxes_and_grid_ignores_count() -> None:
+    spec = spec_from_form(
+        "demo", {"epochs": "2"}, {"lr": "0.1, 0.2", "epochs": " "}, "grid", "x", "y", "loss", "min"
+    )
+    assert spec.axes == (Axis("lr", values=("0.1", "0.2")),)
+    assert (spec.count, spec.seed, spec.metric, spec.goal) == (0, 0, "loss", "min")
+    assert len(expand(spec, RECIPE, 32)) == 2
