@@ -68,6 +68,7 @@ def test_launch_a_sweep_from_the_form_and_see_its_chart_and_best_run(
     _type(dash_duo, sids.axis_id("lr"), "0.01, 0.1")
     _type(dash_duo, sids.axis_id("batch_size"), "32")
     dash_duo.wait_for_contains_text(f"#{sids.PREVIEW}", "Will launch 2 runs", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{sids.PREVIEW}", "a 1 × 2 grid", timeout=10)
     assert "is-invalid" not in (_box(dash_duo, sids.axis_id("lr")).get_attribute("class") or "")
 
     dash_duo.find_element(f"#{sids.START}").click()
@@ -77,13 +78,16 @@ def test_launch_a_sweep_from_the_form_and_see_its_chart_and_best_run(
 
     # Both runs finish (the embedded job runs them in turn); the counts follow live.
     dash_duo.wait_for_text_to_equal("#sweep-count-done", "2done", timeout=120)
-    trace = (
+    # Parallel coordinates: an axis per swept parameter and the metric, a drawn line per run.
+    axes = (
         "const g = document.querySelector('#sweep-chart .js-plotly-plot');"
-        "if (!g || !g.data || !g.data.length) { return null; }"
-        "return [g.data[0].type, g.data[0].dimensions.length];"
+        "return g && g.layout ? g.layout.xaxis.ticktext : null;"
     )
-    _wait(lambda: dash_duo.driver.execute_script(trace) is not None, 15, "no chart drawn")
-    assert dash_duo.driver.execute_script(trace) == ["parcoords", 3]  # batch_size, lr, metric
+    _wait(lambda: dash_duo.driver.execute_script(axes), 15, "no chart drawn")
+    assert dash_duo.driver.execute_script(axes) == ["batch_size", "lr", "val_accuracy"]
+    lines = "return document.querySelectorAll('#sweep-chart .scatterlayer .trace .js-line').length;"
+    _wait(lambda: dash_duo.driver.execute_script(lines) == 2, 15, "a line per run not drawn")
+    assert "WebGL" not in dash_duo.find_element(f"#{sids.CHART}").text
 
     link = dash_duo.find_element(f"#{sids.BEST}-link")
     assert link.text.startswith("Run #")

@@ -1,11 +1,13 @@
 """The sweep's chart: parameters against the objective (parallel coordinates, or a scatter for
-one swept parameter)."""
+one swept parameter). SVG traces only: the page's CSP leaves WebGL traces undrawable."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 
 from dashapp.models.sweeps import Sweep
 from dashapp.models.training import TrainingRun
@@ -29,19 +31,26 @@ def _empty(message: str, template: str) -> go.Figure:
     return figure
 
 
-def _dimension(label: str, values: list[Any]) -> dict[str, Any]:
-    """A parcoords axis; text values become evenly spaced ticks named by the text."""
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-        return {"label": label, "values": values}
-    names = sorted({str(v) for v in values})
-    index = {name: i for i, name in enumerate(names)}
-    return {
-        "label": label,
-        "values": [index[str(v)] for v in values],
-        "tickvals": list(range(len(names))),
-        "ticktext": names,
-        "range": [-0.25, max(len(names) - 1, 0) + 0.25],
-    }
+def _axis_positions(values: list[Any], log: bool) -> tuple[list[float], list[tuple[float, str]]]:
+    """Each value's height on its axis (0..1) and the ticks (height, text) to label it with.
+
+    Numbers are spread min..max (on a log scale when the axis was swept on one); text values
+    (choices) get evenly spaced places in sorted order.
+    """
+    numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    if not numeric:
+        names = sorted({str(v) for v in values})
+        step = 1 / (len(names) - 1) if len(names) > 1 else 0.0
+        place = {name: (i * step if len(names) > 1 else 0.5) for i, name in enumerate(names)}
+        return [place[str(v)] for v in values], [(place[n], n) for n in names]
+    use_log = log and all(float(v) > 0 for v in values)
+    scaled = [math.log10(float(v)) if use_log else float(v) for v in values]
+    low, high = min(scaled), max(scaled)
+    if high == low:
+        return [0.5] * len(values), [(0.5, f"{values[0]:.4g}")]
+    heights = [(v - low) / (high - low) for v in scaled]
+    ends = [(0.0, f"{min(values):.4g}"), (1.0, f"{max(values):.4g}")]
+    return heights, ends
 
 
 def _log_axis(sweep: Sweep, name: str) -> bool:
@@ -49,6 +58,80 @@ def _log_axis(sweep: Sweep, name: str) -> bool:
         if axis.get("name") == name:
             return bool(axis.get("log"))
     return False
+
+
+def _parallel(sweep: Sweep, names: list[str], rows: list[tuple[TrainingRun, float]]) -> go.Figure:
+    """Parallel coordinates drawn with SVG lines: one vertical axis per swept parameter and one
+    for the metric, one line per run coloured by its metric (the best run drawn thicker).
+
+    Not `go.Parcoords`: it draws with WebGL through regl, which compiles code at run time, and
+    the app's Content-Security-Policy (no 'unsafe-eval') rightly forbids that.
+    """
+    columns = [[r.config.get(n) for r, _ in rows] for n in names]
+    columns.append([v for _, v in rows])
+    placed = [
+        _axis_positions(values, _log_axis(sweep, name))
+        for name, values in zip([*names, sweep.metric], columns, strict=True)
+    ]
+    metric = [v for _, v in rows]
+    low, high = min(metric), max(metric)
+    spread = (high - low) or 1.0
+    best = sweeps.best_run(sweep, [r for r, _ in rows])
+    figure = go.Figure()
+    for i, (run, value) in enumerate(rows):
+        share = (value - low) / spread
+        if sweep.goal == "min":
+            share = 1 - share  # the best runs are always yellow
+        colour = sample_colorscale("Viridis", [share])[0]
+        raw = "<br>".join(f"{n} {col[i]}" for n, col in zip(names, columns, strict=False))
+        figure.add_trace(
+            go.Scatter(
+                x=list(range(len(placed))),
+                y=[heights[i] for heights, _ in placed],
+                mode="lines+markers",
+                line={"color": colour, "width": 4 if best is not None and run.id == best.id else 2},
+                marker={"size": 6, "color": colour},
+                name=f"run #{run.id}",
+                meta="run",
+                hovertemplate=f"run #{run.id}<br>{raw}<br>{sweep.metric} {value:.4g}"
+                "<extra></extra>",
+                showlegend=False,
+            )
+        )
+    # The colour scale, as a legend for the lines (an invisible marker trace carries it).
+    figure.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            hoverinfo="skip",
+            showlegend=False,
+            marker={
+                "color": [low, high],
+                "colorscale": "Viridis",
+                "reversescale": sweep.goal == "min",
+                "showscale": True,
+                "colorbar": {"title": {"text": sweep.metric}, "thickness": 12},
+            },
+        )
+    )
+    for x, (_heights, ticks) in enumerate(placed):
+        figure.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, line={"color": "#888", "width": 1})
+        for y, text in ticks:
+            figure.add_annotation(
+                x=x, y=y, text=text, showarrow=False, xanchor="left", xshift=4, font={"size": 11}
+            )
+    figure.update_xaxes(
+        tickvals=list(range(len(placed))),
+        ticktext=[*names, sweep.metric],
+        side="top",
+        showgrid=False,
+        zeroline=False,
+        range=[-0.2, len(placed) - 0.5],
+    )
+    figure.update_yaxes(visible=False, range=[-0.06, 1.06])
+    figure.update_layout(height=360, hovermode="closest")
+    return figure
 
 
 def figure(sweep: Sweep, members: list[TrainingRun], template: str) -> go.Figure:
@@ -81,21 +164,7 @@ def figure(sweep: Sweep, members: list[TrainingRun], template: str) -> go.Figure
         figure.update_yaxes(title=sweep.metric)
         figure.update_layout(height=320)
     else:
-        dimensions = [_dimension(n, [r.config.get(n) for r, _ in rows]) for n in names]
-        dimensions.append({"label": sweep.metric, "values": metric_values})
-        figure = go.Figure(
-            go.Parcoords(
-                line={
-                    "color": metric_values,
-                    "colorscale": "Viridis",
-                    "reversescale": sweep.goal == "min",  # the best runs are always yellow
-                    "showscale": True,
-                    "colorbar": {"title": {"text": sweep.metric}},
-                },
-                dimensions=dimensions,
-            )
-        )
-        figure.update_layout(height=360)
+        figure = _parallel(sweep, names, rows)
     figure.update_layout(
         template=template,
         paper_bgcolor=CLEAR,

@@ -52,7 +52,6 @@ def axis_inputs(recipe: Recipe) -> dbc.Row:
                         placeholder=_hint(info),
                         size="sm",
                         autoComplete="off",
-                        debounce=300,  # milliseconds for dbc.Input
                     ),
                     dbc.FormFeedback(id=sids.axis_feedback_id(name), type="invalid"),
                 ],
@@ -92,7 +91,6 @@ def _small_input(component_id: str, label: str, value: str, help_text: str) -> d
                 value=value,
                 size="sm",
                 autoComplete="off",
-                debounce=300,
             ),
             dbc.FormFeedback(id=f"{component_id}-feedback", type="invalid"),
             dbc.FormText(help_text),
@@ -139,7 +137,6 @@ def panel(recipe: Recipe, can_train: bool) -> html.Div:
                         list=sids.METRIC_NAMES,
                         size="sm",
                         autoComplete="off",
-                        debounce=300,
                     ),
                     dbc.FormFeedback(id=f"{sids.METRIC}-feedback", type="invalid"),
                     html.Datalist(
