@@ -318,13 +318,18 @@ def sweep_states(session: Session, driver: Driver, base: str) -> None:
 
     def sweep_form() -> None:
         sweep_mode()
-        driver.find_element(
+        random = driver.find_element(
             By.XPATH, f"//*[@id='{sweep_ids.STRATEGY}']//label[starts-with(., 'Random')]"
-        ).click()
+        )
+        driver.execute_script(
+            "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", random
+        )
+        random.click()
         fill(driver, f"#{sweep_ids.COUNT}", "6\t")
         fill(driver, axis("lr"), "0.001..0.1 log\t")
         fill(driver, axis("batch_size"), "32, 64, 128\t")
         wait_for(driver, f"#{sweep_ids.PREVIEW}-count")
+        driver.execute_script("window.scrollTo(0, 0);")
         capture(session, driver, "training-sweep-form")
 
     attempt(session, "training-sweep-form", sweep_form)
@@ -334,6 +339,7 @@ def sweep_states(session: Session, driver: Driver, base: str) -> None:
         fill(driver, axis("lr"), "0.01, abc\t")
         fill(driver, axis("epochs"), "0, 5\t")
         wait_for(driver, ".invalid-feedback")
+        driver.execute_script("window.scrollTo(0, 0);")
         capture(session, driver, "training-sweep-form-error")
 
     attempt(session, "training-sweep-form-error", sweep_form_error)
@@ -350,11 +356,13 @@ def sweep_states(session: Session, driver: Driver, base: str) -> None:
         WebDriverWait(driver, 60, ignored_exceptions=(StaleElementReferenceException,)).until(
             lambda d: d.find_element(By.CSS_SELECTOR, "#sweep-count-done .badge").text != "0"
         )
+        driver.execute_script("window.scrollTo(0, 0);")
         capture(session, driver, "training-sweep-running", settle=0.3)
         WebDriverWait(driver, 240, ignored_exceptions=(StaleElementReferenceException,)).until(
             lambda d: d.find_element(By.CSS_SELECTOR, "#sweep-count-done .badge").text == "6"
         )
         time.sleep(2)
+        driver.execute_script("window.scrollTo(0, 0);")
         capture(session, driver, "training-sweep-view")
 
     attempt(session, "training-sweep", sweep_view)

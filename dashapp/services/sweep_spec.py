@@ -158,9 +158,22 @@ def _check_shape(spec: SweepSpec, recipe: Recipe, max_runs: int) -> dict[str, st
     return errors
 
 
+class _ValueRefused(SweepSpecError):
+    """One swept value (or a fixed one beside it) that the recipe's model refuses."""
+
+
 def _typed(recipe: Recipe, fixed: Mapping[str, Any], name: str, value: Any) -> Any:
-    """`value` as the recipe's model makes it (with the fixed values around it)."""
-    params = validate_params(recipe, {**fixed, name: value})
+    """`value` as the recipe's model makes it (with the fixed values around it); the error
+    names the value ("0: Must be at least 1") unless the message already quotes it."""
+    try:
+        params = validate_params(recipe, {**fixed, name: value})
+    except ParamsError as exc:
+        errors = dict(exc.errors)
+        own = errors.pop(name, None)
+        if own is not None:
+            shown = f"{value:g}" if isinstance(value, float) else str(value)
+            errors[name] = own if "(got " in own else f"{shown}: {own}"
+        raise _ValueRefused(errors) from None
     return getattr(params, name)
 
 
@@ -188,12 +201,8 @@ def _typed_axes(spec: SweepSpec, recipe: Recipe) -> tuple[list[Axis], dict[str, 
             else:
                 values = tuple(_typed(recipe, fixed, axis.name, v) for v in axis.values)
                 typed.append(Axis(axis.name, values=tuple(dict.fromkeys(values))))
-        except ParamsError as exc:
-            own = exc.errors.pop(axis.name, None)
-            if own is not None:
-                errors[axis.name] = f"{own}"
-            for key, message in exc.errors.items():
-                errors.setdefault(key, message)
+        except _ValueRefused as exc:
+            errors.update(exc.errors)
     return typed, errors
 
 

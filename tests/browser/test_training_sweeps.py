@@ -94,7 +94,10 @@ def test_launch_a_sweep_from_the_form_and_see_its_chart_and_best_run(
     run_id = link.text.removeprefix("Run #")
     assert (link.get_attribute("href") or "").endswith(f"/training?run={run_id}")
     rows = dash_duo.find_elements(f"#{sids.RUNS} tbody tr")
-    assert len(rows) == 2 and len(dash_duo.find_elements(f"#{sids.RUNS} tr.table-success")) == 1
+    assert len(rows) == 2
+    texts = [r.text for r in rows]
+    marked = [t for t in texts if "best" in t.split()]
+    assert len(marked) == 1 and marked[0].startswith(f"#{run_id} best"), texts
 
     # The sweeps list links back to the view; the best run's link opens the run.
     dash_duo.wait_for_element(f"#{sids.LIST} a[href$='?sweep=1']", timeout=15)

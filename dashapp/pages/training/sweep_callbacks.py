@@ -107,6 +107,18 @@ def register_sweep_callbacks(app: Dash) -> None:
     @secured_callback(
         app,
         Role.VIEWER,
+        Output(sids.COUNT, "disabled"),
+        Output(sids.SEED, "disabled"),
+        Input(sids.STRATEGY, "value"),
+    )
+    def _strategy(strategy: Any) -> tuple[bool, bool]:
+        """Count and seed matter for random search only."""
+        grid = strategy != "random"
+        return grid, grid
+
+    @secured_callback(
+        app,
+        Role.VIEWER,
         Output(sids.AXES, "children"),
         Input(ids.RECIPE, "value"),
         prevent_initial_call=True,

@@ -14,6 +14,7 @@ from dashapp.models.training import TrainingRun
 from dashapp.services import sweeps
 
 CLEAR = "rgba(0,0,0,0)"
+MAX_TICKS = 8
 
 
 def _empty(message: str, template: str) -> go.Figure:
@@ -43,14 +44,18 @@ def _axis_positions(values: list[Any], log: bool) -> tuple[list[float], list[tup
         step = 1 / (len(names) - 1) if len(names) > 1 else 0.0
         place = {name: (i * step if len(names) > 1 else 0.5) for i, name in enumerate(names)}
         return [place[str(v)] for v in values], [(place[n], n) for n in names]
-    use_log = log and all(float(v) > 0 for v in values)
+    positive = all(float(v) > 0 for v in values)
+    # Log scale when swept on one, or when the values span two decades (0.001, 0.01, 0.1).
+    use_log = positive and (log or max(values) >= 100 * min(values))
     scaled = [math.log10(float(v)) if use_log else float(v) for v in values]
     low, high = min(scaled), max(scaled)
     if high == low:
         return [0.5] * len(values), [(0.5, f"{values[0]:.4g}")]
     heights = [(v - low) / (high - low) for v in scaled]
-    ends = [(0.0, f"{min(values):.4g}"), (1.0, f"{max(values):.4g}")]
-    return heights, ends
+    distinct = sorted(set(zip(heights, values, strict=True)))
+    # A grid has few values: label each; random draws get their ends only.
+    shown = distinct if len(distinct) <= MAX_TICKS else [distinct[0], distinct[-1]]
+    return heights, [(h, f"{v:.4g}") for h, v in shown]
 
 
 def _log_axis(sweep: Sweep, name: str) -> bool:
@@ -82,7 +87,8 @@ def _parallel(sweep: Sweep, names: list[str], rows: list[tuple[TrainingRun, floa
         share = (value - low) / spread
         if sweep.goal == "min":
             share = 1 - share  # the best runs are always yellow
-        colour = sample_colorscale("Viridis", [share])[0]
+        # From 0.2 up: the darkest violet vanishes on the dark theme.
+        colour = sample_colorscale("Viridis", [0.2 + 0.8 * share])[0]
         raw = "<br>".join(f"{n} {col[i]}" for n, col in zip(names, columns, strict=False))
         figure.add_trace(
             go.Scatter(
@@ -98,23 +104,7 @@ def _parallel(sweep: Sweep, names: list[str], rows: list[tuple[TrainingRun, floa
                 showlegend=False,
             )
         )
-    # The colour scale, as a legend for the lines (an invisible marker trace carries it).
-    figure.add_trace(
-        go.Scatter(
-            x=[None],
-            y=[None],
-            mode="markers",
-            hoverinfo="skip",
-            showlegend=False,
-            marker={
-                "color": [low, high],
-                "colorscale": "Viridis",
-                "reversescale": sweep.goal == "min",
-                "showscale": True,
-                "colorbar": {"title": {"text": sweep.metric}, "thickness": 12},
-            },
-        )
-    )
+    # No colour bar: the metric's own axis, on the right, says what the colours mean.
     for x, (_heights, ticks) in enumerate(placed):
         figure.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, line={"color": "#888", "width": 1})
         for y, text in ticks:
@@ -127,7 +117,7 @@ def _parallel(sweep: Sweep, names: list[str], rows: list[tuple[TrainingRun, floa
         side="top",
         showgrid=False,
         zeroline=False,
-        range=[-0.2, len(placed) - 0.5],
+        range=[-0.15, len(placed) - 0.6],
     )
     figure.update_yaxes(visible=False, range=[-0.06, 1.06])
     figure.update_layout(height=360, hovermode="closest")

@@ -44,7 +44,9 @@ def axis_inputs(recipe: Recipe) -> dbc.Row:
             dbc.Col(
                 [
                     dbc.Label(
-                        label_of(name, info), html_for=ids.dom_id(box), className="small mb-0"
+                        f"{label_of(name, info)} values",
+                        html_for=ids.dom_id(box),
+                        className="small mb-0",
                     ),
                     dbc.Input(
                         id=box,
@@ -121,7 +123,7 @@ def panel(recipe: Recipe, can_train: bool) -> html.Div:
     numbers = dbc.Row(
         [
             _small_input(sids.COUNT, "Runs (random)", DEFAULT_COUNT, "How many draws"),
-            _small_input(sids.SEED, "Seed (random)", "0", "Same seed, same draws"),
+            _small_input(sids.SEED, "Sampling seed", "0", "Same seed, same draws"),
         ],
         className="g-2 mb-1",
     )
@@ -175,6 +177,7 @@ def panel(recipe: Recipe, can_train: bool) -> html.Div:
             strategy,
             numbers,
             objective,
+            html.H4("Values to try", className="small fw-semibold mb-1"),
             html.Div(axis_inputs(recipe), id=sids.AXES),
             html.Div(id=sids.PREVIEW, className="small mt-2", role="status"),
             dbc.Button(

@@ -158,12 +158,22 @@ def runs_table(sweep: Sweep, members: list[TrainingRun]) -> dbc.Table:
         body.append(
             html.Tr(
                 [
-                    html.Td(dcc.Link(f"#{run.id}", href=f"/training?run={run.id}")),
+                    html.Td(
+                        [
+                            dcc.Link(f"#{run.id}", href=f"/training?run={run.id}"),
+                            " ",
+                            # Said in words, not by colour alone.
+                            dbc.Badge("best", color="info")
+                            if top is not None and run.id == top.id
+                            else None,
+                        ],
+                        className="text-nowrap",
+                    ),
                     html.Td(_badge(run.status)),
                     *[html.Td(str(run.config.get(n))) for n in names],
                     html.Td("–" if value is None else f"{value:.4g}"),
                 ],
-                className="table-success" if top is not None and run.id == top.id else None,
+                className="fw-semibold" if top is not None and run.id == top.id else None,
             )
         )
     return dbc.Table([header, html.Tbody(body)], size="sm", hover=True, className="small mb-0")

@@ -99,7 +99,7 @@ def test_fixed_values_apply_and_swept_fields_single_input_is_ignored() -> None:
 def test_non_numeric_and_out_of_range_values_are_field_errors() -> None:
     errors = _errors(_spec(Axis("lr", values=("0.1", "abc")), Axis("epochs", values=("0", "2"))))
     assert "Enter a number" in errors["lr"] and "abc" in errors["lr"]
-    assert errors["epochs"] == "Must be at least 1"
+    assert errors["epochs"] == "0: Must be at least 1"
 
 
 def test_bad_fixed_value_is_reported_on_its_own_field() -> None:
@@ -176,7 +176,7 @@ def test_random_is_seeded_bounded_and_log_uniform() -> None:
 def test_random_range_ends_are_validated_by_the_model() -> None:
     # lr must be above 0 and at most 1: a range reaching 2 is refused on the field.
     assert _errors(_spec(Axis("lr", low=0.1, high=2.0), strategy="random", count=4))["lr"] == (
-        "Must be at most 1"
+        "2: Must be at most 1"
     )
     whole = _errors(_spec(Axis("epochs", low=1.5, high=4), strategy="random", count=4))
     assert "whole number" in whole["epochs"]
