@@ -84,7 +84,8 @@ def _parallel(sweep: Sweep, names: list[str], rows: list[tuple[TrainingRun, floa
     best = sweeps.best_run(sweep, [r for r, _ in rows])
     figure = go.Figure()
     for i, (run, value) in enumerate(rows):
-        share = (value - low) / spread
+        # One value so far (or all equal): it is the best, drawn in the best colour.
+        share = (value - low) / spread if high > low else (0.0 if sweep.goal == "min" else 1.0)
         if sweep.goal == "min":
             share = 1 - share  # the best runs are always yellow
         # From 0.2 up: the darkest violet vanishes on the dark theme.
@@ -109,7 +110,15 @@ def _parallel(sweep: Sweep, names: list[str], rows: list[tuple[TrainingRun, floa
         figure.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, line={"color": "#888", "width": 1})
         for y, text in ticks:
             figure.add_annotation(
-                x=x, y=y, text=text, showarrow=False, xanchor="left", xshift=4, font={"size": 11}
+                # Just above the point: a line leaving it horizontally would cross the text.
+                x=x,
+                y=y,
+                text=text,
+                showarrow=False,
+                xanchor="left",
+                xshift=5,
+                yshift=9,
+                font={"size": 11},
             )
     figure.update_xaxes(
         tickvals=list(range(len(placed))),
