@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
+from celery import Celery
 from flask import Flask, current_app
 
 from dashapp.background import BackgroundManagers, managers_for
@@ -35,15 +36,23 @@ def _embedded_job(server: Flask, _key: str, _progress_key: str, run_ids: Any, _c
         execute_run(server, int(run_id))
 
 
+def _register_task(celery: Celery, server: Flask) -> None:
+    @celery.task(name=TASK_NAME, ignore_result=True)
+    def _execute(run_id: int) -> str:
+        """One run, by id."""
+        return execute_run(server, int(run_id))
+
+
 def install_run_queue(server: Flask, managers: BackgroundManagers) -> None:
     """Register the run task on the training Celery app (web and worker both build it), or
     the embedded job with the job manager; call before the embedded job helper is forked."""
     if managers.training_celery is not None:
-
-        @managers.training_celery.task(name=TASK_NAME, ignore_result=True)
-        def _execute(run_id: int) -> str:
-            return execute_run(server, int(run_id))
-
+        # On both apps, as Dash does with its jobs: whichever app a worker on `gpu` was started
+        # with (the docs say training_celery; a dev worker may serve dash,gpu with ui_celery),
+        # it knows the task instead of dropping it as unregistered.
+        for celery in (managers.training_celery, managers.ui_celery):
+            if celery is not None:
+                _register_task(celery, server)
         return
     registry = getattr(managers.training, "func_registry", None)
     if isinstance(registry, dict):

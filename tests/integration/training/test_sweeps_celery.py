@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from dashapp import create_app
 from dashapp.auth import Role, User
@@ -84,3 +85,23 @@ def test_sweep_of_four_runs_completes_across_two_workers(
             worker.kill()
         with app.app_context():
             db.engine.dispose()
+
+
+def test_a_worker_started_with_the_ui_app_runs_sweep_runs_too(
+    celery_app: Flask, celery_worker: WorkerProcess
+) -> None:
+    # The session's worker serves dash,gpu with `dashapp.worker:ui_celery`: the task that runs a
+    # sweep's run by id must be known there too, or the run's message is dropped as unregistered.
+    spec = SweepSpec(
+        recipe="digits",
+        axes=(Axis("lr", values=("0.01", "0.1")),),
+        fixed={"epochs": "1", "max_samples": "200"},
+    )
+    with celery_app.test_request_context():
+        sweep = sweeps.launch(User("dev", Role.TRAINER), spec)
+        run_ids = [r.id for r in sweeps.sweep_runs(sweep.id)]
+        db.session.remove()
+    for run_id in run_ids:
+        run = wait_for(celery_app, run_id, {"succeeded"}, timeout=90)
+        assert _pid(run.worker_host)
+    assert "unregistered" not in celery_worker.log().lower()
