@@ -20,7 +20,7 @@ from dashapp.extensions import db
 from dashapp.models.sweeps import Sweep
 from dashapp.models.training import TrainingRun
 from dashapp.pages.training import form as page_form
-from dashapp.pages.training import ids, sweep_form
+from dashapp.pages.training import ids, sweep_form, sweep_view
 from dashapp.pages.training import sweep_ids as sids
 from dashapp.recipes import load_recipes
 from dashapp.services import runs, sweeps
@@ -202,3 +202,10 @@ def test_launch_button_checks_the_role_and_shows_errors_where_the_user_typed(
     assert client_redis.llen(queue) == (0 if role == "viewer" else 2)
     client_redis.delete(queue)
     client_redis.close()
+
+
+def test_sweep_address_that_names_no_sweep_says_so(app: Flask) -> None:
+    with app.test_request_context("/training?sweep=abc"):
+        assert sweep_view.section(None) is None
+        assert "“abc” is not a sweep number." in str(sweep_view.section("abc").children)
+        assert "Sweep 999 does not exist." in str(sweep_view.section("999").children)
