@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import select, update
+from sqlalchemy.orm import load_only
 
 from dashapp.auth import Role, User
 from dashapp.extensions import db
@@ -122,7 +123,24 @@ def sweep_runs(sweep_id: int) -> list[TrainingRun]:
     return list(db.session.scalars(query))
 
 
-def list_sweeps(user: User | None, scope: str = "mine", limit: int = 50) -> list[Sweep]:
+def runs_by_sweep(sweep_ids: list[int]) -> dict[int, list[TrainingRun]]:
+    """The runs of several sweeps in one query (the sweeps list polls it)."""
+    found: dict[int, list[TrainingRun]] = {i: [] for i in sweep_ids}
+    if not sweep_ids:
+        return found
+    query = (
+        select(TrainingRun)
+        .where(TrainingRun.sweep_id.in_(sweep_ids))
+        .order_by(TrainingRun.id)
+        # Only what the list shows: leave the log and the rest unloaded.
+        .options(load_only(TrainingRun.sweep_id, TrainingRun.status, TrainingRun.summary))
+    )
+    for run in db.session.scalars(query):
+        found[int(run.sweep_id or 0)].append(run)
+    return found
+
+
+def list_sweeps(user: User | None, scope: str = "mine", limit: int = 20) -> list[Sweep]:
     """Newest sweeps first: the user's own ("mine") or everyone's ("all")."""
     query = select(Sweep).order_by(Sweep.id.desc()).limit(limit)
     if scope == "mine":

@@ -278,8 +278,7 @@ def register_sweep_callbacks(app: Dash) -> None:
         """The sweeps list (mine or everyone's, following the runs grid's choice)."""
         try:
             found = sweeps.list_sweeps(current_user(), str(scope or "mine"))
-            return sweep_view.list_table(
-                [sweeps.summary_row(s, sweeps.sweep_runs(s.id)) for s in found]
-            )
+            members = sweeps.runs_by_sweep([s.id for s in found])
+            return sweep_view.list_table([sweeps.summary_row(s, members[s.id]) for s in found])
         finally:
             db.session.remove()

@@ -74,6 +74,16 @@ def test_sweep_inserts_its_runs_and_queues_each_on_the_training_queue(
         assert all(r.owner == "alice" and r.config["epochs"] == 1 for r in members)
         assert sweep.spec["axes"][0] == {"name": "lr", "values": ["0.01", "0.1"]}
         assert client.llen(queue) == 4  # one message per run, on the training queue
+        listed = sweeps.list_sweeps(ALICE)
+        row = sweeps.summary_row(listed[0], sweeps.runs_by_sweep([sweep.id])[sweep.id])
+        assert (row["id"], row["runs"], row["progress"], row["swept"]) == (
+            sweep.id,
+            4,
+            "0/4",
+            "lr, batch_size",
+        )
+        assert sweeps.list_sweeps(User("bob", Role.TRAINER)) == []
+        assert len(sweeps.list_sweeps(User("bob", Role.TRAINER), scope="all")) == 1
 
 
 def test_a_refused_run_refuses_the_whole_sweep(
