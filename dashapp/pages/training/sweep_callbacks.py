@@ -220,17 +220,23 @@ def register_sweep_callbacks(app: Dash) -> None:
         Output(sids.BEST, "children"),
         Output(sids.RUNS, "children"),
         Output(sids.POLL, "disabled"),
+        Output(sids.SHOWN, "data"),
         Input(sids.POLL, "n_intervals"),
         Input(sids.CURRENT, "data"),
         Input("theme-mode", "data"),
+        State(sids.SHOWN, "data"),
     )
-    def _view(_n: int | None, sweep_id: Any, theme: Any) -> tuple[Any, ...]:
-        """Progress, chart, best run and runs of the sweep; polling stops once all are over."""
+    def _view(_n: int | None, sweep_id: Any, theme: Any, shown: Any) -> tuple[Any, ...]:
+        """Progress, chart, best run and runs of the sweep; polling stops once all are over,
+        and nothing is redrawn while no run changed."""
         if not sweep_id:
             raise PreventUpdate
         try:
             sweep = sweeps.get_sweep(int(sweep_id))
             members = sweeps.sweep_runs(sweep.id)
+            signature = [theme, [[r.id, r.status, sweeps.objective(sweep, r)] for r in members]]
+            if signature == shown:
+                raise PreventUpdate
             template = "plotly_dark" if theme == "dark" else "plotly_white"
             return (
                 sweep_view.counts(members),
@@ -239,6 +245,7 @@ def register_sweep_callbacks(app: Dash) -> None:
                 sweep_view.best(sweep, members),
                 sweep_view.runs_table(sweep, members),
                 bool(members) and not any(r.is_active for r in members),
+                signature,
             )
         except sweeps.SweepNotFound:
             raise PreventUpdate from None

@@ -61,6 +61,7 @@ def section(raw: str | None) -> Any:
                 html.H3("Runs of this sweep", className="h6 mt-2"),
                 html.Div(id=sids.RUNS, className="table-responsive"),
                 dcc.Store(id=sids.CURRENT, data=sweep.id),
+                dcc.Store(id=sids.SHOWN),
                 dcc.Interval(id=sids.POLL, interval=current_settings().training_poll_ms * 2),
             ]
         ),
