@@ -365,7 +365,7 @@ def sweep_states(session: Session, driver: Driver, base: str) -> None:
         driver.execute_script("window.scrollTo(0, 0);")
         capture(session, driver, "training-sweep-view")
 
-    attempt(session, "training-sweep", sweep_view)
+    attempt(session, "training-sweep-view", sweep_view)
 
 
 def production_states(session: Session, driver: Driver, base: str) -> None:

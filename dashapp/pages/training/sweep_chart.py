@@ -128,7 +128,8 @@ def _parallel(sweep: Sweep, names: list[str], rows: list[tuple[TrainingRun, floa
         zeroline=False,
         range=[-0.15, len(placed) - 0.6],
     )
-    figure.update_yaxes(visible=False, range=[-0.06, 1.06])
+    # Room above 1 for the top tick's label, below the axis titles.
+    figure.update_yaxes(visible=False, range=[-0.06, 1.1])
     figure.update_layout(height=360, hovermode="closest")
     return figure
 
