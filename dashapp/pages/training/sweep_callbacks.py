@@ -23,8 +23,8 @@ from dashapp.services.sweep_spec import (
     SweepSpec,
     SweepSpecError,
     planned_runs,
-    spec_from_form,
 )
+from dashapp.services.sweep_text import spec_from_form
 from dashapp.settings import current_settings
 
 # The form's inputs, in the order `_read_form` takes them.

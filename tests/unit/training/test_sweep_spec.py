@@ -18,10 +18,9 @@ from dashapp.services.sweep_spec import (
     SweepSpec,
     SweepSpecError,
     expand,
-    parse_axis,
     planned_runs,
-    spec_from_form,
 )
+from dashapp.services.sweep_text import parse_axis, spec_from_form
 
 
 class Params(BaseModel):
