@@ -118,6 +118,8 @@ class Settings(BaseSettings):
     _split_recipes = field_validator("recipes", mode="before")(_split_csv)
     # Memory one training job may need on a worker; launches estimated above it are refused.
     training_memory_budget_mb: int = Field(default=8192, ge=64)
+    # Runs one sweep may launch (DASHAPP_MAX_SWEEP_RUNS); larger sweeps are refused whole.
+    max_sweep_runs: int = Field(default=32, ge=1, le=1000)
 
     # --- compositor ---
     # Limits enforced on the server for every uploaded image.

@@ -7,15 +7,22 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashapp.auth import Role, current_user, page_guard
-from dashapp.pages.training import ids
-from dashapp.pages.training.callbacks import register_callbacks
+from dashapp.pages.training import ids, sweep_view
+from dashapp.pages.training.callbacks import register_callbacks as _register_run_callbacks
 from dashapp.pages.training.layout import history_section, launch_form, run_panel
+from dashapp.pages.training.sweep_callbacks import register_sweep_callbacks
 from dashapp.services import recipe_catalog, runs
 from dashapp.settings import current_settings
 
 __all__ = ["layout", "register_callbacks"]
 
 dash.register_page(__name__, path="/training", name="Training", order=1, title="Training · dashapp")
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    """Bind the page's callbacks (runs, then sweeps) to `app`."""
+    _register_run_callbacks(app)
+    register_sweep_callbacks(app)
 
 
 def _initial_run(query: dict[str, str]) -> int | None:
@@ -39,6 +46,7 @@ def layout(**query: str) -> object:
     return html.Div(
         [
             html.H1("Training", className="h3 mb-3"),
+            sweep_view.section(query.get("sweep")),
             dbc.Row(
                 [
                     dbc.Col(launch_form(recipes, chosen, user.has(Role.TRAINER)), lg=4),
@@ -47,6 +55,7 @@ def layout(**query: str) -> object:
                 className="g-3",
             ),
             history_section(user.username),
+            sweep_view.list_section(),
             dcc.Store(id=ids.CURRENT, data=_initial_run(query)),
             dcc.Store(id=ids.LAUNCH),
             dcc.Store(id=ids.FORCE_CANCEL),
