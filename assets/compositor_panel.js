@@ -8,12 +8,14 @@
   function C() { return window.dashappCompositor; }
 
   var FIELDS = [["x", "X"], ["y", "Y"], ["w", "W"], ["h", "H"], ["rotation", "Rotate °"],
-    ["opacity", "Opacity %"]];
+    ["opacity", "Opacity %"], ["crop_left", "Crop left"], ["crop_top", "Crop top"],
+    ["crop_right", "Crop right"], ["crop_bottom", "Crop bottom"]];
   var ALIGN = [["align-start", "Align left", "left"], ["align-center", "Centre horizontally", "hcenter"],
     ["align-end", "Align right", "right"], ["align-top", "Align top", "top"],
     ["align-middle", "Centre vertically", "vcenter"], ["align-bottom", "Align bottom", "bottom"],
     ["symmetry-vertical", "Flip horizontally", "flip-x"],
-    ["symmetry-horizontal", "Flip vertically", "flip-y"]];
+    ["symmetry-horizontal", "Flip vertically", "flip-y"],
+    ["bounding-box", "Reset crop", "uncrop"]];
 
   var panel = {};
 
@@ -25,8 +27,9 @@
     FIELDS.forEach(function (f) {
       var label = el("label", "comp-field small");
       label.appendChild(document.createTextNode(f[1]));
-      var input = el("input", "form-control form-control-sm", { type: "number", step: "any",
-        "data-field": f[0] });
+      var crop = /^crop_/.test(f[0]);  // whole foreground pixels cut off that edge
+      var input = el("input", "form-control form-control-sm", crop ? { type: "number", step: "1",
+        min: "0", "data-field": f[0] } : { type: "number", step: "any", "data-field": f[0] });
       label.appendChild(input);
       self.fields[f[0]] = input;
       self.props.appendChild(label);
@@ -100,7 +103,7 @@
     var l = this.layer(this.selected);
     if (!l || !isFinite(value) || l.locked) { this.render(); return; }
     this.editLayer(l.uid, function (m) {
-      var w = m.width * m.scale_x, h = m.height * m.scale_y;
+      var w = G().vw(m) * m.scale_x, h = G().vh(m) * m.scale_y;
       if (name === "x") { m.x = value + w / 2; }
       else if (name === "y") { m.y = value + h / 2; }
       else if (name === "w" && value >= 1) {
@@ -111,6 +114,10 @@
         m.scale_x *= fh; m.scale_y *= fh;
       } else if (name === "rotation") { m.rotation = ((value % 360) + 540) % 360 - 180; }
       else if (name === "opacity") { m.opacity = Math.min(100, Math.max(0, value)) / 100; }
+      else if (/^crop_/.test(name)) {
+        var crop = {}; crop[name] = value;
+        Object.assign(m, G().cropTo(m, crop));
+      }
     });
   };
 
@@ -128,14 +135,19 @@
       else if (how === "vcenter") { m.y += H / 2 - (b[1] + b[3]) / 2; }
       else if (how === "flip-x") { m.flip_x = !m.flip_x; }
       else if (how === "flip-y") { m.flip_y = !m.flip_y; }
+      else if (how === "uncrop") {
+        Object.assign(m, G().cropTo(m, { crop_left: 0, crop_top: 0, crop_right: 0, crop_bottom: 0 }));
+      }
     });
   };
 
   panel.renderProps = function () {
     var l = this.layer(this.selected), self = this;
-    var values = l ? { x: l.x - l.width * l.scale_x / 2, y: l.y - l.height * l.scale_y / 2,
-      w: l.width * l.scale_x, h: l.height * l.scale_y, rotation: l.rotation,
-      opacity: l.opacity * 100 } : {};
+    var cw = l ? G().vw(l) : 0, ch = l ? G().vh(l) : 0;
+    var values = l ? { x: l.x - cw * l.scale_x / 2, y: l.y - ch * l.scale_y / 2,
+      w: cw * l.scale_x, h: ch * l.scale_y, rotation: l.rotation,
+      opacity: l.opacity * 100, crop_left: l.crop_left || 0, crop_top: l.crop_top || 0,
+      crop_right: l.crop_right || 0, crop_bottom: l.crop_bottom || 0 } : {};
     Object.keys(this.fields).forEach(function (f) {
       var input = self.fields[f];
       input.disabled = !l || !!l.locked;

@@ -55,6 +55,25 @@ def test_shots(
             "document.querySelector('.comp-props').scrollIntoView({behavior: 'instant'});"
         )
         shoot(dash_duo, "panel", width)
+        # Crop mode on a layer cut on two sides, seen at 100 %.
+        click(dash_duo, "[data-action=zoom-100]")
+        click(dash_duo, "[data-action=crop]")
+        dash_duo.driver.execute_script(
+            "const e = window.dashappCompositor.active(), l = e.layer(e.selected);"
+            "Object.assign(l, window.dashappCompositorGeometry.cropTo(l,"
+            " {crop_left: 15, crop_bottom: 10})); e.commit();"
+            "document.querySelector('.comp-layer.is-cropping')"
+            ".scrollIntoView({block: 'center', behavior: 'instant'});"
+        )
+        shoot(dash_duo, "crop", width)
+        dash_duo.driver.execute_script(
+            "document.querySelector('[data-field=crop_left]')"
+            ".scrollIntoView({block: 'center', behavior: 'instant'});"
+        )
+        shoot(dash_duo, "crop-fields", width)
+        click(dash_duo, "[data-align=uncrop]")
+        click(dash_duo, "[data-action=crop]")
+        click(dash_duo, "[data-action=zoom-fit]")
         dash_duo.driver.execute_script(
             "document.getElementById(arguments[0]).scrollIntoView({behavior: 'instant'});",
             ids.UPLOAD_STATUS,

@@ -7,7 +7,7 @@ import math
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PIL import Image, ImageOps
 
@@ -82,6 +82,14 @@ def render_layer(canvas: Image.Image, image: Image.Image, layer: Layer) -> None:
         image = ImageOps.mirror(image)
     if layer.flip_y:
         image = ImageOps.flip(image)
+    box = layer.crop_box
+    if box is not None:
+        # The geometry already describes the part left (see geometry.py): draw just that part.
+        image = image.crop(box)
+        layer = replace(
+            layer, width=box[2] - box[0], height=box[3] - box[1],
+            crop_left=0, crop_top=0, crop_right=0, crop_bottom=0,
+        )  # fmt: skip
     if layer.is_axis_aligned_unscaled:
         _paste(canvas, image, *layer.paste_origin())
         return
