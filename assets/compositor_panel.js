@@ -61,20 +61,49 @@
         });
       }
     });
-    this.listen(this.list, "dragstart", function (e) {
-      var row = e.target.closest("[data-uid]");
-      if (row) { self.dragUid = row.getAttribute("data-uid"); e.dataTransfer.effectAllowed = "move"; }
-    });
-    this.listen(this.list, "dragover", function (e) {
-      if (self.dragUid && e.target.closest("[data-uid]")) { e.preventDefault(); }
-    });
-    this.listen(this.list, "drop", function (e) {
-      var row = e.target.closest("[data-uid]");
-      if (!row || !self.dragUid) { return; }
-      e.preventDefault();
-      self.moveTo(self.dragUid, row.getAttribute("data-uid"));
-      self.dragUid = null;
-    });
+    // Reorder by dragging a row's grip with pointer events (mouse, pen and touch alike; HTML5
+    // drag and drop has no touch support). The up/down buttons are the keyboard's way.
+    this.listen(this.list, "pointerdown", function (e) { self.rowDragStart(e); });
+    this.listen(this.list, "pointermove", function (e) { self.rowDragMove(e); });
+    this.listen(this.list, "pointerup", function (e) { self.rowDragEnd(e, true); });
+    this.listen(this.list, "pointercancel", function (e) { self.rowDragEnd(e, false); });
+  };
+
+  panel.rowDragStart = function (e) {
+    var grip = e.target.closest("[data-role=grip]"), row = grip && grip.closest("[data-uid]");
+    if (!row || this.rowDrag) { return; }
+    e.preventDefault();
+    this.rowDrag = { uid: row.getAttribute("data-uid"), pointerId: e.pointerId, row: row,
+      target: null };
+    row.classList.add("is-dragging");
+    try { grip.setPointerCapture(e.pointerId); } catch (err) { /* synthetic events */ }
+  };
+
+  // The row under the pointer (pointer capture keeps the events on the grip).
+  panel.rowAt = function (e) {
+    var hit = document.elementFromPoint(e.clientX, e.clientY);
+    var row = hit && hit.closest(".comp-layer-row[data-uid]");
+    return row && this.list.contains(row) ? row : null;
+  };
+
+  panel.rowDragMove = function (e) {
+    var d = this.rowDrag;
+    if (!d || e.pointerId !== d.pointerId) { return; }
+    e.preventDefault();
+    var row = this.rowAt(e);
+    if (d.target && d.target !== row) { d.target.classList.remove("is-drop-target"); }
+    d.target = row && row !== d.row ? row : null;
+    if (d.target) { d.target.classList.add("is-drop-target"); }
+  };
+
+  panel.rowDragEnd = function (e, drop) {
+    var d = this.rowDrag;
+    if (!d || e.pointerId !== d.pointerId) { return; }
+    this.rowDrag = null;
+    d.row.classList.remove("is-dragging");
+    var row = drop ? this.rowAt(e) : null;
+    if (d.target) { d.target.classList.remove("is-drop-target"); }
+    if (row && row !== d.row) { this.moveTo(d.uid, row.getAttribute("data-uid")); }
   };
 
   // Change one layer as one undo step.
@@ -183,8 +212,10 @@
     this.list.innerHTML = "";
     this.layers.slice().reverse().forEach(function (l, i) {
       var row = el("div", "list-group-item d-flex align-items-center gap-2 p-1 comp-layer-row" +
-        (l.uid === self.selected ? " active-layer" : ""), { "data-uid": l.uid, draggable: "true",
-        role: "listitem" });
+        (l.uid === self.selected ? " active-layer" : ""), { "data-uid": l.uid, role: "listitem" });
+      var grip = el("span", "comp-grip", { "data-role": "grip", title: "Drag to reorder",
+        "aria-hidden": "true" });
+      grip.appendChild(el("i", "bi bi-grip-vertical"));
       var thumb = el("button", "comp-thumb", { type: "button", "data-role": "select",
         title: "Select " + (l.name || "layer"), "aria-label": "Select " + (l.name || "layer") });
       var img = el("img", "", { alt: "", draggable: "false" });
@@ -194,7 +225,7 @@
         "data-role": "name", "aria-label": "Layer name", maxlength: "120" });
       name.value = l.name || "layer";
       var hidden = l.visible === false;
-      row.append(thumb, name,
+      row.append(grip, thumb, name,
         iconButton(hidden ? "eye-slash" : "eye", hidden ? "Show layer" : "Hide layer", "visible", !hidden),
         iconButton(l.locked ? "lock" : "unlock", l.locked ? "Unlock layer" : "Lock layer", "lock", !!l.locked),
         iconButton("chevron-up", "Move up", "up"), iconButton("chevron-down", "Move down", "down"));

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 
 from dashapp.pages.compositor import ids
 from dashapp.services.compositing import library
@@ -221,3 +222,38 @@ def test_server_unreachable_is_said_where_the_user_acted(
     finally:
         driver.execute_cdp_cmd("Network.emulateNetworkConditions", {**offline, "offline": False})
     assert layer_count(dash_duo) == 1  # the work in the editor is kept
+
+
+def test_a_slow_server_is_said_at_the_upload_and_the_answer_still_lands(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    app = dash_app_for(settings_factory(dev_role="viewer"))
+    hold, release = threading.Event(), threading.Event()
+
+    # The test app's server holds foreground uploads while `hold` is set: a slow server, as the
+    # browser sees it (nothing of ours is replaced).
+    @app.server.before_request
+    def slow_foreground_uploads() -> None:
+        body = request.get_data(cache=True)[:4096]
+        if hold.is_set() and b"comp-upload-fg.contents" in body:
+            release.wait(30)
+
+    base = start(dash_duo, app)
+    dash_duo.driver.get(base + "/compositor")
+    bg_path, fg_path, _bg, _fg = write_images(tmp_path)
+    upload_both(dash_duo, bg_path, fg_path)
+    # The page waits 15 s before it says "slow"; this test does not sit through that.
+    dash_duo.driver.execute_script("window.dashappCompositorUpload.slowMs = 1500;")
+    status = f"#{ids.UPLOAD_STATUS}"
+    hold.set()
+    try:
+        send_files(dash_duo, UPLOAD_FG, fg_path)
+        dash_duo.wait_for_contains_text(status, "the server is slow", timeout=15)
+        assert layer_count(dash_duo) == 1  # nothing added yet, nothing lost
+    finally:
+        release.set()
+    # The late answer lands: the layer is added and the warning goes away.
+    dash_duo.wait_for_element(".comp-layer-row + .comp-layer-row", timeout=15)
+    assert layer_count(dash_duo) == 2
+    dash_duo.wait_for_text_to_equal(status, "", timeout=5)
+    assert dash_duo.get_logs() == []
