@@ -67,4 +67,5 @@ def delete_id(composite_id: object) -> dict[str, object]:
 RENDER_REQ = "comp-render-req"  # {render_id} of the render the web tier queued
 RENDER_DONE = "comp-render-done"  # {url, name} once the job finished it
 EXPORT_PROGRESS = "comp-export-progress"
+RENDER_CANCEL = "comp-render-cancel"  # shown while a render runs
 EXPORT_RESULT = "comp-export-result"

@@ -96,6 +96,13 @@ def export_panel() -> dbc.Card:
                     color="primary",
                     size="sm",
                 ),
+                html.Button(
+                    [html.I(className="bi bi-x-circle me-1"), "Cancel render"],
+                    id=ids.RENDER_CANCEL,
+                    type="button",
+                    hidden=True,
+                    className="btn btn-outline-secondary btn-sm ms-1",
+                ),
                 dcc.Download(id=ids.DOWNLOAD),
                 html.Div(id=ids.EXPORT_STATUS, className="mt-2", role="status"),
                 html.Div(id=ids.EXPORT_PROGRESS, className="mt-2 small", role="status"),

@@ -80,6 +80,7 @@ def test_gallery_save_list_reopen_download_delete(server: Flask) -> None:
             **saved["layers"][0],
             **{"scale_x": 1.0, "scale_y": 1.0, "opacity": 1.0, "z": 0, "visible": True},
             **{"flip_x": False, "flip_y": False, "locked": False},
+            **{"crop_left": 0, "crop_top": 0, "crop_right": 0, "crop_bottom": 0},
         }
         assert name == "My card"
         assert reopened == {
