@@ -179,7 +179,8 @@ def render(
     check_render_work(placement, settings, output_scale)
     ids = {placement.background_id} | {layer.image_id for layer in placement.layers}
     images = _decoded_images(owner, ids, settings)
-    return composite(images[placement.background_id], images, placement, output_scale, on_layer)
+    background = images[placement.background_id]  # decoded for this render alone
+    return composite(background, images, placement, output_scale, on_layer, owned=True)
 
 
 def parse_placement(state: Any, settings: Settings) -> Placement:
