@@ -142,6 +142,9 @@ class Settings(BaseSettings):
     # Address space one render may add to its job process; past it the render fails with a
     # message instead of the worker swapping or being killed by the kernel.
     compositor_render_memory_mb: float = Field(default=2048.0, gt=0)
+    # A saved composite's HTTP download renders in the web request only up to this much work
+    # (layers plus background, times pixels); larger ones go through a render job.
+    compositor_sync_render_work: int = Field(default=12_000_000, ge=0)
 
     _split = field_validator(
         "trusted_proxies", "admin_groups", "trainer_groups", "viewer_groups", mode="before"

@@ -75,6 +75,8 @@ def composite_download(composite_id: int) -> ResponseReturnValue:
         )
     except library.NotFoundError as exc:
         return jsonify(error=str(exc)), 404
+    except library.NeedsRenderJob as exc:
+        return jsonify(error=str(exc)), 409
     except (PlacementError, ImageInputError) as exc:
         return jsonify(error=str(exc)), 400
     response = Response(encoded.data, mimetype=encoded.mimetype)

@@ -42,6 +42,7 @@ GALLERY_VERSION = "comp-gallery-version"
 GALLERY_MSG = "comp-gallery-msg"
 OPEN_TYPE = "comp-open"
 DELETE_TYPE = "comp-delete"
+GALLERY_DOWNLOAD_TYPE = "comp-gallery-download"
 DELETE_ASK = "comp-delete-ask"
 DELETE_TEXT = "comp-delete-text"
 DELETE_CONFIRM = "comp-delete-confirm"
@@ -56,6 +57,11 @@ UNDO_DATA = "comp-undo-data"
 def open_id(composite_id: object) -> dict[str, object]:
     """The id of a gallery card's Open button (or dash.ALL)."""
     return {"type": OPEN_TYPE, "id": composite_id}
+
+
+def gallery_download_id(composite_id: object) -> dict[str, object]:
+    """The id of a gallery card's Download button (or dash.ALL)."""
+    return {"type": GALLERY_DOWNLOAD_TYPE, "id": composite_id}
 
 
 def delete_id(composite_id: object) -> dict[str, object]:

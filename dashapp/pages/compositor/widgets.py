@@ -239,11 +239,15 @@ def gallery(items: list[dict[str, Any]]) -> Any:
                                             color="primary",
                                             outline=True,
                                         ),
-                                        html.A(
+                                        # Rendered as a background job (never in a web
+                                        # request); the file arrives like Download's.
+                                        dbc.Button(
                                             "PNG",
-                                            href=f"{link}/download?format=png",
-                                            className="btn btn-sm btn-outline-secondary",
-                                            download="",
+                                            id=ids.gallery_download_id(cid),
+                                            size="sm",
+                                            color="secondary",
+                                            outline=True,
+                                            title=f"Download {item['name']} as PNG",
                                         ),
                                         dbc.Button(
                                             "Delete",
