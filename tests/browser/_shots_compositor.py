@@ -79,6 +79,17 @@ def test_shots(
             ids.UPLOAD_STATUS,
         )
         shoot(dash_duo, "refused", width)
+        # The Cancel render button as it shows while a render runs (unhidden here: the renders
+        # of this small test image end before a screenshot could catch one).
+        dash_duo.driver.execute_script(
+            "const b = document.getElementById(arguments[0]); b.hidden = false;"
+            "b.scrollIntoView({block: 'center', behavior: 'instant'});",
+            ids.RENDER_CANCEL,
+        )
+        shoot(dash_duo, "render-cancel", width)
+        dash_duo.driver.execute_script(
+            "document.getElementById(arguments[0]).hidden = true;", ids.RENDER_CANCEL
+        )
         name = dash_duo.find_element(f"#{ids.NAME}")
         name.clear()
         name.send_keys("Card")
