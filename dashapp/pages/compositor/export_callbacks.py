@@ -110,6 +110,13 @@ def register_export_callbacks(app: Dash) -> None:
         return no_update
 
     app.clientside_callback(
+        ClientsideFunction(namespace="compositor", function_name="renderQueued"),
+        Output(ids.APPLIED, "data", allow_duplicate=True),
+        Input(ids.RENDER_REQ, "data"),
+        prevent_initial_call=True,
+    )
+
+    app.clientside_callback(
         ClientsideFunction(namespace="compositor", function_name="fetchRender"),
         Output(ids.APPLIED, "data", allow_duplicate=True),
         Input(ids.RENDER_DONE, "data"),

@@ -234,3 +234,30 @@ def test_saved_composite_downloads_in_the_request_only_when_small(
         assert renders.run_render(render_id, current_settings()).ok
         _name, _mime, data = renders.result("dev", render_id)
     assert Image.open(io.BytesIO(data)).size == (1000, 800)
+
+
+def test_render_cancel_route_needs_its_header_and_the_owner(server: Flask) -> None:
+    from dashapp.extensions import db
+    from dashapp.models.compositor import CompositorRender
+
+    with server.app_context():
+        mine = CompositorRender(owner="dev", name="a", format="png", quality=90, state={})
+        theirs = CompositorRender(owner="ann", name="b", format="png", quality=90, state={})
+        db.session.add_all([mine, theirs])
+        db.session.commit()
+        ids = (mine.id, theirs.id)
+    client = server.test_client()
+    header = {"X-Dashapp-Cancel": "1"}
+    # Without the header (what a cross-site form or beacon would send): refused.
+    assert client.post(f"/compositor/renders/{ids[0]}/cancel").status_code == 400
+    assert client.post(f"/compositor/renders/{ids[1]}/cancel", headers=header).json == {
+        "cancelled": False
+    }
+    assert client.post(f"/compositor/renders/{ids[0]}/cancel", headers=header).json == {
+        "cancelled": True
+    }
+    with server.app_context():
+        assert [db.session.get(CompositorRender, i).status for i in ids] == [  # type: ignore[union-attr]
+            "cancelled",
+            "queued",
+        ]
