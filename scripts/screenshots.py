@@ -67,6 +67,7 @@ class Session:
 
     out: Path
     shots: list[Shot] = field(default_factory=list)
+    only: set[str] = field(default_factory=set)  # states to take (empty: all)
 
 
 def free_port() -> int:
@@ -159,6 +160,8 @@ def capture(session: Session, driver: Driver, state: str, settle: float = 0.6) -
 
 def attempt(session: Session, state: str, steps: Callable[[], None]) -> None:
     """Run a state's steps; record why if it could not be reached."""
+    if session.only and state not in session.only:
+        return
     try:
         steps()
     except Exception as exc:  # noqa: BLE001 - a missing state is reported, not fatal
@@ -220,6 +223,7 @@ def embedded_states(session: Session, driver: Driver, base: str, files: Path) ->
     attempt(session, "training", page("/training", "#page-training", "training"))
     attempt(session, "compositor", page("/compositor", "#page-compositor", "compositor"))
     attempt(session, "not-found", page("/no-such-page", "#page-not-found", "not-found"))
+    attempt(session, "admin", page("/admin", "#admin-sources .card", "admin"))
 
     def filtered_grid() -> None:
         driver.get(base + "/")
@@ -325,6 +329,52 @@ def production_states(session: Session, driver: Driver, base: str) -> None:
     attempt(session, "error-403-forbidden", as_user_without_role)
 
 
+WAREHOUSE_DASHBOARDS = """\
+sources:
+  warehouse: {{url: "{url}", title: Sales warehouse}}
+  legacy: {{url: "postgresql://reader@127.0.0.1:1/legacy", title: Old billing}}
+tables:
+  - source: warehouse
+    name: sales.invoice
+    id: invoices
+    title: Invoices
+    columns:
+      total: {{label: Total, format: "currency:EUR"}}
+      invoice_date: {{label: Date, format: date}}
+      notes: {{hidden: true}}
+    labels: {{CustomerId: FirstName}}
+    kpis:
+      - {{label: Net revenue, agg: sum, column: total, filter: {{status: {{ne: cancelled}}}},
+         format: "currency:EUR"}}
+      - label: Refund rate
+        ratio:
+          numerator: {{agg: count, filter: {{status: refunded}}}}
+          denominator: {{agg: count}}
+        format: percent
+  - {{source: warehouse, name: CRM.Customer, id: customers}}
+  - {{source: legacy, name: public.invoice, id: old_invoices}}
+"""
+
+
+def warehouse_states(session: Session, driver: Driver, work: Path) -> None:
+    """The admin page over the test warehouse (PostgreSQL) and a source that is down."""
+    if session.only and "admin-warehouse" not in session.only:
+        return
+    from tests.support.warehouse import postgres_warehouse
+
+    def steps() -> None:
+        with postgres_warehouse() as warehouse:
+            path = work / "warehouse-dashboards.yml"
+            path.write_text(WAREHOUSE_DASHBOARDS.format(url=warehouse.url))
+            with serve(work / "warehouse", DASHAPP_DASHBOARDS=str(path)) as server:
+                driver.get(server.url + "/admin")
+                wait_for(driver, "#admin-sources .card")
+                time.sleep(1.0)
+                capture(session, driver, "admin-warehouse")
+
+    attempt(session, "admin-warehouse", steps)
+
+
 def upgrade_state(session: Session, driver: Driver, base: str) -> None:
     """The 503 page of a production web on a database that was never migrated."""
 
@@ -404,11 +454,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--rows", type=int, default=20_000, help="demo orders to seed")
+    parser.add_argument("--only", default="", help="comma-separated states to take (default all)")
     args = parser.parse_args()
     out = args.out.resolve()
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    session = Session(out)
+    session = Session(out, only={s for s in args.only.split(",") if s})
     with tempfile.TemporaryDirectory(prefix="dashapp-shots-") as tmp:
         work = Path(tmp)
         instance = work / "embedded"
@@ -418,6 +469,9 @@ def main() -> int:
         try:
             with serve(instance) as server:
                 embedded_states(session, driver, server.url, work)
+            warehouse_states(session, driver, work)
+            if session.only and not session.only & LATER_STATES:
+                return _finish(session)
             production = {"DASHAPP_ENV": "production", "SECRET_KEY": "screenshots-only"}
             production["DASHAPP_DEFAULT_ROLE"] = "none"
             production["DASHAPP_TRUSTED_PROXIES"] = "127.0.0.1/32"
@@ -437,6 +491,14 @@ def main() -> int:
                     drop_database(empty)
         finally:
             driver.quit()
+    return _finish(session)
+
+
+# States of the production and upgrade instances (not started when --only names none of them).
+LATER_STATES = {"error-401-sign-in", "error-403-forbidden", "error-503-upgrading"}
+
+
+def _finish(session: Session) -> int:
     index = write_index(session)
     gaps = [shot for shot in session.shots if shot.problem]
     print(f"{len(session.shots) - len(gaps)} screenshots, {len(gaps)} gaps: {index}")
