@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import tempfile
 from collections.abc import Callable
 from typing import IO, Any
@@ -24,21 +23,20 @@ from dashapp.services.export_slots import ExportBusy, ExportSlots
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
 from dashapp.services.grid.export import (
-    EXCEL_MAX_ROWS,
     cell_row_limit,
+    download_name,
     export_columns,
     spool_csv,
-    write_xlsx,
 )
 from dashapp.services.grid.query import GridQuery
 from dashapp.services.grid.service import GridState
+from dashapp.services.grid.sheet import EXCEL_MAX_ROWS, write_sheet
 from dashapp.settings import current_settings
 
 log = logging.getLogger(__name__)
 bp = Blueprint("exports", __name__, url_prefix="/export")
 
 MAX_STATE_CHARS = 32_000
-SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 SLOTS_KEY = "dashapp_export_slots"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -142,7 +140,7 @@ def export_csv(table: str) -> ResponseReturnValue:
     except (GridQueryError, PermissionError, ExportBusy) as exc:
         return _refusal(exc)
     log.info("csv export of %s", table)
-    return _serve(spool, release, "text/csv", SAFE_NAME.sub("_", table) + ".csv")
+    return _serve(spool, release, "text/csv", download_name(table, "csv"))
 
 
 @bp.get("/<table>.xlsx")
@@ -154,11 +152,11 @@ def export_xlsx(table: str) -> ResponseReturnValue:
     def write(query: GridQuery, columns: list[str], limit: int, target: IO[bytes]) -> None:
         engine = current_dataview().engine_for(table)
         rows = min(limit, EXCEL_MAX_ROWS)
-        write_xlsx(engine, query, columns, target, rows, settings.dataview_export_timeout_ms)
+        write_sheet(engine, query, columns, target, rows, settings.dataview_export_timeout_ms)
 
     try:
         spool, release = _export(table, settings.dataview_xlsx_max_cells, write)
     except (GridQueryError, PermissionError, ExportBusy) as exc:
         return _refusal(exc)
     log.info("xlsx export of %s", table)
-    return _serve(spool, release, XLSX_TYPE, SAFE_NAME.sub("_", table) + ".xlsx")
+    return _serve(spool, release, XLSX_TYPE, download_name(table, "xlsx"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from typing import Any
@@ -74,9 +75,10 @@ def test_csv_export_streams_the_filtered_sorted_rows(seeded_app: Flask) -> None:
     )
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    assert "attachment" in response.headers["Content-Disposition"]
+    disposition = response.headers["Content-Disposition"]
+    assert disposition == f"attachment; filename=orders-{dt.date.today().isoformat()}.csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[0] == ["id", "amount", "status"]
+    assert rows[0] == ["Order", "Amount", "Status"]  # the labels of examples/dashboards.yml
     got = [(int(r[0]), f"{float(r[1]):.2f}") for r in rows[1:]]
     assert got == _expected(seeded_app)
 
@@ -88,7 +90,7 @@ def test_xlsx_export_has_the_same_rows(seeded_app: Flask) -> None:
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data), read_only=True).active
     values = list(sheet.iter_rows(values_only=True))
-    assert values[0] == ("id", "amount")
+    assert values[0] == ("Order", "Amount")
     assert [(int(i), f"{a:.2f}") for i, a in values[1:]] == _expected(seeded_app)
 
 
