@@ -130,7 +130,11 @@ def browser(download_dir: Path) -> Driver:
     ):
         options.add_argument(flag)
     options.add_experimental_option("prefs", {"download.default_directory": str(download_dir)})
-    return webdriver.Chrome(options=options)
+    driver = webdriver.Chrome(options=options)
+    # Headless Chromium starts at 780x580, where the grid sits below the fold and its rows do not
+    # count as displayed: the dashboard states timed out waiting for them.
+    set_width(driver, WIDTHS[0])
+    return driver
 
 
 def wait_for(driver: Driver, css: str, timeout: float = WAIT_S) -> None:
@@ -234,6 +238,16 @@ def embedded_states(session: Session, driver: Driver, base: str, files: Path) ->
         capture(session, driver, "dashboard-filtered")
 
     attempt(session, "dashboard-filtered", filtered_grid)
+
+    def excel_ready() -> None:
+        driver.get(base + "/")
+        wait_for(driver, "#dash-grid .ag-row")
+        click(driver, "#dash-export-xlsx")
+        wait_for(driver, "#dash-xlsx-result a", timeout=120)
+        driver.execute_script("window.scrollTo(0, 0);")
+        capture(session, driver, "dashboard-excel-ready")
+
+    attempt(session, "dashboard-excel-ready", excel_ready)
 
     def refused_request() -> None:
         driver.get(base + "/")

@@ -2,13 +2,14 @@
 
 from dashapp.models.commerce import Customer, Order, Product
 from dashapp.models.compositor import Composite, CompositorImage
-from dashapp.models.dataview import SavedView
+from dashapp.models.dataview import ExcelExport, SavedView
 from dashapp.models.training import RunArtifact, RunPoint, TrainingRun
 
 __all__ = [
     "Composite",
     "CompositorImage",
     "Customer",
+    "ExcelExport",
     "Order",
     "Product",
     "SavedView",

@@ -8,6 +8,7 @@ user's role, a per-user cap on exports in progress, columns (each once), rows, c
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -19,6 +20,7 @@ from flask import Blueprint, current_app, jsonify, request, send_file
 from flask.typing import ResponseReturnValue
 
 from dashapp.auth import Role, current_user, require_role
+from dashapp.services import excel_jobs
 from dashapp.services.export_slots import ExportBusy, ExportSlots
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
@@ -160,3 +162,20 @@ def export_xlsx(table: str) -> ResponseReturnValue:
         return _refusal(exc)
     log.info("xlsx export of %s", table)
     return _serve(spool, release, XLSX_TYPE, download_name(table, "xlsx"))
+
+
+@bp.get("/jobs/<int:export_id>.xlsx")
+@require_role(Role.VIEWER)
+def excel_job_file(export_id: int) -> ResponseReturnValue:
+    """A finished Excel export built by a background job (its owner only)."""
+    user = current_user()
+    assert user is not None
+    found = excel_jobs.result(user.username, export_id)
+    if found is None:
+        return jsonify(error="No such export (or it is not finished, or it expired)."), 404
+    name, data = found
+    response = send_file(
+        io.BytesIO(data), mimetype=XLSX_TYPE, as_attachment=True, download_name=name
+    )
+    response.content_length = len(data)
+    return response

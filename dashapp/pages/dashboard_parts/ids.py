@@ -51,7 +51,14 @@ def graph_id(chart: object) -> dict[str, object]:
 
 
 EXPORT_CSV = "dash-export-csv"
-EXPORT_XLSX = "dash-export-xlsx"
+EXPORT_XLSX = "dash-export-xlsx"  # a button: the file is built by a background job
+XLSX_ARGS = "dash-xlsx-args"  # store: state and columns the Excel button exports
+XLSX_JOB = "dash-xlsx-job"  # store: {"export_id": id} of the queued job
+XLSX_STATUS = "dash-xlsx-status"  # queued / refused message
+XLSX_PROGRESS = "dash-xlsx-progress"  # progress while the job runs (hidden otherwise)
+XLSX_PROGRESS_TEXT = "dash-xlsx-progress-text"
+XLSX_PROGRESS_WRAP = "dash-xlsx-progress-wrap"
+XLSX_RESULT = "dash-xlsx-result"  # the download link, or why there is none
 VIEWS = "dash-views"
 VIEW_NAME = "dash-view-name"
 VIEW_SAVE = "dash-view-save"

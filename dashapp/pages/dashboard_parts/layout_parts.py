@@ -190,17 +190,46 @@ def toolbar(table: GridTable, state: dict[str, Any], spec: DashboardSpec) -> htm
                         className="btn btn-sm btn-outline-secondary",
                         href="#",
                     ),  # noqa: E501
-                    html.A(
+                    dbc.Button(
                         [_icon("file-earmark-excel"), "Excel"],
                         id=ids.EXPORT_XLSX,
-                        className="btn btn-sm btn-outline-secondary",
-                        href="#",
-                    ),  # noqa: E501
+                        color="secondary",
+                        outline=True,
+                        size="sm",
+                        title="Build an Excel file of every matching row (in the background)",
+                    ),
                 ],
                 className="d-flex gap-2 ms-auto",
             ),
         ],
         className="dv-toolbar d-flex flex-wrap align-items-center gap-2 mb-2",
+    )
+
+
+def excel_area() -> html.Div:
+    """Where the Excel job says it is queued, how far it got, and where the file is."""
+    return html.Div(
+        [
+            dcc.Store(id=ids.XLSX_ARGS),
+            dcc.Store(id=ids.XLSX_JOB),
+            html.Div(id=ids.XLSX_STATUS),
+            html.Div(
+                # Flex on an inner box: Bootstrap's d-flex (!important) beats [hidden].
+                html.Div(
+                    [
+                        html.Span(id=ids.XLSX_PROGRESS_TEXT, className="me-2"),
+                        dbc.Progress(id=ids.XLSX_PROGRESS, value=0, className="flex-grow-1"),
+                    ],
+                    className="d-flex align-items-center",
+                ),
+                id=ids.XLSX_PROGRESS_WRAP,
+                hidden=True,
+                **{"data-progress-label": "Excel export progress"},  # type: ignore[arg-type]
+            ),
+            html.Div(id=ids.XLSX_RESULT),
+        ],
+        className="small mb-2",
+        role="status",
     )
 
 

@@ -73,9 +73,9 @@ def wh_app(
 def _paid(w: Warehouse) -> list[tuple[int, str, dt.datetime, Decimal]]:
     engine = w.engine()
     sql = (
-        f'SELECT i.invoice_id, c.{_q(w, "FirstName")}, i.invoice_date, i.total '
+        f"SELECT i.invoice_id, c.{_q(w, 'FirstName')}, i.invoice_date, i.total "
         f"FROM {w.q(w.sales, 'invoice')} i JOIN {w.q(w.crm, 'Customer')} c "
-        f'ON c.{_q(w, "CustomerId")} = i.{_q(w, "CustomerId")} '
+        f"ON c.{_q(w, 'CustomerId')} = i.{_q(w, 'CustomerId')} "
         "WHERE i.status = 'paid' ORDER BY i.invoice_id"
     )
     with engine.connect() as conn:
@@ -97,9 +97,7 @@ def test_csv_is_named_by_table_and_day_and_headed_by_labels(
     )
     assert response.status_code == 200
     today = dt.date.today().isoformat()
-    assert response.headers["Content-Disposition"] == (
-        f"attachment; filename=invoices-{today}.csv"
-    )
+    assert response.headers["Content-Disposition"] == (f"attachment; filename=invoices-{today}.csv")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == ["Invoice", "Customer", "Invoiced", "Status", "Total"]
     expected = _paid(warehouse)
