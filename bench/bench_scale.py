@@ -128,6 +128,9 @@ def serve(
                     raise
                 time.sleep(0.3)
         yield Served(process, url, callbacks, log)
+    except Exception:
+        print(log.read_text()[-4000:], file=sys.stderr)  # the server's side of a failure
+        raise
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -35,7 +35,9 @@ class RowCount:
 def _estimate(conn: Connection, query: GridQuery) -> int:
     """The planner's row estimate for the filtered table (PostgreSQL, MySQL/MariaDB)."""
     stmt = query.select(sa.literal(1))
-    compiled = stmt.compile(dialect=conn.dialect)
+    # render_postcompile: IN (...) lists are expanded at execution time otherwise, and the
+    # EXPLAIN text would carry a placeholder the database cannot parse.
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     if conn.dialect.name in ("mysql", "mariadb"):
         rows = conn.exec_driver_sql("EXPLAIN " + compiled.string, compiled.params).mappings()
         first = rows.first()

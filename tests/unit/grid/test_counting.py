@@ -27,9 +27,15 @@ def test_large_results_are_estimated_unless_asked(
         estimated = count_rows(conn, query)
         exact = count_rows(conn, query, exact=True)
         small = count_rows(conn, build_query(query.table, quick="=SUM"))
+        listed = build_query(
+            query.table,
+            filter_model={"category": {"filterType": "set", "values": ["red", "blue", "green"]}},
+        )
+        in_list = count_rows(conn, listed)  # an IN (...) filter estimated by EXPLAIN
     assert not estimated.exact and estimated.value >= 101  # never below what the probe saw
     assert estimated.value == pytest.approx(len(ROWS), rel=0.2)  # the planner's figure
     assert exact == RowCount(len(ROWS), True)
+    assert not in_list.exact and in_list.value > 100
     assert small.exact and small.value == sum(1 for r in ROWS if "=SUM" in str(r["name"]))
 
 
