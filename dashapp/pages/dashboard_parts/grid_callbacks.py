@@ -27,6 +27,12 @@ FACET_INPUTS = [Input(slot, "value") for slot in ids.FACET_SLOTS]
 ECHO_KEYS = ("startRow", "endRow", "sortModel", "filterModel")
 
 
+def status_text(rows: int, exact: bool) -> str:
+    """The line under the grid: how many rows match (≈ while estimated), and when."""
+    refreshed = dt.datetime.now().strftime("%H:%M:%S")
+    return f"{'' if exact else '≈ '}{rows:,} rows · refreshed {refreshed}"
+
+
 def answer_block(
     request: Any, table: str, quick: Any, facet_columns: list[Any], facet_values: tuple[Any, ...]
 ) -> tuple[dict[str, Any], str, str]:
@@ -52,9 +58,7 @@ def answer_block(
     except GridQueryError as exc:
         log.warning("grid request refused for %s: %s", table, exc)
         return {**echo, "rowData": [], "rowCount": 0}, "0 rows", str(exc)
-    approx = "" if result.exact else "≈ "
-    refreshed = dt.datetime.now().strftime("%H:%M:%S")
-    status = f"{approx}{result.row_count:,} rows · refreshed {refreshed}"
+    status = status_text(result.row_count, result.exact)
     payload = {**echo, "rowData": result.rows, "rowCount": result.row_count}
     return payload, status, ""
 

@@ -15,6 +15,8 @@ PURGE = "dash-purge"
 STATUS = "dash-status"
 GRID_ERROR = "dash-grid-error"
 KPI_ROWS = "dash-kpi-rows"
+KPIS = "dash-kpis"  # the KPI cards' row (dimmed while they recompute)
+CHARTS_BOX = "dash-charts-box"  # the charts' column (likewise)
 # Slots for the table's KPIs (configured or default), after the row count.
 MAX_KPIS = 6
 KPI_VALUE_TYPE = "dash-kpi-value"
@@ -73,6 +75,10 @@ CHIPS = "dash-chips"  # the active filters, each removable
 CLEAR_ALL = "dash-clear-all"
 CHIP_TYPE = "dash-chip"
 DATE_PRESET = "dash-date-preset"
+DATE_RANGE_BOX = "dash-date-range-box"
+DATE_RANGE_MSG = "dash-date-range-msg"
+DATE_FROM = "dash-date-from"  # the custom range's two date fields
+DATE_TO = "dash-date-to"
 
 
 def chip_id(key: object) -> dict[str, object]:

@@ -125,7 +125,13 @@ def kpi_row(spec: DashboardSpec) -> dbc.Row:
             kpi_card(kpi.label, ids.kpi_value_id(index), "graph-up", ids.kpi_note_id(index),
                      kpi.description)
         )  # fmt: skip
-    return dbc.Row(cards, className="g-3 mb-3 dv-kpis")
+    return dbc.Row(cards, className=KPIS_CLASS, id=ids.KPIS)
+
+
+# While the KPIs and charts recompute they are dimmed under a spinner (summary_callbacks).
+KPIS_CLASS = "g-3 mb-3 dv-kpis dv-summary"
+CHARTS_CLASS = "dv-charts dv-summary"
+BUSY = " dv-busy"
 
 
 def facet_dropdowns(table: GridTable, chosen: dict[str, Any]) -> list[Any]:
@@ -332,7 +338,9 @@ def charts(spec: DashboardSpec, table: GridTable, dimension: str | None) -> html
                 className="dashapp-card",
             ),
             html.Div(id=ids.CHART_ERROR, className="small text-danger mt-2", role="alert"),
-        ]
+        ],
+        id=ids.CHARTS_BOX,
+        className=CHARTS_CLASS,
     )
 
 
