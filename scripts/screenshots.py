@@ -249,6 +249,32 @@ def embedded_states(session: Session, driver: Driver, base: str, files: Path) ->
 
     attempt(session, "dashboard-excel-ready", excel_ready)
 
+    def custom_range() -> None:
+        driver.get(base + "/")
+        wait_for(driver, "#dash-grid .ag-row")
+        click(driver, "#dash-date-preset")
+        options = driver.find_elements(By.CSS_SELECTOR, "[role=option]")
+        next(o for o in options if o.text.strip() == "Custom range…").click()
+        wait_for(driver, "#dash-date-from")
+        for box, value in (("dash-date-from", "2025-03-01"), ("dash-date-to", "2025-03-31")):
+            driver.execute_script(
+                "const el = document.getElementById(arguments[0]);"
+                "Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')"
+                ".set.call(el, arguments[1]);"
+                "el.dispatchEvent(new Event('input', {bubbles: true}));",
+                box,
+                value,
+            )
+        time.sleep(3)
+        # How KPIs and charts look while they recompute (the class a running callback sets).
+        driver.execute_script(
+            "for (const id of ['dash-kpis', 'dash-charts-box'])"
+            " document.getElementById(id).classList.add('dv-busy');"
+        )
+        capture(session, driver, "dashboard-custom-range-busy")
+
+    attempt(session, "dashboard-custom-range-busy", custom_range)
+
     def refused_request() -> None:
         driver.get(base + "/")
         wait_for(driver, "#dash-grid .ag-row")

@@ -204,10 +204,21 @@ def date_range() -> html.Div:
     range picker fails the accessibility gate: an unnamed dialog and input, ARIA misuse)."""
     return html.Div(
         [
-            dbc.Label("From", html_for=ids.DATE_FROM, className="small mb-0"),
-            dbc.Input(id=ids.DATE_FROM, type="date", size="sm", className="dv-date-input"),
-            dbc.Label("to", html_for=ids.DATE_TO, className="small mb-0"),
-            dbc.Input(id=ids.DATE_TO, type="date", size="sm", className="dv-date-input"),
+            # Each label wraps with its field (a phone put "to" at one line's end).
+            html.Span(
+                [
+                    dbc.Label("From", html_for=ids.DATE_FROM, className="small mb-0"),
+                    dbc.Input(id=ids.DATE_FROM, type="date", size="sm", className="dv-date-input"),
+                ],
+                className="d-inline-flex align-items-center gap-2",
+            ),
+            html.Span(
+                [
+                    dbc.Label("to", html_for=ids.DATE_TO, className="small mb-0"),
+                    dbc.Input(id=ids.DATE_TO, type="date", size="sm", className="dv-date-input"),
+                ],
+                className="d-inline-flex align-items-center gap-2",
+            ),
             html.Span(id=ids.DATE_RANGE_MSG, className="small text-danger", role="alert"),
         ],
         id=ids.DATE_RANGE_BOX,
