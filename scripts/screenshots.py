@@ -275,6 +275,21 @@ def embedded_states(session: Session, driver: Driver, base: str, files: Path) ->
 
     attempt(session, "dashboard-custom-range-busy", custom_range)
 
+    def view_delete() -> None:
+        driver.get(base + "/")
+        wait_for(driver, "#dash-grid .ag-row")
+        fill(driver, "#dash-view-name", "Big orders\n")
+        wait_for(driver, "#dash-grid .ag-row")
+        time.sleep(2)
+        click(driver, "#dash-view-delete")
+        wait_for(driver, "#dash-view-confirm-yes")
+        capture(session, driver, "dashboard-view-delete-asks")
+        click(driver, "#dash-view-confirm-yes")
+        wait_for(driver, "#dash-view-undo")
+        capture(session, driver, "dashboard-view-undo", settle=0.3)
+
+    attempt(session, "dashboard-view-delete-asks", view_delete)
+
     def refused_request() -> None:
         driver.get(base + "/")
         wait_for(driver, "#dash-grid .ag-row")

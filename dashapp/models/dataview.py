@@ -26,6 +26,8 @@ class SavedView(db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime, server_default=func.now(), onupdate=func.now()
     )
+    # Set by delete: the view is gone for everyone, but its owner may undo for a few seconds.
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
 
 
 def utcnow() -> dt.datetime:

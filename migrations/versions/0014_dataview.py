@@ -1,4 +1,4 @@
-"""data view: Excel exports built by background jobs
+"""data view: Excel exports built by background jobs; saved views deleted with undo
 
 Revision ID: 0014_dataview
 Revises: 0011_compositor_renders
@@ -36,9 +36,13 @@ def upgrade():
     )
     with op.batch_alter_table("dataview_exports", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_dataview_exports_owner"), ["owner"], unique=False)
+    with op.batch_alter_table("saved_views", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("deleted_at", sa.DateTime(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("saved_views", schema=None) as batch_op:
+        batch_op.drop_column("deleted_at")
     with op.batch_alter_table("dataview_exports", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_dataview_exports_owner"))
     op.drop_table("dataview_exports")

@@ -88,9 +88,39 @@ def views_bar(views: list[ViewInfo], view: ViewInfo | None, owner: str) -> html.
                 [_icon("trash"), "Delete"], id=ids.VIEW_DELETE, size="sm", color="outline-danger"
             ),
             html.Span(id=ids.VIEW_MESSAGE, className="small text-body-secondary", role="status"),
+            html.Div(
+                [
+                    html.Span(id=ids.VIEW_CONFIRM_TEXT, className="small me-1"),
+                    dbc.Button("Delete view", id=ids.VIEW_CONFIRM_YES, size="sm", color="danger"),
+                    dbc.Button(
+                        "Cancel", id=ids.VIEW_CONFIRM_NO, size="sm", color="outline-secondary"
+                    ),
+                ],
+                id=ids.VIEW_CONFIRM,
+                className=CONFIRM_CLASS + " d-none",
+                role="alertdialog",
+                **{"aria-labelledby": ids.VIEW_CONFIRM_TEXT},  # type: ignore[arg-type]
+            ),
+            dcc.Store(id=ids.VIEW_DELETED),
+            dbc.Toast(
+                [
+                    html.Span("The view was deleted. ", className="me-2"),
+                    dbc.Button("Undo", id=ids.VIEW_UNDO, size="sm", color="primary"),
+                ],
+                id=ids.VIEW_UNDO_TOAST,
+                header="View deleted",
+                is_open=False,
+                dismissable=True,
+                duration=8000,
+                # Solid and above the grid (a see-through toast was unreadable on a phone).
+                className="dv-undo-toast bg-body",
+            ),
         ],
         className="dv-views d-flex flex-wrap align-items-center gap-2",
     )
+
+
+CONFIRM_CLASS = "dv-view-confirm d-flex flex-wrap align-items-center gap-2"
 
 
 def kpi_card(

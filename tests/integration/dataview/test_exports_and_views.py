@@ -145,3 +145,33 @@ def test_saved_views_are_per_user(app: Flask) -> None:
             saved_views.save_view("ann", "orders", "", {})
         with pytest.raises(GridQueryError):
             saved_views.save_view("ann", "orders", "x", {"quick": "y" * 70_000})
+
+
+def test_a_deleted_view_is_gone_but_its_owner_may_undo_for_a_few_seconds(app: Flask) -> None:
+    from dashapp.models.dataview import SavedView
+
+    with app.app_context():
+        view = saved_views.save_view("ann", "orders", "Big", {"quick": "north"})
+        token = saved_views.share_token(view)
+        assert saved_views.delete_view("ann", view.id)
+        # Gone for everyone: the menu, the owner's link, the share link.
+        assert saved_views.list_views("ann", "orders") == []
+        assert saved_views.get_view(view.id, "ann") is None
+        assert saved_views.open_shared(token) is None
+        assert saved_views.undo_delete("bob", view.id) is None  # only its owner undoes
+        restored = saved_views.undo_delete("ann", view.id)
+        assert restored == view  # same id: old links work again
+        assert saved_views.open_shared(token) == view
+        # Past the undo window it cannot come back, and the next delete purges it.
+        assert saved_views.delete_view("ann", view.id)
+        row = db.session.get(SavedView, view.id)
+        assert row is not None and row.deleted_at is not None
+        row.deleted_at -= dt.timedelta(seconds=saved_views.UNDO_SECONDS + 1)
+        db.session.commit()
+        assert saved_views.undo_delete("ann", view.id) is None
+        other = saved_views.save_view("ann", "orders", "Other", {})
+        assert saved_views.delete_view("ann", other.id)
+        assert db.session.get(SavedView, view.id) is None
+        # Saving a name just deleted makes it a live view again.
+        again = saved_views.save_view("ann", "orders", "Other", {"quick": "south"})
+        assert again.id == other.id and saved_views.list_views("ann", "orders") == [again]
