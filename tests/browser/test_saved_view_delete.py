@@ -63,9 +63,7 @@ def test_enter_saves_and_delete_asks_then_can_be_undone(
     assert _names(app) == []
     assert "Big orders" not in _menu_text(dash_duo)
     dash_duo.find_element(f"#{ids.VIEW_UNDO}").click()
-    dash_duo.wait_for_text_to_equal(
-        f"#{ids.VIEW_MESSAGE}", "Restored “Big orders”.", timeout=10
-    )
+    dash_duo.wait_for_text_to_equal(f"#{ids.VIEW_MESSAGE}", "Restored “Big orders”.", timeout=10)
     dash_duo.wait_for_contains_text(f"#{ids.VIEWS}", "Big orders", timeout=10)
     assert _names(app) == ["Big orders"]
     dash_duo.wait_for_no_elements(f"#{ids.VIEW_UNDO}", timeout=10)  # the toast went away
