@@ -82,6 +82,7 @@ def layout(
             dcc.Store(id=ids.URL_SYNC),
             dcc.Store(id=ids.CHARTS, data=charts),
             dcc.Store(id=ids.COLUMNS_DONE),
+            dcc.Store(id=ids.PINNED_DONE),
             html.Div(
                 [
                     html.H1(grid_table.heading, className="h3 mb-0 me-2"),

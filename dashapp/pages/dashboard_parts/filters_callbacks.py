@@ -62,6 +62,14 @@ def register_filter_callbacks(app: Dash) -> None:
     """Bind chips, clear all, date presets, the share link and the column chooser."""
 
     app.clientside_callback(
+        ClientsideFunction(namespace="dataview", function_name="pinColumns"),
+        Output(ids.PINNED_DONE, "data"),
+        Input(ids.PINNED, "value"),
+        State(ids.PINNED, "options"),
+        State(ids.GRID, "id"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
         ClientsideFunction(namespace="dataview", function_name="showColumns"),
         Output(ids.COLUMNS_DONE, "data"),
         Input(ids.COLUMNS, "value"),
@@ -184,8 +192,22 @@ def column_chooser(table: GridTable, state: dict[str, Any]) -> dbc.DropdownMenu:
         hidden = {str(c.get("colId")) for c in saved if isinstance(c, dict) and c.get("hide")}
     options = [{"label": c.header, "value": c.name} for c in table.columns]
     visible = [c.name for c in table.columns if c.name not in hidden]
+    # The key column is pinned for good (columns.column_def); the others may be pinned here.
+    pinnable = [o for o in options if o["value"] != table.key]
+    pinned = [
+        str(c.get("colId"))
+        for c in saved or []
+        if isinstance(c, dict) and c.get("pinned") == "left" and c.get("colId") != table.key
+    ]
     return dbc.DropdownMenu(
-        dbc.Checklist(id=ids.COLUMNS, options=options, value=visible, className="px-3 py-1"),
+        [
+            html.Div("Show", className="dropdown-header"),
+            dbc.Checklist(id=ids.COLUMNS, options=options, value=visible, className="px-3 py-1"),
+            html.Div("Pin to the left", className="dropdown-header"),
+            dbc.Checklist(
+                id=ids.PINNED, options=pinnable, value=pinned, className="px-3 py-1", switch=True
+            ),
+        ],
         label=[html.I(className="bi bi-layout-three-columns me-1"), "Columns"],
         size="sm",
         color="outline-secondary",

@@ -95,3 +95,5 @@ def chip_id(key: object) -> dict[str, object]:
 
 COLUMNS = "dash-columns"  # the column chooser's checklist (visible columns)
 COLUMNS_DONE = "dash-columns-done"
+PINNED = "dash-pinned"  # the column chooser's second checklist (columns pinned to the left)
+PINNED_DONE = "dash-pinned-done"
