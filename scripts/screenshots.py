@@ -290,6 +290,17 @@ def embedded_states(session: Session, driver: Driver, base: str, files: Path) ->
 
     attempt(session, "dashboard-view-delete-asks", view_delete)
 
+    def column_chooser() -> None:
+        driver.get(base + "/")
+        wait_for(driver, "#dash-grid .ag-row")
+        click(driver, "#dash-columns-menu button")
+        wait_for(driver, "#dash-pinned")
+        click(driver, "#dash-pinned input[value='channel']")
+        time.sleep(1)
+        capture(session, driver, "dashboard-column-chooser")
+
+    attempt(session, "dashboard-column-chooser", column_chooser)
+
     def refused_request() -> None:
         driver.get(base + "/")
         wait_for(driver, "#dash-grid .ag-row")

@@ -190,10 +190,16 @@ def column_chooser(table: GridTable, state: dict[str, Any]) -> dbc.DropdownMenu:
     hidden = {c.name for c in table.columns if c.hidden}
     if saved:
         hidden = {str(c.get("colId")) for c in saved if isinstance(c, dict) and c.get("hide")}
-    options = [{"label": c.header, "value": c.name} for c in table.columns]
+    # A foreign key shares its label with the label column shown in its place: say which is
+    # the raw id (the chooser listed "Customer" twice).
+    options = [
+        {"label": f"{c.header} (id)" if c.foreign_key else c.header, "value": c.name}
+        for c in table.columns
+    ]
     visible = [c.name for c in table.columns if c.name not in hidden]
     # The key column is pinned for good (columns.column_def); the others may be pinned here.
-    pinnable = [o for o in options if o["value"] != table.key]
+    keys = {c.name for c in table.columns if c.foreign_key} | {table.key}
+    pinnable = [o for o in options if o["value"] not in keys]
     pinned = [
         str(c.get("colId"))
         for c in saved or []
