@@ -446,7 +446,10 @@ def save_view_callback(name: Any, table: Any, quick: Any) -> dict[str, Any]:
             {"id": ids.URL, "property": "search"},
             {"id": ids.VIEW_MESSAGE, "property": "children"},
         ],
-        "inputs": [{"id": ids.VIEW_SAVE, "property": "n_clicks", "value": 1}],
+        "inputs": [
+            {"id": ids.VIEW_SAVE, "property": "n_clicks", "value": 1},
+            {"id": ids.VIEW_NAME, "property": "n_submit", "value": None},  # Enter saves too
+        ],
         "changedPropIds": [f"{ids.VIEW_SAVE}.n_clicks"],
         "state": [
             {"id": ids.VIEW_NAME, "property": "value", "value": name},
