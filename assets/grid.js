@@ -107,6 +107,18 @@
         if (!fresh) { return [noUpdate, noUpdate]; }
         return [{ rowData: payload.rowData, rowCount: payload.rowCount }, ready ? noUpdate : true];
       },
+      // The column chooser's pins: checked columns stay at the left while scrolling sideways.
+      pinColumns: function (pinned, options, gridId) {
+        var api = window.dash_ag_grid && window.dash_ag_grid.getApi(gridId);
+        if (!api || api.isDestroyed() || !Array.isArray(options)) {
+          return window.dash_clientside.no_update;
+        }
+        var chosen = pinned || [];
+        var all = options.map(function (o) { return o.value; });
+        api.setColumnsPinned(all.filter(function (c) { return chosen.indexOf(c) >= 0; }), "left");
+        api.setColumnsPinned(all.filter(function (c) { return chosen.indexOf(c) < 0; }), null);
+        return Date.now();
+      },
       // The column chooser: show the checked columns, hide the others. The grid then reports
       // its column state, which saved views keep.
       showColumns: function (visible, options, gridId) {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-from flask import Flask, make_response, request
+from flask import Flask, g, make_response, request
 from flask.typing import ResponseReturnValue
 
 from dashapp import error_pages
@@ -31,9 +31,35 @@ def _is_dash_page_route(dash_app: Any) -> bool:
     return rule is not None and rule.rule in {prefix, prefix + "<path:path>"}
 
 
+def page_roles(dash_app: Any) -> dict[str, Any]:
+    """{path: role} for pages registered with a `role` (the admin page)."""
+    return {
+        dash_app.get_relative_path(page["path"]).rstrip("/") or "/": page["role"]
+        for page in dash.page_registry.values()
+        if page.get("role") is not None
+    }
+
+
 def install_page_status(server: Flask, dash_app: Any, settings: Settings) -> None:
-    """Answer unknown page paths with 404 (the shell still renders its not-found page)."""
+    """Answer unknown page paths with 404 (the shell still renders its not-found page), and a
+    page that needs a role the user lacks with the 403 page."""
     known: set[str] = set()
+    roles: dict[str, Any] = {}
+
+    @server.before_request
+    def _page_needs_role() -> ResponseReturnValue | None:
+        if request.method != "GET" or not _is_dash_page_route(dash_app):
+            return None
+        if not roles:
+            roles.update(page_roles(dash_app) or {"": None})
+        needed = roles.get(request.path.rstrip("/") or "/")
+        user = g.get("user")
+        if needed is None or user is None or user.has(needed):
+            return None  # no identity: the sign-in answer came before this
+        role = needed.name.lower()
+        return error_pages.respond(
+            request, error_pages.forbidden(role), f"This page needs the {role} role."
+        )
 
     @server.after_request
     def _unknown_page_is_404(response: Any) -> Any:

@@ -165,6 +165,11 @@ class Settings(BaseSettings):
     # CSV and .xlsx exports stop at this many cells (rows x columns); .xlsx costs far more per cell.
     dataview_export_max_cells: int = Field(default=20_000_000, ge=1000)
     dataview_xlsx_max_cells: int = Field(default=2_000_000, ge=1000)
+    # Excel files built by background jobs (progress on the page, a download when ready): their
+    # own cell bound (1,000,000 rows x 12 columns), jobs per user at once, and a time limit.
+    dataview_xlsx_job_max_cells: int = Field(default=12_000_000, ge=1000)
+    dataview_xlsx_jobs_per_user: int = Field(default=1, ge=1, le=20)
+    dataview_xlsx_job_time_limit_s: float = Field(default=1800.0, gt=0)
     # Exports one user may have in progress at once (across web processes, counted in the DB).
     dataview_export_concurrency: int = Field(default=2, ge=1, le=100)
     # An export is spooled to a temporary file first; larger exports stop at this size.

@@ -69,7 +69,11 @@ class Session:
 
     out: Path
     shots: list[Shot] = field(default_factory=list)
-    only: str = ""  # take only the states whose name starts with this
+    only: tuple[str, ...] = ()  # take only the states whose name starts with one of these
+
+    def wants(self, state: str) -> bool:
+        """Whether `state` is to be taken (all are when `only` is empty)."""
+        return not self.only or any(state.startswith(prefix) for prefix in self.only)
 
 
 def free_port() -> int:
@@ -133,9 +137,9 @@ def browser(download_dir: Path) -> Driver:
         options.add_argument(flag)
     options.add_experimental_option("prefs", {"download.default_directory": str(download_dir)})
     driver = webdriver.Chrome(options=options)
-    # Start at desktop size: in headless Chromium's default 800x600 window the grid sits below
+    # Start at desktop size: in headless Chromium's default 780x580 window the grid sits below
     # the fold, and Selenium calls its rows not displayed, so waits for them time out.
-    driver.set_window_size(max(WIDTHS), 1000)
+    set_width(driver, max(WIDTHS))
     return driver
 
 
@@ -166,7 +170,7 @@ def capture(session: Session, driver: Driver, state: str, settle: float = 0.6) -
 
 def attempt(session: Session, state: str, steps: Callable[[], None]) -> None:
     """Run a state's steps; record why if it could not be reached."""
-    if not state.startswith(session.only):
+    if not session.wants(state):
         return
     try:
         steps()
@@ -229,6 +233,7 @@ def embedded_states(session: Session, driver: Driver, base: str, files: Path) ->
     attempt(session, "training", page("/training", "#page-training", "training"))
     attempt(session, "compositor", page("/compositor", "#page-compositor", "compositor"))
     attempt(session, "not-found", page("/no-such-page", "#page-not-found", "not-found"))
+    attempt(session, "admin", page("/admin", "#admin-sources .card", "admin"))
 
     def filtered_grid() -> None:
         driver.get(base + "/")
@@ -252,6 +257,68 @@ def embedded_states(session: Session, driver: Driver, base: str, files: Path) ->
         capture(session, driver, "dashboard-view-shared")
 
     attempt(session, "dashboard-view-shared", shared_view)
+
+    def excel_ready() -> None:
+        driver.get(base + "/")
+        wait_for(driver, "#dash-grid .ag-row")
+        click(driver, "#dash-export-xlsx")
+        wait_for(driver, "#dash-xlsx-result a", timeout=120)
+        driver.execute_script("window.scrollTo(0, 0);")
+        capture(session, driver, "dashboard-excel-ready")
+
+    attempt(session, "dashboard-excel-ready", excel_ready)
+
+    def custom_range() -> None:
+        driver.get(base + "/")
+        wait_for(driver, "#dash-grid .ag-row")
+        click(driver, "#dash-date-preset")
+        options = driver.find_elements(By.CSS_SELECTOR, "[role=option]")
+        next(o for o in options if o.text.strip() == "Custom range…").click()
+        wait_for(driver, "#dash-date-from")
+        for box, value in (("dash-date-from", "2025-03-01"), ("dash-date-to", "2025-03-31")):
+            driver.execute_script(
+                "const el = document.getElementById(arguments[0]);"
+                "Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')"
+                ".set.call(el, arguments[1]);"
+                "el.dispatchEvent(new Event('input', {bubbles: true}));",
+                box,
+                value,
+            )
+        time.sleep(3)
+        # How KPIs and charts look while they recompute (the class a running callback sets).
+        driver.execute_script(
+            "for (const id of ['dash-kpis', 'dash-charts-box'])"
+            " document.getElementById(id).classList.add('dv-busy');"
+        )
+        capture(session, driver, "dashboard-custom-range-busy")
+
+    attempt(session, "dashboard-custom-range-busy", custom_range)
+
+    def view_delete() -> None:
+        driver.get(base + "/")
+        wait_for(driver, "#dash-grid .ag-row")
+        fill(driver, "#dash-view-name", "Big orders\n")
+        wait_for(driver, "#dash-grid .ag-row")
+        time.sleep(2)
+        click(driver, "#dash-view-delete")
+        wait_for(driver, "#dash-view-confirm-yes")
+        capture(session, driver, "dashboard-view-delete-asks")
+        click(driver, "#dash-view-confirm-yes")
+        wait_for(driver, "#dash-view-undo")
+        capture(session, driver, "dashboard-view-undo", settle=0.3)
+
+    attempt(session, "dashboard-view-delete-asks", view_delete)
+
+    def column_chooser() -> None:
+        driver.get(base + "/")
+        wait_for(driver, "#dash-grid .ag-row")
+        click(driver, "#dash-columns-menu button")
+        wait_for(driver, "#dash-pinned")
+        click(driver, "#dash-pinned input[value='channel']")
+        time.sleep(1)
+        capture(session, driver, "dashboard-column-chooser")
+
+    attempt(session, "dashboard-column-chooser", column_chooser)
 
     def refused_request() -> None:
         driver.get(base + "/")
@@ -412,6 +479,52 @@ def production_states(session: Session, driver: Driver, base: str) -> None:
     attempt(session, "error-403-forbidden", as_user_without_role)
 
 
+WAREHOUSE_DASHBOARDS = """\
+sources:
+  warehouse: {{url: "{url}", title: Sales warehouse}}
+  legacy: {{url: "postgresql://reader@127.0.0.1:1/legacy", title: Old billing}}
+tables:
+  - source: warehouse
+    name: sales.invoice
+    id: invoices
+    title: Invoices
+    columns:
+      total: {{label: Total, format: "currency:EUR"}}
+      invoice_date: {{label: Date, format: date}}
+      notes: {{hidden: true}}
+    labels: {{CustomerId: FirstName}}
+    kpis:
+      - {{label: Net revenue, agg: sum, column: total, filter: {{status: {{ne: cancelled}}}},
+         format: "currency:EUR"}}
+      - label: Refund rate
+        ratio:
+          numerator: {{agg: count, filter: {{status: refunded}}}}
+          denominator: {{agg: count}}
+        format: percent
+  - {{source: warehouse, name: CRM.Customer, id: customers}}
+  - {{source: legacy, name: public.invoice, id: old_invoices}}
+"""
+
+
+def warehouse_states(session: Session, driver: Driver, work: Path) -> None:
+    """The admin page over the test warehouse (PostgreSQL) and a source that is down."""
+    if not session.wants("admin-warehouse"):
+        return
+    from tests.support.warehouse import postgres_warehouse
+
+    def steps() -> None:
+        with postgres_warehouse() as warehouse:
+            path = work / "warehouse-dashboards.yml"
+            path.write_text(WAREHOUSE_DASHBOARDS.format(url=warehouse.url))
+            with serve(work / "warehouse", DASHAPP_DASHBOARDS=str(path)) as server:
+                driver.get(server.url + "/admin")
+                wait_for(driver, "#admin-sources .card")
+                time.sleep(1.0)
+                capture(session, driver, "admin-warehouse")
+
+    attempt(session, "admin-warehouse", steps)
+
+
 def upgrade_state(session: Session, driver: Driver, base: str) -> None:
     """The 503 page of a production web on a database that was never migrated."""
 
@@ -491,12 +604,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--rows", type=int, default=20_000, help="demo orders to seed")
-    parser.add_argument("--only", default="", help="take only states starting with this")
+    parser.add_argument(
+        "--only", default="", help="comma-separated state names or prefixes (default: all)"
+    )
     args = parser.parse_args()
     out = args.out.resolve()
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    session = Session(out, only=args.only)
+    session = Session(out, only=tuple(s for s in args.only.split(",") if s))
     with tempfile.TemporaryDirectory(prefix="dashapp-shots-") as tmp:
         work = Path(tmp)
         instance = work / "embedded"
@@ -507,6 +622,9 @@ def main() -> int:
             with serve(instance) as server:
                 embedded_states(session, driver, server.url, work)
                 sweep_states(session, driver, server.url)
+            warehouse_states(session, driver, work)
+            if not any(session.wants(state) for state in LATER_STATES):
+                return _finish(session)
             production = {"DASHAPP_ENV": "production", "SECRET_KEY": "screenshots-only"}
             production["DASHAPP_DEFAULT_ROLE"] = "none"
             production["DASHAPP_TRUSTED_PROXIES"] = "127.0.0.1/32"
@@ -526,6 +644,14 @@ def main() -> int:
                     drop_database(empty)
         finally:
             driver.quit()
+    return _finish(session)
+
+
+# States of the production and upgrade instances (not started when --only names none of them).
+LATER_STATES = {"error-401-sign-in", "error-403-forbidden", "error-503-upgrading"}
+
+
+def _finish(session: Session) -> int:
     index = write_index(session)
     gaps = [shot for shot in session.shots if shot.problem]
     print(f"{len(session.shots) - len(gaps)} screenshots, {len(gaps)} gaps: {index}")

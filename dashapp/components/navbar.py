@@ -6,7 +6,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashapp.auth import User
+from dashapp.auth import Role, User
 from dashapp.components import ids
 
 THEME_SWITCH_ID = ids.THEME_SWITCH
@@ -42,12 +42,21 @@ def user_badge(user: User | None) -> html.Span:
     )
 
 
+def nav_pages(user: User | None) -> list[dict[str, object]]:
+    """The registered pages to link to for `user`: a page's `role` hides it from others."""
+    held = user.role if user is not None else Role.NONE
+    return [
+        page
+        for page in dash.page_registry.values()
+        if page.get("nav", True) and held >= page.get("role", Role.NONE)
+    ]
+
+
 def navbar(user: User | None) -> dbc.Navbar:
     """The navbar; page links come from Dash's page registry in their declared order."""
     links = [
         dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
-        for page in dash.page_registry.values()
-        if page.get("nav", True)
+        for page in nav_pages(user)
     ]
     theme_switch = html.Div(
         [

@@ -2,7 +2,7 @@
 
 from dashapp.models.commerce import Customer, Order, Product
 from dashapp.models.compositor import Composite, CompositorImage
-from dashapp.models.dataview import SavedView
+from dashapp.models.dataview import ExcelExport, SavedView
 from dashapp.models.sweeps import Sweep
 from dashapp.models.training import RunArtifact, RunPoint, TrainingRun
 
@@ -10,6 +10,7 @@ __all__ = [
     "Composite",
     "CompositorImage",
     "Customer",
+    "ExcelExport",
     "Order",
     "Product",
     "SavedView",

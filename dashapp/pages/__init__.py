@@ -12,6 +12,7 @@ PAGE_MODULES = (
     "dashapp.pages.dashboard",
     "dashapp.pages.training.page",
     "dashapp.pages.compositor.page",
+    "dashapp.pages.admin.page",
     "dashapp.pages.not_found_404",
 )
 

@@ -11,6 +11,7 @@ from dash import Dash, dcc, html
 
 from dashapp.auth import Role, current_user, page_guard
 from dashapp.pages.dashboard_parts import ids, layout_parts
+from dashapp.pages.dashboard_parts.excel_callbacks import register_excel_callbacks
 from dashapp.pages.dashboard_parts.filters_callbacks import (
     column_chooser,
     filters_bar,
@@ -81,6 +82,7 @@ def layout(
             dcc.Store(id=ids.URL_SYNC),
             dcc.Store(id=ids.CHARTS, data=charts),
             dcc.Store(id=ids.COLUMNS_DONE),
+            dcc.Store(id=ids.PINNED_DONE),
             html.Div(
                 [
                     html.H1(grid_table.heading, className="h3 mb-0 me-2"),
@@ -98,6 +100,7 @@ def layout(
                     dbc.Col(
                         [
                             parts.toolbar(grid_table, shown, spec),
+                            parts.excel_area(),
                             filters_bar(has_date, column_chooser(grid_table, shown)),
                             html.Div(parts.grid(grid_table, shown), className="dv-grid-frame"),
                             html.Div(
@@ -133,3 +136,4 @@ def register_callbacks(app: Dash) -> None:
     register_summary_callbacks(app)
     register_view_callbacks(app)
     register_filter_callbacks(app)
+    register_excel_callbacks(app)

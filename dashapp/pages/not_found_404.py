@@ -6,7 +6,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
+from dashapp.auth import current_user
 from dashapp.components import ids
+from dashapp.components.navbar import nav_pages
 
 dash.register_page(
     __name__, path="/404", name="Page not found", title="Page not found · dashapp", nav=False
@@ -15,7 +17,7 @@ dash.register_page(
 
 def layout(**_query: str) -> html.Div:
     """A way back to every page in the navigation."""
-    pages = [page for page in dash.page_registry.values() if page.get("nav", True)]
+    pages = nav_pages(current_user())
     return html.Div(
         dbc.Card(
             dbc.CardBody(

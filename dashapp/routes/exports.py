@@ -8,10 +8,10 @@ user's role, a per-user cap on exports in progress, columns (each once), rows, c
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
-import re
 import tempfile
 from collections.abc import Callable
 from typing import IO, Any
@@ -20,25 +20,25 @@ from flask import Blueprint, current_app, jsonify, request, send_file
 from flask.typing import ResponseReturnValue
 
 from dashapp.auth import Role, current_user, require_role
+from dashapp.services import excel_jobs
 from dashapp.services.export_slots import ExportBusy, ExportSlots
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
 from dashapp.services.grid.export import (
-    EXCEL_MAX_ROWS,
     cell_row_limit,
+    download_name,
     export_columns,
     spool_csv,
-    write_xlsx,
 )
 from dashapp.services.grid.query import GridQuery
 from dashapp.services.grid.service import GridState
+from dashapp.services.grid.sheet import EXCEL_MAX_ROWS, write_sheet
 from dashapp.settings import current_settings
 
 log = logging.getLogger(__name__)
 bp = Blueprint("exports", __name__, url_prefix="/export")
 
 MAX_STATE_CHARS = 32_000
-SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 SLOTS_KEY = "dashapp_export_slots"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -142,7 +142,7 @@ def export_csv(table: str) -> ResponseReturnValue:
     except (GridQueryError, PermissionError, ExportBusy) as exc:
         return _refusal(exc)
     log.info("csv export of %s", table)
-    return _serve(spool, release, "text/csv", SAFE_NAME.sub("_", table) + ".csv")
+    return _serve(spool, release, "text/csv", download_name(table, "csv"))
 
 
 @bp.get("/<table>.xlsx")
@@ -154,11 +154,28 @@ def export_xlsx(table: str) -> ResponseReturnValue:
     def write(query: GridQuery, columns: list[str], limit: int, target: IO[bytes]) -> None:
         engine = current_dataview().engine_for(table)
         rows = min(limit, EXCEL_MAX_ROWS)
-        write_xlsx(engine, query, columns, target, rows, settings.dataview_export_timeout_ms)
+        write_sheet(engine, query, columns, target, rows, settings.dataview_export_timeout_ms)
 
     try:
         spool, release = _export(table, settings.dataview_xlsx_max_cells, write)
     except (GridQueryError, PermissionError, ExportBusy) as exc:
         return _refusal(exc)
     log.info("xlsx export of %s", table)
-    return _serve(spool, release, XLSX_TYPE, SAFE_NAME.sub("_", table) + ".xlsx")
+    return _serve(spool, release, XLSX_TYPE, download_name(table, "xlsx"))
+
+
+@bp.get("/jobs/<int:export_id>.xlsx")
+@require_role(Role.VIEWER)
+def excel_job_file(export_id: int) -> ResponseReturnValue:
+    """A finished Excel export built by a background job (its owner only)."""
+    user = current_user()
+    assert user is not None
+    found = excel_jobs.result(user.username, export_id)
+    if found is None:
+        return jsonify(error="No such export (or it is not finished, or it expired)."), 404
+    name, data = found
+    response = send_file(
+        io.BytesIO(data), mimetype=XLSX_TYPE, as_attachment=True, download_name=name
+    )
+    response.content_length = len(data)
+    return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -9,16 +10,18 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from dashapp.extensions import db
-from dashapp.models.dataview import SavedView
+from dashapp.models.dataview import SavedView, utcnow
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
 from dashapp.settings import current_settings
 
 MAX_NAME = 80
+# A deleted view can be brought back by its owner this long (the page offers Undo for 8 s).
+UNDO_SECONDS = 15
 MAX_STATE_BYTES = 64_000
 STATE_KEYS = frozenset({"filterModel", "sortModel", "columnState", "quick", "facets", "dimension"})
 
@@ -59,7 +62,11 @@ def list_views(owner: str, table: str) -> list[ViewInfo]:
     """The owner's views of `table`, by name."""
     stmt = (
         select(SavedView)
-        .where(SavedView.owner == owner, SavedView.table_name == table)
+        .where(
+            SavedView.owner == owner,
+            SavedView.table_name == table,
+            SavedView.deleted_at.is_(None),
+        )
         .order_by(SavedView.name)
     )
     return [_info(v) for v in db.session.scalars(stmt)]
@@ -77,7 +84,7 @@ def get_view(view_id: object, viewer: str) -> ViewInfo | None:
     """The viewer's own view by id; None for a missing id or someone else's (no id walking)."""
     found = _view_id(view_id)
     view = db.session.get(SavedView, found) if found is not None else None
-    if view is None or view.owner != viewer:
+    if view is None or view.owner != viewer or view.deleted_at is not None:
         return None
     return _info(view)
 
@@ -101,6 +108,8 @@ def open_shared(token: object) -> ViewInfo | None:
     found = _view_id(raw_id)
     view = db.session.get(SavedView, found) if found is not None else None
     if view is None or not hmac.compare_digest(signature, _signature(view.id, view.owner)):
+        return None
+    if view.deleted_at is not None:
         return None
     return _info(view)
 
@@ -128,6 +137,7 @@ def save_view(owner: str, table: str, name: object, state: object) -> ViewInfo:
             db.session.add(view)
         else:
             view.state = cleaned
+            view.deleted_at = None  # saving a just-deleted name makes it a live view again
         db.session.commit()
     except IntegrityError:
         db.session.rollback()  # saved twice at once: the other request won, and it is the same
@@ -136,14 +146,41 @@ def save_view(owner: str, table: str, name: object, state: object) -> ViewInfo:
 
 
 def delete_view(owner: str, view_id: object) -> bool:
-    """Delete one of the owner's views; False when it is not theirs or does not exist."""
+    """Delete one of the owner's views (undoable for UNDO_SECONDS); False when it is not
+    theirs or does not exist."""
     view = get_view(view_id, owner)
     if view is None:
         return False
     try:
-        db.session.delete(db.session.get(SavedView, view.id))
+        row = db.session.get(SavedView, view.id)
+        assert row is not None
+        row.deleted_at = utcnow()
+        # Views deleted longer ago than the undo window go for good now.
+        db.session.execute(
+            delete(SavedView).where(
+                SavedView.owner == owner,
+                SavedView.deleted_at < utcnow() - dt.timedelta(seconds=UNDO_SECONDS),
+            )
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return True
+
+
+def undo_delete(owner: str, view_id: object) -> ViewInfo | None:
+    """Bring back the owner's view deleted less than UNDO_SECONDS ago; None when too late."""
+    found = _view_id(view_id)
+    row = db.session.get(SavedView, found) if found is not None else None
+    if row is None or row.owner != owner or row.deleted_at is None:
+        return None
+    if utcnow() - row.deleted_at > dt.timedelta(seconds=UNDO_SECONDS):
+        return None
+    try:
+        row.deleted_at = None
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return _info(row)

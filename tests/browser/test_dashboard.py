@@ -209,7 +209,7 @@ def test_csv_export_matches_the_database(
         ).all()
     engine.dispose()
     header = rows[0]
-    got = [(int(r[header.index("id")]), r[header.index("amount")]) for r in rows[1:]]
+    got = [(int(r[header.index("Order")]), r[header.index("Amount")]) for r in rows[1:]]
     assert got == [(i, str(a)) for i, a in expected]
 
 

@@ -25,6 +25,7 @@ from tests.support.a11y import (
 from tests.support.browser import horizontal_overflow, set_viewport, start
 
 PAGES = {"/": "Dashboard", "/training": "Training", "/compositor": "Compositor"}
+ADMIN_PAGES = {"/admin": "Admin"}  # linked for admins only (the development user is one)
 PAGE_CONTENT = f"#{ids.PAGES_CONTENT} > *"
 
 
@@ -39,11 +40,15 @@ def test_every_page_renders_for_each_role(
         dash_duo.wait_for_element(PAGE_CONTENT, timeout=10)
         assert dash_duo.driver.title.startswith(name)
         assert dash_duo.driver.find_elements("css selector", f"#{ids.PAGE_DENIED}") == []
+        links = dash_duo.driver.find_elements("css selector", ".navbar .nav-link")
+        shown = [link.get_attribute("textContent") for link in links]
+        expected = {**PAGES, **ADMIN_PAGES} if role == "admin" else PAGES
+        assert shown == list(expected.values())
     assert dash_duo.get_logs() == []
 
 
 @pytest.mark.no_accessibility_gate  # it runs the gate itself, on every page
-@pytest.mark.parametrize("path", [*PAGES, "/no-such-page"])
+@pytest.mark.parametrize("path", [*PAGES, *ADMIN_PAGES, "/no-such-page"])
 def test_every_page_passes_the_accessibility_gate(
     dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, path: str
 ) -> None:
@@ -70,7 +75,7 @@ def test_navigation_is_readable_in_both_modes_and_widths(
                 assert dash_duo.find_element(f"#{ids.NAV_TOGGLER}").is_displayed()
             else:
                 links = dash_duo.driver.find_elements("css selector", ".navbar .nav-link")
-                assert [link.text for link in links] == list(PAGES.values())
+                assert [link.text for link in links] == [*PAGES.values(), *ADMIN_PAGES.values()]
 
 
 @pytest.mark.no_accessibility_gate  # the page under test is a deliberately broken navbar
@@ -116,7 +121,7 @@ def test_dark_mode_switch_persists_across_reload(
     assert dropdown not in ("rgb(255, 255, 255)", None)
 
 
-@pytest.mark.parametrize("path", list(PAGES))
+@pytest.mark.parametrize("path", [*PAGES, *ADMIN_PAGES])
 def test_phone_width_has_no_horizontal_scroll(
     dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, path: str
 ) -> None:

@@ -97,12 +97,32 @@ def preset_range(preset: str, today: dt.date) -> tuple[dt.date, dt.date]:
     raise ValueError(f"unknown date preset {preset!r}")
 
 
-def preset_filter(preset: str, today: dt.date) -> dict[str, Any]:
-    """The AG Grid date filter of a preset (inclusive range)."""
-    first, last = preset_range(preset, today)
+# The date menu's last entry: two date fields for a range of one's own.
+CUSTOM = "custom"
+
+
+def custom_range(start: object, end: object) -> tuple[dt.date, dt.date] | str:
+    """(first, last) day from the range picker's values, or what is wrong with them."""
+    try:
+        first = dt.date.fromisoformat(str(start)[:10])
+        last = dt.date.fromisoformat(str(end)[:10])
+    except ValueError:
+        return "Enter both dates as YYYY-MM-DD."
+    if last < first:
+        return "The end date is before the start date."
+    return first, last
+
+
+def range_filter(first: dt.date, last: dt.date) -> dict[str, Any]:
+    """The AG Grid date filter of an inclusive range of days."""
     return {
         "filterType": "date",
         "type": "inRange",
         "dateFrom": f"{first.isoformat()} 00:00:00",
         "dateTo": f"{last.isoformat()} 00:00:00",
     }
+
+
+def preset_filter(preset: str, today: dt.date) -> dict[str, Any]:
+    """The AG Grid date filter of a preset (inclusive range)."""
+    return range_filter(*preset_range(preset, today))

@@ -131,4 +131,10 @@ def initial_state(table: GridTable, state: dict[str, Any]) -> dict[str, Any]:
         ]
         if widths:
             result["columnSizing"] = {"columnSizingModel": widths}
+        pins = {
+            side: [c["colId"] for c in column_state if c.get("pinned") == side]
+            for side in ("left", "right")
+        }
+        if pins["left"] or pins["right"]:
+            result["columnPinning"] = {"leftColIds": pins["left"], "rightColIds": pins["right"]}
     return result

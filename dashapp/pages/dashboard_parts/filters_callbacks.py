@@ -6,12 +6,19 @@ import datetime as dt
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, secured_callback
 from dashapp.pages.dashboard_parts import ids
-from dashapp.pages.dashboard_parts.chips import PRESETS, chips, preset_filter
+from dashapp.pages.dashboard_parts.chips import (
+    CUSTOM,
+    PRESETS,
+    chips,
+    custom_range,
+    preset_filter,
+    range_filter,
+)
 from dashapp.pages.dashboard_parts.state import facets_of, page_state, url_search
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
@@ -54,6 +61,14 @@ def chip_buttons(found: list[Any]) -> list[Any]:
 def register_filter_callbacks(app: Dash) -> None:
     """Bind chips, clear all, date presets, the share link and the column chooser."""
 
+    app.clientside_callback(
+        ClientsideFunction(namespace="dataview", function_name="pinColumns"),
+        Output(ids.PINNED_DONE, "data"),
+        Input(ids.PINNED, "value"),
+        State(ids.PINNED, "options"),
+        State(ids.GRID, "id"),
+        prevent_initial_call=True,
+    )
     app.clientside_callback(
         ClientsideFunction(namespace="dataview", function_name="showColumns"),
         Output(ids.COLUMNS_DONE, "data"),
@@ -138,20 +153,35 @@ def register_filter_callbacks(app: Dash) -> None:
         app,
         Role.VIEWER,
         Output(ids.GRID, "filterModel", allow_duplicate=True),
+        Output(ids.DATE_RANGE_BOX, "className"),
+        Output(ids.DATE_RANGE_MSG, "children"),
         Input(ids.DATE_PRESET, "value"),
+        Input(ids.DATE_FROM, "value"),
+        Input(ids.DATE_TO, "value"),
         State(ids.GRID, "filterModel"),
         State(ids.TABLE, "data"),
         prevent_initial_call=True,
     )
-    def _preset(preset: Any, filter_model: Any, table: str) -> dict[str, Any]:
-        if preset not in PRESETS:
-            raise PreventUpdate
+    def _preset(
+        preset: Any, start: Any, end: Any, filter_model: Any, table: str
+    ) -> tuple[Any, str, str]:
+        custom = preset == CUSTOM
+        box = RANGE_BOX_CLASS if custom else RANGE_BOX_CLASS + " d-none"
         column = date_column(table)
-        if column is None:
-            raise PreventUpdate
+        if column is None or (preset not in PRESETS and not custom):
+            return no_update, box, ""
+        if custom:
+            if not start or not end:
+                return no_update, box, ""  # waiting for the second date
+            found = custom_range(start, end)
+            if isinstance(found, str):
+                return no_update, box, found
+            wanted = range_filter(*found)
+        else:
+            wanted = preset_filter(preset, dt.date.today())
         model = dict(filter_model) if isinstance(filter_model, dict) else {}
-        model[column] = preset_filter(preset, dt.date.today())
-        return model
+        model[column] = wanted
+        return model, box, ""
 
 
 def column_chooser(table: GridTable, state: dict[str, Any]) -> dbc.DropdownMenu:
@@ -160,10 +190,30 @@ def column_chooser(table: GridTable, state: dict[str, Any]) -> dbc.DropdownMenu:
     hidden = {c.name for c in table.columns if c.hidden}
     if saved:
         hidden = {str(c.get("colId")) for c in saved if isinstance(c, dict) and c.get("hide")}
-    options = [{"label": c.header, "value": c.name} for c in table.columns]
+    # A foreign key shares its label with the label column shown in its place: say which is
+    # the raw id (the chooser listed "Customer" twice).
+    options = [
+        {"label": f"{c.header} (id)" if c.foreign_key else c.header, "value": c.name}
+        for c in table.columns
+    ]
     visible = [c.name for c in table.columns if c.name not in hidden]
+    # The key column is pinned for good (columns.column_def); the others may be pinned here.
+    keys = {c.name for c in table.columns if c.foreign_key} | {table.key}
+    pinnable = [o for o in options if o["value"] not in keys]
+    pinned = [
+        str(c.get("colId"))
+        for c in saved or []
+        if isinstance(c, dict) and c.get("pinned") == "left" and c.get("colId") != table.key
+    ]
     return dbc.DropdownMenu(
-        dbc.Checklist(id=ids.COLUMNS, options=options, value=visible, className="px-3 py-1"),
+        [
+            html.Div("Show", className="dropdown-header"),
+            dbc.Checklist(id=ids.COLUMNS, options=options, value=visible, className="px-3 py-1"),
+            html.Div("Pin to the left", className="dropdown-header"),
+            dbc.Checklist(
+                id=ids.PINNED, options=pinnable, value=pinned, className="px-3 py-1", switch=True
+            ),
+        ],
         label=[html.I(className="bi bi-layout-three-columns me-1"), "Columns"],
         size="sm",
         color="outline-secondary",
@@ -172,13 +222,44 @@ def column_chooser(table: GridTable, state: dict[str, Any]) -> dbc.DropdownMenu:
     )
 
 
+RANGE_BOX_CLASS = "dv-date-range d-flex flex-wrap align-items-center gap-2"
+
+
+def date_range() -> html.Div:
+    """Two date fields for "Custom range…" (hidden until it is chosen).
+
+    The browser's own date inputs: labelled, keyboard-friendly, in the reader's locale (Dash 4's
+    range picker fails the accessibility gate: an unnamed dialog and input, ARIA misuse)."""
+    return html.Div(
+        [
+            # Each label wraps with its field (a phone put "to" at one line's end).
+            html.Span(
+                [
+                    dbc.Label("From", html_for=ids.DATE_FROM, className="small mb-0"),
+                    dbc.Input(id=ids.DATE_FROM, type="date", size="sm", className="dv-date-input"),
+                ],
+                className="d-inline-flex align-items-center gap-2",
+            ),
+            html.Span(
+                [
+                    dbc.Label("to", html_for=ids.DATE_TO, className="small mb-0"),
+                    dbc.Input(id=ids.DATE_TO, type="date", size="sm", className="dv-date-input"),
+                ],
+                className="d-inline-flex align-items-center gap-2",
+            ),
+            html.Span(id=ids.DATE_RANGE_MSG, className="small text-danger", role="alert"),
+        ],
+        id=ids.DATE_RANGE_BOX,
+        className=RANGE_BOX_CLASS + " d-none",
+    )
+
+
 def filters_bar(has_date: bool, chooser: Any = None) -> html.Div:
     """Date presets (when the table has a date), the chips, and clear all."""
-    from dash import dcc
-
+    options = [{"label": label, "value": key} for key, label in PRESETS.items()]
     preset = dcc.Dropdown(
         id=ids.DATE_PRESET,
-        options=[{"label": label, "value": key} for key, label in PRESETS.items()],
+        options=[*options, {"label": "Custom range…", "value": CUSTOM}],
         placeholder="Date: any time",
         clearable=True,
         className="dv-date-preset" if has_date else "dv-date-preset d-none",
@@ -186,6 +267,7 @@ def filters_bar(has_date: bool, chooser: Any = None) -> html.Div:
     return html.Div(
         [
             preset,
+            date_range(),
             chooser,
             html.Div(id=ids.CHIPS, className="d-flex flex-wrap gap-1 align-items-center"),
             dbc.Button(

@@ -11,7 +11,13 @@ from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, secured_callback
 from dashapp.pages.dashboard_parts import ids
-from dashapp.pages.dashboard_parts.state import export_href, facets_of, grid_state, page_state
+from dashapp.pages.dashboard_parts.state import (
+    export_href,
+    facets_of,
+    grid_state,
+    page_state,
+    visible_columns,
+)
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
 
@@ -19,6 +25,12 @@ log = logging.getLogger(__name__)
 FACET_STATES = [State(slot, "value") for slot in ids.FACET_SLOTS]
 FACET_INPUTS = [Input(slot, "value") for slot in ids.FACET_SLOTS]
 ECHO_KEYS = ("startRow", "endRow", "sortModel", "filterModel")
+
+
+def status_text(rows: int, exact: bool) -> str:
+    """The line under the grid: how many rows match (≈ while estimated), and when."""
+    refreshed = dt.datetime.now().strftime("%H:%M:%S")
+    return f"{'' if exact else '≈ '}{rows:,} rows · refreshed {refreshed}"
 
 
 def answer_block(
@@ -46,9 +58,7 @@ def answer_block(
     except GridQueryError as exc:
         log.warning("grid request refused for %s: %s", table, exc)
         return {**echo, "rowData": [], "rowCount": 0}, "0 rows", str(exc)
-    approx = "" if result.exact else "≈ "
-    refreshed = dt.datetime.now().strftime("%H:%M:%S")
-    status = f"{approx}{result.row_count:,} rows · refreshed {refreshed}"
+    status = status_text(result.row_count, result.exact)
     payload = {**echo, "rowData": result.rows, "rowCount": result.row_count}
     return payload, status, ""
 
@@ -98,7 +108,7 @@ def register_grid_callbacks(app: Dash) -> None:
         app,
         Role.VIEWER,
         Output(ids.EXPORT_CSV, "href"),
-        Output(ids.EXPORT_XLSX, "href"),
+        Output(ids.XLSX_ARGS, "data"),
         Input(ids.GRID, "filterModel"),
         Input(ids.GRID, "columnState"),
         Input(ids.QUICK, "value"),
@@ -108,11 +118,10 @@ def register_grid_callbacks(app: Dash) -> None:
     )
     def _export_links(
         filter_model: Any, column_state: Any, quick: Any, *rest: Any
-    ) -> tuple[str, str]:
+    ) -> tuple[str, dict[str, Any]]:
         # Inputs come before States: the slot values, then table and slot columns.
         facet_values, (table, facet_columns) = rest[: ids.MAX_FACETS], rest[ids.MAX_FACETS :]
         state = page_state(filter_model, column_state, quick, facet_columns, facet_values)
-        return (
-            export_href(table, "csv", state, column_state),
-            export_href(table, "xlsx", state, column_state),
-        )
+        # CSV streams from a link; Excel is built by a background job from these arguments.
+        excel = {"state": state, "columns": visible_columns(column_state)}
+        return export_href(table, "csv", state, column_state), excel

@@ -15,6 +15,8 @@ PURGE = "dash-purge"
 STATUS = "dash-status"
 GRID_ERROR = "dash-grid-error"
 KPI_ROWS = "dash-kpi-rows"
+KPIS = "dash-kpis"  # the KPI cards' row (dimmed while they recompute)
+CHARTS_BOX = "dash-charts-box"  # the charts' column (likewise)
 # Slots for the table's KPIs (configured or default), after the row count.
 MAX_KPIS = 6
 KPI_VALUE_TYPE = "dash-kpi-value"
@@ -51,7 +53,14 @@ def graph_id(chart: object) -> dict[str, object]:
 
 
 EXPORT_CSV = "dash-export-csv"
-EXPORT_XLSX = "dash-export-xlsx"
+EXPORT_XLSX = "dash-export-xlsx"  # a button: the file is built by a background job
+XLSX_ARGS = "dash-xlsx-args"  # store: state and columns the Excel button exports
+XLSX_JOB = "dash-xlsx-job"  # store: {"export_id": id} of the queued job
+XLSX_STATUS = "dash-xlsx-status"  # queued / refused message
+XLSX_PROGRESS = "dash-xlsx-progress"  # progress while the job runs (hidden otherwise)
+XLSX_PROGRESS_TEXT = "dash-xlsx-progress-text"
+XLSX_PROGRESS_WRAP = "dash-xlsx-progress-wrap"
+XLSX_RESULT = "dash-xlsx-result"  # the download link, or why there is none
 VIEWS = "dash-views"
 VIEW_NAME = "dash-view-name"
 VIEW_SAVE = "dash-view-save"
@@ -63,6 +72,13 @@ VIEW_SHARE_PATH = "dash-view-share-path"  # the link's path and query, from the 
 VIEW_SHARE_BOX = "dash-view-share-box"  # the link, read-only, with a copy button
 VIEW_SHARE_URL = "dash-view-share-url"
 VIEW_SHARE_COPY = "dash-view-share-copy"
+VIEW_CONFIRM = "dash-view-confirm"  # "Delete “name”?" with its two buttons
+VIEW_CONFIRM_TEXT = "dash-view-confirm-text"
+VIEW_CONFIRM_YES = "dash-view-confirm-yes"
+VIEW_CONFIRM_NO = "dash-view-confirm-no"
+VIEW_UNDO_TOAST = "dash-view-undo-toast"
+VIEW_UNDO = "dash-view-undo"
+VIEW_DELETED = "dash-view-deleted"  # store: id of the view just deleted (for Undo)
 URL = "dash-url"
 URL_SYNC = "dash-url-sync"
 LINK_PROBLEM = "dash-link-problem"  # a shared link whose state could not be read
@@ -71,6 +87,10 @@ CHIPS = "dash-chips"  # the active filters, each removable
 CLEAR_ALL = "dash-clear-all"
 CHIP_TYPE = "dash-chip"
 DATE_PRESET = "dash-date-preset"
+DATE_RANGE_BOX = "dash-date-range-box"
+DATE_RANGE_MSG = "dash-date-range-msg"
+DATE_FROM = "dash-date-from"  # the custom range's two date fields
+DATE_TO = "dash-date-to"
 
 
 def chip_id(key: object) -> dict[str, object]:
@@ -80,3 +100,5 @@ def chip_id(key: object) -> dict[str, object]:
 
 COLUMNS = "dash-columns"  # the column chooser's checklist (visible columns)
 COLUMNS_DONE = "dash-columns-done"
+PINNED = "dash-pinned"  # the column chooser's second checklist (columns pinned to the left)
+PINNED_DONE = "dash-pinned-done"

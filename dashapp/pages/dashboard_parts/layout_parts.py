@@ -96,6 +96,33 @@ def views_bar(views: list[ViewInfo], view: ViewInfo | None, owner: str) -> html.
             ),
             html.Span(id=ids.VIEW_MESSAGE, className="small text-body-secondary", role="status"),
             share_box(),
+            html.Div(
+                [
+                    html.Span(id=ids.VIEW_CONFIRM_TEXT, className="small me-1"),
+                    dbc.Button("Delete view", id=ids.VIEW_CONFIRM_YES, size="sm", color="danger"),
+                    dbc.Button(
+                        "Cancel", id=ids.VIEW_CONFIRM_NO, size="sm", color="outline-secondary"
+                    ),
+                ],
+                id=ids.VIEW_CONFIRM,
+                className=CONFIRM_CLASS + " d-none",
+                role="alertdialog",
+                **{"aria-labelledby": ids.VIEW_CONFIRM_TEXT},  # type: ignore[arg-type]
+            ),
+            dcc.Store(id=ids.VIEW_DELETED),
+            dbc.Toast(
+                [
+                    html.Span("The view was deleted. ", className="me-2"),
+                    dbc.Button("Undo", id=ids.VIEW_UNDO, size="sm", color="primary"),
+                ],
+                id=ids.VIEW_UNDO_TOAST,
+                header="View deleted",
+                is_open=False,
+                dismissable=True,
+                duration=8000,
+                # Solid and above the grid (a see-through toast was unreadable on a phone).
+                className="dv-undo-toast bg-body",
+            ),
         ],
         className="dv-views d-flex flex-wrap align-items-center gap-2",
     )
@@ -132,6 +159,9 @@ def share_box() -> html.Div:
     )
 
 
+CONFIRM_CLASS = "dv-view-confirm d-flex flex-wrap align-items-center gap-2"
+
+
 def kpi_card(
     label: str,
     value_id: str | dict[str, object],
@@ -164,7 +194,13 @@ def kpi_row(spec: DashboardSpec) -> dbc.Row:
             kpi_card(kpi.label, ids.kpi_value_id(index), "graph-up", ids.kpi_note_id(index),
                      kpi.description)
         )  # fmt: skip
-    return dbc.Row(cards, className="g-3 mb-3 dv-kpis")
+    return dbc.Row(cards, className=KPIS_CLASS, id=ids.KPIS)
+
+
+# While the KPIs and charts recompute they are dimmed under a spinner (summary_callbacks).
+KPIS_CLASS = "g-3 mb-3 dv-kpis dv-summary"
+CHARTS_CLASS = "dv-charts dv-summary"
+BUSY = " dv-busy"
 
 
 def facet_dropdowns(table: GridTable, chosen: dict[str, Any]) -> list[Any]:
@@ -229,17 +265,46 @@ def toolbar(table: GridTable, state: dict[str, Any], spec: DashboardSpec) -> htm
                         className="btn btn-sm btn-outline-secondary",
                         href="#",
                     ),  # noqa: E501
-                    html.A(
+                    dbc.Button(
                         [_icon("file-earmark-excel"), "Excel"],
                         id=ids.EXPORT_XLSX,
-                        className="btn btn-sm btn-outline-secondary",
-                        href="#",
-                    ),  # noqa: E501
+                        color="secondary",
+                        outline=True,
+                        size="sm",
+                        title="Build an Excel file of every matching row (in the background)",
+                    ),
                 ],
                 className="d-flex gap-2 ms-auto",
             ),
         ],
         className="dv-toolbar d-flex flex-wrap align-items-center gap-2 mb-2",
+    )
+
+
+def excel_area() -> html.Div:
+    """Where the Excel job says it is queued, how far it got, and where the file is."""
+    return html.Div(
+        [
+            dcc.Store(id=ids.XLSX_ARGS),
+            dcc.Store(id=ids.XLSX_JOB),
+            html.Div(id=ids.XLSX_STATUS),
+            html.Div(
+                # Flex on an inner box: Bootstrap's d-flex (!important) beats [hidden].
+                html.Div(
+                    [
+                        html.Span(id=ids.XLSX_PROGRESS_TEXT, className="me-2"),
+                        dbc.Progress(id=ids.XLSX_PROGRESS, value=0, className="flex-grow-1"),
+                    ],
+                    className="d-flex align-items-center",
+                ),
+                id=ids.XLSX_PROGRESS_WRAP,
+                hidden=True,
+                **{"data-progress-label": "Excel export progress"},  # type: ignore[arg-type]
+            ),
+            html.Div(id=ids.XLSX_RESULT),
+        ],
+        className="small mb-2",
+        role="status",
     )
 
 
@@ -342,7 +407,9 @@ def charts(spec: DashboardSpec, table: GridTable, dimension: str | None) -> html
                 className="dashapp-card",
             ),
             html.Div(id=ids.CHART_ERROR, className="small text-danger mt-2", role="alert"),
-        ]
+        ],
+        id=ids.CHARTS_BOX,
+        className=CHARTS_CLASS,
     )
 
 

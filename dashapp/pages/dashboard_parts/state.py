@@ -40,15 +40,20 @@ def grid_state(filter_model: Any, sort_model: Any, quick: Any, facets: dict[str,
     return GridState(filter_model, sort_model, quick, facets)
 
 
+def visible_columns(column_state: Any) -> list[str]:
+    """The grid's visible columns in their on-screen order (what an export contains)."""
+    if not isinstance(column_state, list):
+        return []
+    return [
+        c["colId"]
+        for c in column_state
+        if isinstance(c, dict) and isinstance(c.get("colId"), str) and not c.get("hide")
+    ]
+
+
 def export_href(table: str, kind: str, state: dict[str, Any], column_state: Any) -> str:
     """The export URL for the current state (visible columns in their on-screen order)."""
-    columns = []
-    if isinstance(column_state, list):
-        columns = [
-            c["colId"]
-            for c in column_state
-            if isinstance(c, dict) and isinstance(c.get("colId"), str) and not c.get("hide")
-        ]
+    columns = visible_columns(column_state)
     query = {"state": json.dumps(state, separators=(",", ":"))}
     if columns:
         query["columns"] = ",".join(columns)

@@ -16,6 +16,7 @@ from dashapp.components.shell import THEME_STORE_ID
 from dashapp.pages.dashboard_parts import ids, layout_parts
 from dashapp.pages.dashboard_parts.charts import breakdown_figure, trend_figure
 from dashapp.pages.dashboard_parts.formatting import format_value
+from dashapp.pages.dashboard_parts.grid_callbacks import status_text
 from dashapp.pages.dashboard_parts.state import facets_of, grid_state
 from dashapp.services.grid.aggregates import BLANK_LABEL, OTHER_LABEL
 from dashapp.services.grid.binding import current_dataview
@@ -23,6 +24,8 @@ from dashapp.services.grid.errors import GridQueryError
 from dashapp.services.grid.filters import BLANK
 
 log = logging.getLogger(__name__)
+KPIS_BUSY = layout_parts.KPIS_CLASS + layout_parts.BUSY
+CHARTS_BUSY = layout_parts.CHARTS_CLASS + layout_parts.BUSY
 
 
 def period_range(period: object, grain: str) -> tuple[dt.date, dt.date]:
@@ -98,6 +101,9 @@ def register_summary_callbacks(app: Dash) -> None:
         Output(ids.kpi_note_id(ALL), "children"),
         Output(ids.graph_id(ALL), "figure"),
         Output(ids.CHART_ERROR, "children"),
+        # The exact count comes with the KPIs (they read every matching row anyway); the grid's
+        # first answer may have shown the planner's estimate.
+        Output(ids.STATUS, "children", allow_duplicate=True),
         Input(ids.GRID, "filterModel"),
         Input(ids.QUICK, "value"),
         Input(ids.DIMENSION, "value"),
@@ -107,6 +113,15 @@ def register_summary_callbacks(app: Dash) -> None:
         State(ids.TABLE, "data"),
         State(ids.FACET_COLUMNS, "data"),
         State(ids.CHARTS, "data"),
+        # Dimmed under a spinner while the figures recompute: stale numbers must not pass
+        # for the new filter's.
+        running=[
+            (Output(ids.KPIS, "className"), KPIS_BUSY, layout_parts.KPIS_CLASS),
+            (Output(ids.CHARTS_BOX, "className"), CHARTS_BUSY, layout_parts.CHARTS_CLASS),
+        ],
+        # Initial calls stay (the graphs' arrival is one, and it computes the figures) while
+        # the status line is shared with the grid's callback.
+        prevent_initial_call="initial_duplicate",
     )
     def _summary(
         filter_model: Any, quick: Any, dimension: Any, theme: Any, *rest: Any
@@ -130,7 +145,7 @@ def register_summary_callbacks(app: Dash) -> None:
             unknown = "n/a"
             return (
                 unknown, [unknown] * slots, [str(exc)] * slots,
-                [go.Figure() for _ in charts], str(exc),
+                [go.Figure() for _ in charts], str(exc), no_update,
             )  # fmt: skip
         spec = view.dashboard(table)
         grid_table = view.table(table)
@@ -144,15 +159,16 @@ def register_summary_callbacks(app: Dash) -> None:
             figures["breakdown"] = breakdown_figure(
                 summary.breakdown, axis, dark, spec.breakdown.format
             )
-        rows = view.rows_count(table, state)
+        rows = view.count(table, state, exact=True)
         values = [format_value(k.value, k.format) for k in summary.kpis][:slots]
         notes = [k.note for k in summary.kpis][:slots]
         return (
-            f"{rows:,}",
+            f"{'≈ ' if not rows.exact else ''}{rows.value:,}",
             values + ["n/a"] * (slots - len(values)),
             notes + [""] * (slots - len(notes)),
             [figures.get(chart, go.Figure()) for chart in charts],
             "",
+            status_text(rows.value, rows.exact),
         )
 
     @secured_callback(

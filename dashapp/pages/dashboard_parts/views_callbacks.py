@@ -6,11 +6,12 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
-from dash import ClientsideFunction, Dash, Input, Output, State, get_relative_path, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, ctx, get_relative_path, no_update
 from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, current_user, secured_callback
 from dashapp.pages.dashboard_parts import ids
+from dashapp.pages.dashboard_parts.layout_parts import CONFIRM_CLASS
 from dashapp.pages.dashboard_parts.state import page_state
 from dashapp.services import saved_views
 from dashapp.services.grid.errors import GridQueryError
@@ -61,6 +62,7 @@ def register_view_callbacks(app: Dash) -> None:
         Output(ids.URL, "search"),
         Output(ids.VIEW_MESSAGE, "children"),
         Input(ids.VIEW_SAVE, "n_clicks"),
+        Input(ids.VIEW_NAME, "n_submit"),  # Enter in the name field saves too
         State(ids.VIEW_NAME, "value"),
         State(ids.TABLE, "data"),
         State(ids.GRID, "columnState"),
@@ -75,6 +77,7 @@ def register_view_callbacks(app: Dash) -> None:
     )
     def _save(
         clicks: Any,
+        submitted: Any,
         name: Any,
         table: str,
         column_state: Any,
@@ -86,7 +89,7 @@ def register_view_callbacks(app: Dash) -> None:
         facet_columns: list[Any],
         *facet_values: Any,
     ) -> tuple[Any, str]:
-        if not clicks:
+        if not clicks and not submitted:
             raise PreventUpdate
         state = page_state(filter_model, column_state, quick, facet_columns, facet_values)
         columns = with_visibility(column_state, visible, chooser)
@@ -115,19 +118,62 @@ def register_view_callbacks(app: Dash) -> None:
     @secured_callback(
         app,
         Role.VIEWER,
-        Output(ids.URL, "search", allow_duplicate=True),
+        Output(ids.VIEW_CONFIRM, "className"),
+        Output(ids.VIEW_CONFIRM_TEXT, "children"),
         Output(ids.VIEW_MESSAGE, "children", allow_duplicate=True),
         Input(ids.VIEW_DELETE, "n_clicks"),
+        Input(ids.VIEW_CONFIRM_NO, "n_clicks"),
         State(ids.VIEWS, "value"),
+        prevent_initial_call=True,
+    )
+    def _ask(clicks: Any, cancel: Any, view_id: Any) -> tuple[str, Any, Any]:
+        """Delete asks first (naming the view); Cancel puts the question away."""
+        hidden = CONFIRM_CLASS + " d-none"
+        if ctx.triggered_id == ids.VIEW_CONFIRM_NO or not clicks:
+            return hidden, no_update, no_update
+        view = saved_views.get_view(view_id, _owner()) if view_id is not None else None
+        if view is None:
+            return hidden, no_update, "Choose one of your saved views to delete."
+        return CONFIRM_CLASS, f"Delete “{view.name}”? Links to it stop working.", ""
+
+    @secured_callback(
+        app,
+        Role.VIEWER,
+        Output(ids.VIEWS, "options"),
+        Output(ids.VIEWS, "value"),
+        Output(ids.VIEW_ID, "data"),
+        Output(ids.VIEW_CONFIRM, "className", allow_duplicate=True),
+        Output(ids.VIEW_UNDO_TOAST, "is_open"),
+        Output(ids.VIEW_DELETED, "data"),
+        Output(ids.VIEW_MESSAGE, "children", allow_duplicate=True),
+        Input(ids.VIEW_CONFIRM_YES, "n_clicks"),
+        Input(ids.VIEW_UNDO, "n_clicks"),
+        State(ids.VIEWS, "value"),
+        State(ids.VIEW_DELETED, "data"),
         State(ids.TABLE, "data"),
         prevent_initial_call=True,
     )
-    def _delete(clicks: Any, view_id: Any, table: str) -> tuple[Any, str]:
-        if not clicks or view_id is None:
+    def _delete_or_undo(
+        confirmed: Any, undo: Any, view_id: Any, deleted: Any, table: str
+    ) -> tuple[Any, ...]:
+        """Delete the chosen view (the page stays, with Undo for a few seconds), or undo."""
+        owner = _owner()
+        hidden = CONFIRM_CLASS + " d-none"
+        if ctx.triggered_id == ids.VIEW_UNDO and undo:
+            restored = saved_views.undo_delete(owner, deleted)
+            if restored is None:
+                message = "Too late to undo: the view is gone."
+                return (no_update,) * 4 + (False, None, message)
+            options = view_options(owner, table)
+            return (
+                options, restored.id, restored.id, hidden, False, None,
+                f"Restored “{restored.name}”.",
+            )  # fmt: skip
+        if not confirmed or view_id is None:
             raise PreventUpdate
-        if not saved_views.delete_view(_owner(), view_id):
-            return no_update, "Only the owner can delete a view."
-        return view_search(table, None), "Deleted."
+        if not saved_views.delete_view(owner, view_id):
+            return (no_update,) * 3 + (hidden, False, None, "Only the owner can delete a view.")
+        return view_options(owner, table), None, None, hidden, True, view_id, "Deleted."
 
     @secured_callback(
         app,
@@ -158,3 +204,8 @@ def register_view_callbacks(app: Dash) -> None:
         Input(ids.VIEW_SHARE_PATH, "data"),
         prevent_initial_call=True,
     )
+
+
+def view_options(owner: str, table: str) -> list[dict[str, Any]]:
+    """The saved-views menu's entries."""
+    return [{"label": v.name, "value": v.id} for v in saved_views.list_views(owner, table)]

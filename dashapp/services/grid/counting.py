@@ -1,4 +1,10 @@
-"""Row counts per filter: exact and cached, or the planner's estimate when counting is too slow."""
+"""Row counts per filter: exact up to a bound, else the planner's estimate (exact on demand).
+
+Counting ten million rows takes seconds however good the index; the grid needs a total at once.
+So on PostgreSQL and MySQL/MariaDB a bounded probe counts at most EXACT_LIMIT + 1 rows: a
+result that fits is exact, a larger one shows the planner's estimate (≈) until someone asks
+for the exact figure. The probe costs the same on a million rows as on ten million.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,8 @@ from dashapp.services.grid.query import GridQuery
 from dashapp.services.grid.session import is_timeout
 
 log = logging.getLogger(__name__)
+# Results up to this many rows are counted exactly by default.
+EXACT_LIMIT = 100_000
 
 
 @dataclass(frozen=True)
@@ -27,7 +35,9 @@ class RowCount:
 def _estimate(conn: Connection, query: GridQuery) -> int:
     """The planner's row estimate for the filtered table (PostgreSQL, MySQL/MariaDB)."""
     stmt = query.select(sa.literal(1))
-    compiled = stmt.compile(dialect=conn.dialect)
+    # render_postcompile: IN (...) lists are expanded at execution time otherwise, and the
+    # EXPLAIN text would carry a placeholder the database cannot parse.
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     if conn.dialect.name in ("mysql", "mariadb"):
         rows = conn.exec_driver_sql("EXPLAIN " + compiled.string, compiled.params).mappings()
         first = rows.first()
@@ -38,23 +48,33 @@ def _estimate(conn: Connection, query: GridQuery) -> int:
     return int(document[0]["Plan"]["Plan Rows"])
 
 
-def count_rows(conn: Connection, query: GridQuery, cache: TTLCache | None = None) -> RowCount:
+def count_rows(
+    conn: Connection, query: GridQuery, cache: TTLCache | None = None, exact: bool = False
+) -> RowCount:
     """Rows matching the query's filters; each filter is counted once per cache lifetime.
 
-    On PostgreSQL and MySQL/MariaDB a count that hits the statement timeout falls back to the
-    planner's estimate (inside a savepoint, so the transaction survives the cancelled statement).
+    On PostgreSQL and MySQL/MariaDB results over EXACT_LIMIT rows get the planner's estimate
+    unless `exact`; a count that hits the statement timeout falls back to the estimate too
+    (inside a savepoint, so the transaction survives the cancelled statement).
     """
     cache_key = ("count", query.filter_key)
     if cache is not None:
         cached = cache.get(cache_key)
-        if cached is not None:
+        if cached is not None and (cached.exact or not exact):
             return cached
-    stmt = sa.select(sa.func.count()).select_from(query.select(sa.literal(1)).subquery())
+    rows = query.select(sa.literal(1))
+    bounded = conn.dialect.name in ("postgresql", "mysql", "mariadb") and not exact
+    if bounded:
+        rows = rows.limit(EXACT_LIMIT + 1)
+    stmt = sa.select(sa.func.count()).select_from(rows.subquery())
     if conn.dialect.name in ("postgresql", "mysql", "mariadb"):
         savepoint = conn.begin_nested()
         try:
             result = RowCount(int(conn.execute(stmt).scalar_one()))
             savepoint.commit()
+            if bounded and result.value > EXACT_LIMIT:
+                # More than the bound: the planner's figure, never below what was seen.
+                result = RowCount(max(_estimate(conn, query), result.value), exact=False)
         except sa.exc.OperationalError as exc:
             savepoint.rollback()
             if not is_timeout(exc):

@@ -1,26 +1,25 @@
-"""Write the full filtered, sorted result as CSV or .xlsx, row by row, to a bounded spool file."""
+"""Write the full filtered, sorted result as CSV, row by row, to a bounded spool file; name
+exports (the .xlsx writer is grid/sheet.py)."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
-from collections.abc import Generator, Iterator, Sequence
+import re
+from collections.abc import Generator, Sequence
 from contextlib import closing
-from decimal import Decimal
 from typing import IO, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from sqlalchemy.engine import Engine
 
 from dashapp.services.grid.errors import GridQueryError
 from dashapp.services.grid.query import GridQuery
+from dashapp.services.grid.rows import FETCH_ROWS, export_rows
 from dashapp.services.grid.schema import GridTable
-from dashapp.services.grid.session import IDLE_IN_TRANSACTION_MS, read_connection
+from dashapp.services.grid.session import IDLE_IN_TRANSACTION_MS
 
-EXCEL_MAX_ROWS = 1_048_576 - 1  # one row is the header
-FETCH_ROWS = 2000
+SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 # Spreadsheet apps run cells starting with these as formulas ("CSV injection"): quote them.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -35,6 +34,17 @@ def export_columns(table: GridTable, wanted: Sequence[str]) -> list[str]:
         raise GridQueryError(f"An export of {table.name!r} names too many columns.")
     chosen = list(dict.fromkeys(table.column(name).name for name in wanted if name))
     return chosen or [c.name for c in table.columns]
+
+
+def download_name(table: str, extension: str, day: dt.date | None = None) -> str:
+    """`invoices-2026-11-23.csv`: the table id and the day, safe in any file system."""
+    stem = SAFE_NAME.sub("_", table).strip("._") or "export"
+    return f"{stem}-{(day or dt.date.today()).isoformat()}.{extension}"
+
+
+def headers(table: GridTable, columns: Sequence[str]) -> list[str]:
+    """The columns' labels (configured, else readable names), as the grid shows them."""
+    return [table.column(name).header for name in columns]
 
 
 def cell_row_limit(row_limit: int, columns: int, max_cells: int) -> int:
@@ -73,23 +83,6 @@ def _safe_text(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
-def _rows(
-    engine: Engine,
-    query: GridQuery,
-    columns: Sequence[str],
-    limit: int,
-    timeout_ms: int,
-    idle_ms: int = IDLE_IN_TRANSACTION_MS,
-) -> Iterator[tuple[Any, ...]]:
-    """Rows from a server-side cursor: memory stays flat however many rows match."""
-    selected = [query.table.sql(query.table.column(name).name) for name in columns]
-    stmt = query.select(*selected).order_by(*query.order_by()).limit(limit)
-    with read_connection(engine, timeout_ms, idle_ms) as conn:
-        result = conn.execution_options(stream_results=True, yield_per=FETCH_ROWS).execute(stmt)
-        for row in result:
-            yield tuple(row)
-
-
 def _csv_value(value: Any) -> Any:
     if isinstance(value, str):
         return _safe_text(value)
@@ -109,8 +102,8 @@ def csv_chunks(
     """CSV text in chunks of FETCH_ROWS rows, header first."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    rows = _rows(engine, query, columns, limit, timeout_ms, idle_ms)
+    writer.writerow([_safe_text(h) for h in headers(query.table, columns)])
+    rows = export_rows(engine, query, columns, limit, timeout_ms, idle_ms)
     for count, row in enumerate(rows, start=1):
         writer.writerow([_csv_value(v) for v in row])
         if count % FETCH_ROWS == 0:
@@ -118,40 +111,3 @@ def csv_chunks(
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
-
-
-def _xlsx_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.replace(tzinfo=None)  # Excel has no time zones
-    return value
-
-
-def _xlsx_cell(sheet: Any, value: Any) -> Any:
-    """A cell value; text that looks like a formula is pinned to be text (openpyxl infers "=")."""
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return _xlsx_value(value)
-
-
-def write_xlsx(
-    engine: Engine,
-    query: GridQuery,
-    columns: Sequence[str],
-    target: IO[bytes],
-    limit: int,
-    timeout_ms: int,
-) -> int:
-    """Write a write-only workbook (constant memory) to `target`; returns the rows written."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(query.table.name[:31])
-    sheet.append(list(columns))
-    written = 0
-    for row in _rows(engine, query, columns, min(limit, EXCEL_MAX_ROWS), timeout_ms):
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
-        written += 1
-    workbook.save(target)
-    return written

@@ -69,6 +69,23 @@ class RowsResult:
     elapsed_ms: float
 
 
+def settle_estimate(count: counting.RowCount, start: int, end: int, got: int) -> tuple[int, bool]:
+    """The total to give the grid: an estimate corrected by what a block just showed.
+
+    A short block is the end of the result (the total is then known); a full block past the
+    estimate means there are more rows than estimated. The grid scrolls by this figure.
+    """
+    if count.exact:
+        return count.value, True
+    if got < end - start and (got or start == 0):
+        return start + got, True
+    if not got:  # past the end: there are at most `start` rows
+        return min(count.value, start), False
+    if got == end - start and count.value < end:
+        return end + 1, False
+    return count.value, False
+
+
 @contextmanager
 def unreachable_as_error(source: str) -> Iterator[None]:
     """A source that cannot be reached (or refuses us) becomes a message for the page."""
@@ -179,12 +196,13 @@ class DataView:
             count = counting.count_rows(conn, query, self.cache)
             block = paging.fetch_block(conn, query, start, end, self.cache)
         rows = [{k: jsonable(v) for k, v in row.items()} for row in block.rows]
+        total, exact = settle_estimate(count, start, end, len(rows))
         elapsed = (time.perf_counter() - started) * 1000
         log.info(
             "grid block %s rows %d-%d: %d rows via %s in %.1f ms",
             table, start, end, len(rows), block.strategy, elapsed,
         )  # fmt: skip
-        return RowsResult(rows, count.value, count.exact, block.strategy, elapsed)
+        return RowsResult(rows, total, exact, block.strategy, elapsed)
 
     def summary(self, table: str, state: GridState, dimension: str | None = None) -> Summary:
         """KPIs, the trend and a breakdown (by `dimension` when offered, else the default)."""
@@ -203,15 +221,19 @@ class DataView:
             bars = aggregates.breakdown(conn, query, bars_spec, self.cache) if bars_spec else []
         return Summary(kpis, trend, bars, bars_spec.column if bars_spec else None)
 
-    def rows_count(self, table: str, state: GridState) -> int:
-        """The number of rows matching `state` (cached per filter, like the grid's status)."""
+    def count(self, table: str, state: GridState, exact: bool = False) -> counting.RowCount:
+        """Rows matching `state`: exact up to a bound, else an estimate unless `exact`."""
         query = self.query(table, state)
         source = self.source(table)
         with (
             unreachable_as_error(source.name),
             read_connection(source.engine, source.timeout_ms) as conn,
         ):
-            return counting.count_rows(conn, query, self.cache).value
+            return counting.count_rows(conn, query, self.cache, exact)
+
+    def rows_count(self, table: str, state: GridState) -> int:
+        """The number of rows matching `state` (cached per filter, like the grid's status)."""
+        return self.count(table, state).value
 
     def refresh(self) -> None:
         """Forget cached counts, boundaries and table shapes (after the data changed)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from typing import Any
@@ -74,9 +75,10 @@ def test_csv_export_streams_the_filtered_sorted_rows(seeded_app: Flask) -> None:
     )
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    assert "attachment" in response.headers["Content-Disposition"]
+    disposition = response.headers["Content-Disposition"]
+    assert disposition == f"attachment; filename=orders-{dt.date.today().isoformat()}.csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[0] == ["id", "amount", "status"]
+    assert rows[0] == ["Order", "Amount", "Status"]  # the labels of examples/dashboards.yml
     got = [(int(r[0]), f"{float(r[1]):.2f}") for r in rows[1:]]
     assert got == _expected(seeded_app)
 
@@ -88,7 +90,7 @@ def test_xlsx_export_has_the_same_rows(seeded_app: Flask) -> None:
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data), read_only=True).active
     values = list(sheet.iter_rows(values_only=True))
-    assert values[0] == ("id", "amount")
+    assert values[0] == ("Order", "Amount")
     assert [(int(i), f"{a:.2f}") for i, a in values[1:]] == _expected(seeded_app)
 
 
@@ -143,3 +145,33 @@ def test_saved_views_are_per_user(app: Flask) -> None:
             saved_views.save_view("ann", "orders", "", {})
         with pytest.raises(GridQueryError):
             saved_views.save_view("ann", "orders", "x", {"quick": "y" * 70_000})
+
+
+def test_a_deleted_view_is_gone_but_its_owner_may_undo_for_a_few_seconds(app: Flask) -> None:
+    from dashapp.models.dataview import SavedView
+
+    with app.app_context():
+        view = saved_views.save_view("ann", "orders", "Big", {"quick": "north"})
+        token = saved_views.share_token(view)
+        assert saved_views.delete_view("ann", view.id)
+        # Gone for everyone: the menu, the owner's link, the share link.
+        assert saved_views.list_views("ann", "orders") == []
+        assert saved_views.get_view(view.id, "ann") is None
+        assert saved_views.open_shared(token) is None
+        assert saved_views.undo_delete("bob", view.id) is None  # only its owner undoes
+        restored = saved_views.undo_delete("ann", view.id)
+        assert restored == view  # same id: old links work again
+        assert saved_views.open_shared(token) == view
+        # Past the undo window it cannot come back, and the next delete purges it.
+        assert saved_views.delete_view("ann", view.id)
+        row = db.session.get(SavedView, view.id)
+        assert row is not None and row.deleted_at is not None
+        row.deleted_at -= dt.timedelta(seconds=saved_views.UNDO_SECONDS + 1)
+        db.session.commit()
+        assert saved_views.undo_delete("ann", view.id) is None
+        other = saved_views.save_view("ann", "orders", "Other", {})
+        assert saved_views.delete_view("ann", other.id)
+        assert db.session.get(SavedView, view.id) is None
+        # Saving a name just deleted makes it a live view again.
+        again = saved_views.save_view("ann", "orders", "Other", {"quick": "south"})
+        assert again.id == other.id and saved_views.list_views("ann", "orders") == [again]

@@ -290,4 +290,4 @@ def test_csv_export_reads_the_tables_own_source(warehouse: Warehouse, wh_app: Fl
     lines = response.get_data(as_text=True).strip().splitlines()
     inv = warehouse.q(warehouse.sales, "invoice")
     assert len(lines) - 1 == _scalar(warehouse, f"SELECT COUNT(*) FROM {inv}")
-    assert lines[0] == "invoice_id,CustomerId__label,total"
+    assert lines[0] == "Invoice id,Customer,Total"  # the columns' labels

@@ -45,7 +45,7 @@ def test_duplicate_columns_are_exported_once(seeded: Flask) -> None:
     )
     assert response.status_code == 200
     header = next(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert header == ["id", "amount"]
+    assert header == ["Order", "Amount"]  # each column once, headed by its label
 
 
 def test_more_column_names_than_the_table_could_have_are_refused(seeded: Flask) -> None:

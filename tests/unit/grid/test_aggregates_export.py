@@ -14,10 +14,11 @@ from dashapp.services.dashboards.spec import dashboard_spec
 from dashapp.services.grid import aggregates
 from dashapp.services.grid.aggregates import ChartSpec, KpiSpec, MeasureSpec
 from dashapp.services.grid.errors import GridQueryError
-from dashapp.services.grid.export import csv_chunks, write_xlsx
+from dashapp.services.grid.export import csv_chunks
 from dashapp.services.grid.query import build_query
 from dashapp.services.grid.schema import GridTable
 from dashapp.services.grid.service import DataView, GridState
+from dashapp.services.grid.sheet import write_sheet
 from tests.unit.grid.conftest import ROWS
 
 FILTER = {"amount": {"filterType": "number", "type": "greaterThan", "filter": 100}}
@@ -76,7 +77,7 @@ def test_csv_export_is_the_filtered_sorted_result(engine: sa.Engine, items: Grid
     columns = ["id", "name", "amount", "created"]
     text = "".join(csv_chunks(engine, query, columns, limit=10_000, timeout_ms=5000))
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == columns
+    assert rows[0] == ["Id", "Name", "Amount", "Created"]
     kept = sorted(_kept(), key=lambda r: (-r["amount"], -r["id"]))  # type: ignore[operator]
     assert [int(r[0]) for r in rows[1:]] == [r["id"] for r in kept]
     assert [Decimal(r[2]) for r in rows[1:]] == [r["amount"] for r in kept]
@@ -88,7 +89,7 @@ def test_csv_export_is_the_filtered_sorted_result(engine: sa.Engine, items: Grid
 
 def test_csv_export_respects_limit(engine: sa.Engine, items: GridTable) -> None:
     text = "".join(csv_chunks(engine, build_query(items), ["id"], limit=7, timeout_ms=5000))
-    assert text.splitlines() == ["id", *(str(i) for i in range(1, 8))]
+    assert text.splitlines() == ["Id", *(str(i) for i in range(1, 8))]  # headed by its label
 
 
 def test_xlsx_export_writes_rows_and_keeps_text_as_text(
@@ -96,13 +97,13 @@ def test_xlsx_export_writes_rows_and_keeps_text_as_text(
 ) -> None:
     query = build_query(items, sort_model=[{"colId": "id", "sort": "asc"}])
     target = io.BytesIO()
-    written = write_xlsx(
+    written = write_sheet(
         engine, query, ["id", "name", "amount"], target, limit=100, timeout_ms=5000
     )
     assert written == 100
     sheet = load_workbook(io.BytesIO(target.getvalue()), read_only=True).active
     values = list(sheet.iter_rows(values_only=True))
-    assert values[0] == ("id", "name", "amount")
+    assert values[0] == ("Id", "Name", "Amount")
     assert [v[0] for v in values[1:]] == list(range(1, 101))
     formula_rows = [v for v in values[1:] if v[1] == "=SUM(A1)"]
     assert formula_rows == [v for v in values[1:] if ROWS[v[0] - 1]["name"] == "=SUM(A1)"]

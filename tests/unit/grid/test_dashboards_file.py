@@ -139,3 +139,23 @@ def test_date_presets_cover_whole_days() -> None:
     assert preset_filter("month", today)["dateFrom"] == "2026-05-01 00:00:00"
     with pytest.raises(ValueError):
         preset_range("forever", today)
+
+
+def test_custom_date_range_is_checked_and_inclusive() -> None:
+    import datetime as dt
+
+    from dashapp.pages.dashboard_parts.chips import custom_range, range_filter
+
+    assert custom_range("2026-01-05", "2026-02-10T00:00:00") == (
+        dt.date(2026, 1, 5),
+        dt.date(2026, 2, 10),
+    )
+    assert custom_range("2026-02-10", "2026-01-05") == "The end date is before the start date."
+    assert custom_range("yesterday", "2026-01-05") == "Enter both dates as YYYY-MM-DD."
+    model = range_filter(dt.date(2026, 1, 5), dt.date(2026, 1, 5))
+    assert model == {
+        "filterType": "date",
+        "type": "inRange",
+        "dateFrom": "2026-01-05 00:00:00",
+        "dateTo": "2026-01-05 00:00:00",
+    }

@@ -1,0 +1,308 @@
+"""Scale: the grid on 1,000,000 and 10,000,000 PostgreSQL rows, next to a minimal Dash app.
+
+.venv/bin/python bench/bench_scale.py [--sizes 1000000,10000000] [--repeat 7]
+
+Builds both tables in a throwaway database (generate_series in SQL, an index for the filter,
+VACUUM ANALYZE), then serves dashapp (its dashboards file points a source at that database) and
+the minimal Dash + AG Grid infinite-model app of bench/minimal_grid_app.py, each in its own
+process, and times the same grid requests over HTTP against both, in the same run:
+
+- first rows: rows 0-100, default sort;
+- filtered block: rows 0-100 with a set filter (region = North, a fifth of the rows);
+- deep jump: 100 rows at 90 % of the table.
+
+Each is timed cold (the first request of its kind in the process: dashapp's count probe and
+landmark pass included) and warm (median of --repeat more). Ratios: 10M / 1M per app, and
+dashapp / minimal per size. RSS of the dashapp web process before and after. Prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+import requests
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from minimal_grid_app import GRID as MINIMAL_GRID  # noqa: E402
+from minimal_grid_app import build_app as build_minimal  # noqa: E402
+
+from dashapp import create_app  # noqa: E402
+from dashapp.pages.dashboard_parts import ids  # noqa: E402
+from dashapp.settings import load_settings  # noqa: E402
+from tests.support.dash_requests import DashCallbacks, callbacks_of  # noqa: E402
+from tests.support.services import throwaway_postgres_database, with_driver  # noqa: E402
+
+NORTH = {"region": {"filterType": "set", "values": ["North"]}}
+BLOCK = 100
+
+
+def label(rows: int) -> str:
+    """facts_1m, facts_10m, facts_250k..."""
+    return f"facts_{rows // 1_000_000}m" if rows % 1_000_000 == 0 else f"facts_{rows // 1000}k"
+
+
+def build_table(url: str, rows: int) -> float:
+    """Create and fill one table in SQL; seconds taken."""
+    name = label(rows)
+    started = time.perf_counter()
+    engine = sa.create_engine(url)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("SET maintenance_work_mem = '512MB'")
+        # UNLOGGED: a throwaway table need not be crash-safe, and it loads twice as fast.
+        conn.exec_driver_sql(
+            f"CREATE UNLOGGED TABLE {name} (id bigint PRIMARY KEY, day date NOT NULL, "
+            "region varchar(16) NOT NULL, status varchar(16) NOT NULL, "
+            "amount numeric(12,2) NOT NULL, customer integer NOT NULL)"
+        )
+        conn.execute(
+            sa.text(
+                f"INSERT INTO {name} SELECT g, date '2020-01-01' + mod(g, 1500)::int, "
+                "(ARRAY['North','South','East','West','Central'])[1 + mod(g, 5)], "
+                "(ARRAY['paid','paid','refunded','pending'])[1 + mod(g * 7, 4)], "
+                "mod(g * 2654435761, 100000) / 100.0, 1 + mod(g * 31, 50000) "
+                f"FROM generate_series(1, {rows}::bigint) g"
+            )
+        )
+        conn.exec_driver_sql(f"CREATE INDEX ON {name} (region, id)")
+        conn.exec_driver_sql(f"VACUUM ANALYZE {name}")
+    engine.dispose()
+    return time.perf_counter() - started
+
+
+@dataclass
+class Served:
+    """A web process and how to talk to it."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    callbacks: DashCallbacks
+    log: Path
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve(
+    command: list[str], env: dict[str, str], callbacks: DashCallbacks, log: Path
+) -> Iterator[Served]:
+    """Start a web process, wait for it to answer, stop it at the end."""
+    port = free_port()
+    process = subprocess.Popen(
+        [*command, "--port", str(port)], cwd=ROOT, env=env,
+        stdout=log.open("wb"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(log.read_text()[-3000:])
+            try:
+                requests.get(url + "/_dash-layout", timeout=2)
+                break
+            except requests.RequestException:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        yield Served(process, url, callbacks, log)
+    except Exception:
+        print(log.read_text()[-4000:], file=sys.stderr)  # the server's side of a failure
+        raise
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def dashapp_body(served: Served, table: str, request: dict[str, Any]) -> dict[str, Any]:
+    """dashapp's grid request (built from its own callback map)."""
+    state = {
+        f"{ids.TABLE}.data": table,
+        f"{ids.QUICK}.value": "",
+        f"{ids.FACET_COLUMNS}.data": [],
+        **{f"{slot}.value": None for slot in ids.FACET_SLOTS},
+    }
+    return served.callbacks.body(f"{ids.ROWS}.data", {f"{ids.GRID}.getRowsRequest": request}, state)
+
+
+def minimal_body(served: Served, table: str, request: dict[str, Any]) -> dict[str, Any]:
+    """The minimal app's grid request (its table named in the request's context)."""
+    return served.callbacks.body(
+        f"{MINIMAL_GRID}.getRowsResponse",
+        {f"{MINIMAL_GRID}.getRowsRequest": {**request, "context": {"table": table}}},
+    )
+
+
+def timed(served: Served, body: dict[str, Any]) -> tuple[float, int]:
+    """(milliseconds, rows returned) for one callback request."""
+    started = time.perf_counter()
+    response = requests.post(served.url + "/_dash-update-component", json=body, timeout=120)
+    elapsed = (time.perf_counter() - started) * 1000
+    response.raise_for_status()
+    payload = response.json()["response"]
+    found = payload.get(ids.ROWS, {}).get("data") or payload.get(MINIMAL_GRID, {}).get(
+        "getRowsResponse"
+    )
+    return elapsed, len(found["rowData"])
+
+
+def scenarios(rows: int) -> dict[str, dict[str, Any]]:
+    """The three requests, as the grid sends them."""
+    deep = int(rows * 0.9) // BLOCK * BLOCK
+    plain: dict[str, Any] = {"sortModel": [], "filterModel": {}}
+    return {
+        "first rows": {**plain, "startRow": 0, "endRow": BLOCK},
+        "filtered block": {**plain, "filterModel": NORTH, "startRow": 0, "endRow": BLOCK},
+        "deep jump": {**plain, "startRow": deep, "endRow": deep + BLOCK},
+    }
+
+
+def measure(
+    served: Served, kind: str, sizes: list[int], repeat: int
+) -> dict[tuple[str, int], tuple[float, float]]:
+    """{(scenario, rows): (cold ms, warm median ms)}."""
+    make = dashapp_body if kind == "dashapp" else minimal_body
+    found = {}
+    for rows in sizes:
+        table = label(rows)
+        # Warm the process up without touching what is measured: one block under another
+        # filter (dashapp reflects the table and reads its set-filter values on first use).
+        other = {"sortModel": [], "filterModel": {"region": {"filterType": "set",
+                 "values": ["South"]}}, "startRow": 0, "endRow": BLOCK}  # fmt: skip
+        timed(served, make(served, table, other))
+        for name, request in scenarios(rows).items():
+            body = make(served, table, request)
+            cold, got = timed(served, body)
+            assert got == BLOCK, (kind, name, rows, got)
+            warm = statistics.median(timed(served, body)[0] for _ in range(repeat))
+            found[(name, rows)] = (cold, warm)
+    return found
+
+
+def rss_mb(process: subprocess.Popen[bytes]) -> float:
+    """Resident memory of a process, in MB."""
+    return psutil.Process(process.pid).memory_info().rss / 1e6
+
+
+DASHBOARDS = """\
+sources:
+  bench:
+    url: ${{BENCH_DATABASE_URL}}
+    statement_timeout_ms: 60000
+tables:
+{tables}
+"""
+
+
+def main() -> None:
+    """Build the tables, serve both apps, time the requests, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="1000000,10000000")
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    with (
+        tempfile.TemporaryDirectory(prefix="dashapp-scale-") as tmp,
+        throwaway_postgres_database("dashapp_bench_scale") as raw_url,
+    ):
+        work, url = Path(tmp), with_driver(raw_url)
+        for rows in sizes:
+            print(
+                f"built {label(rows)} ({rows:,} rows) in {build_table(url, rows):.1f} s", flush=True
+            )
+        dashboards = work / "dashboards.yml"
+        listed = "\n".join(
+            f"  - {{source: bench, name: {label(r)}, id: {label(r)}}}" for r in sizes
+        )
+        dashboards.write_text(DASHBOARDS.format(tables=listed))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DASHAPP_")}
+        env.pop("DATABASE_URL", None)
+        env.update(
+            BENCH_DATABASE_URL=url, DASHAPP_DASHBOARDS=str(dashboards),
+            DASHAPP_INSTANCE_PATH=str(work / "instance"), DASHAPP_LOG_LEVEL="WARNING",
+            DASHAPP_LOG_JSON="false",
+        )  # fmt: skip
+        os.environ.update(BENCH_DATABASE_URL=url)
+        local = create_app(
+            load_settings(instance_path=work / "local", dashboards=dashboards, log_level="WARNING")
+        )  # only its callback map is used, to build the requests
+        tables = ",".join(label(r) for r in sizes)
+        minimal_cmd = [
+            sys.executable,
+            "bench/minimal_grid_app.py",
+            "--url",
+            url,
+            "--tables",
+            tables,
+        ]
+        dashapp_cmd = [sys.executable, "-m", "dashapp.cli", "run"]
+        results: dict[str, dict[tuple[str, int], tuple[float, float]]] = {}
+        with serve(dashapp_cmd, env, callbacks_of(local), work / "dashapp.log") as served:
+            before = rss_mb(served.process)
+            results["dashapp"] = measure(served, "dashapp", sizes, args.repeat)
+            after = rss_mb(served.process)
+        minimal = DashCallbacks(build_minimal(url, [label(r) for r in sizes]))
+        with serve(minimal_cmd, env, minimal, work / "minimal.log") as served:
+            min_before = rss_mb(served.process)
+            results["minimal"] = measure(served, "minimal", sizes, args.repeat)
+            min_after = rss_mb(served.process)
+    report(results, sizes, (before, after), (min_before, min_after))
+
+
+def report(
+    results: dict[str, dict[tuple[str, int], tuple[float, float]]],
+    sizes: list[int],
+    rss: tuple[float, float],
+    min_rss: tuple[float, float],
+) -> None:
+    """Print per scenario: each app's cold/warm ms at each size, and the ratios."""
+    small, large = sizes[0], sizes[-1]
+    names = list(scenarios(small))
+    print()
+    heads = " ".join(f"{label(s) + ' cold/warm ms':>22s}" for s in sizes)
+    ratio_head = f"ratio {label(large)}/{label(small)} cold/warm"
+    print(f"{'scenario':16s} {'app':8s} {heads} {ratio_head:>26s}")
+    for name in names:
+        for kind in ("dashapp", "minimal"):
+            found = results[kind]
+            cells = [f"{found[(name, s)][0]:10.1f}/{found[(name, s)][1]:9.1f}" for s in sizes]
+            ratio = [found[(name, large)][i] / found[(name, small)][i] for i in (0, 1)]
+            print(f"{name:16s} {kind:8s} " + " ".join(f"{c:>22s}" for c in cells)
+                  + f" {ratio[0]:17.2f}/{ratio[1]:.2f}")  # fmt: skip
+    print()
+    print("dashapp / minimal (cold/warm):")
+    for name in names:
+        parts = []
+        for s in sizes:
+            d, m = results["dashapp"][(name, s)], results["minimal"][(name, s)]
+            parts.append(f"{label(s)} {d[0] / m[0]:.2f}/{d[1] / m[1]:.2f}")
+        print(f"  {name:16s} " + "   ".join(parts))
+    print()
+    print(f"dashapp web process RSS: {rss[0]:.0f} MB before, {rss[1]:.0f} MB after")
+    print(f"minimal app RSS: {min_rss[0]:.0f} MB before, {min_rss[1]:.0f} MB after")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Admin page (/admin): sources' health and discovered schema beside their configuration."""

@@ -1,0 +1,198 @@
+"""Excel exports as background jobs: the web tier queues a checked row, a job builds the file.
+
+A million-row workbook takes minutes to write; a link that blocks that long ties up a web
+thread and looks broken. The row is the job's record: insert (queued) and commit first, the job
+claims it once (running), reports rows written, and finishes it with the file (done) or a
+message for the user (failed). Bounds: cells per file, jobs per user at once, a time limit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import undefer
+
+from dashapp.extensions import db
+from dashapp.models.dataview import ExcelExport, utcnow
+from dashapp.services.grid.binding import current_dataview
+from dashapp.services.grid.errors import GridQueryError
+from dashapp.services.grid.export import cell_row_limit, download_name, export_columns
+from dashapp.services.grid.service import GridState
+from dashapp.services.grid.sheet import EXCEL_MAX_ROWS, write_sheet
+from dashapp.settings import Settings
+
+log = logging.getLogger(__name__)
+ACTIVE = ("queued", "running")
+KEEP_RESULTS = dt.timedelta(hours=1)  # finished files can be downloaded this long
+
+
+class ExcelRefused(GridQueryError):
+    """The export is not started (bad request or over a limit); the message says why."""
+
+
+class ExcelTimeout(GridQueryError):
+    """The export ran past its time limit."""
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A job's end: the file to fetch, or why there is none."""
+
+    export_id: int
+    ok: bool
+    message: str
+    rows: int = 0
+    filename: str = ""
+
+
+def _active_count(owner: str, settings: Settings) -> int:
+    # A job that died without finishing its row stops counting after twice the time limit.
+    stale = utcnow() - dt.timedelta(seconds=2 * settings.dataview_xlsx_job_time_limit_s)
+    count = db.session.scalar(
+        select(func.count(ExcelExport.id)).where(
+            ExcelExport.owner == owner,
+            ExcelExport.status.in_(ACTIVE),
+            ExcelExport.created_at > stale,
+        )
+    )
+    return int(count or 0)
+
+
+def queue_excel(
+    owner: str, table: Any, state: Any, columns: Any, max_rows: int, settings: Settings
+) -> int:
+    """Check an export (table, state, columns, the owner's jobs in flight) and queue it."""
+    view = current_dataview()
+    query = view.query(table, GridState.from_mapping(state))  # GridQueryError when malformed
+    wanted = [c for c in columns if isinstance(c, str)] if isinstance(columns, list) else []
+    chosen = export_columns(query.table, wanted)
+    limit = cell_row_limit(
+        min(max_rows, EXCEL_MAX_ROWS), len(chosen), settings.dataview_xlsx_job_max_cells
+    )
+    most = settings.dataview_xlsx_jobs_per_user
+    if _active_count(owner, settings) >= most:
+        raise ExcelRefused(
+            f"You already have {most} Excel export{'s' if most > 1 else ''} being built; "
+            "wait for it to finish."
+        )
+    row = ExcelExport(
+        owner=owner,
+        table_name=query.table.name,
+        state=state if isinstance(state, dict) else {},
+        columns=chosen,
+        row_limit=limit,
+        status="queued",
+        filename=download_name(query.table.name, "xlsx"),
+    )
+    try:
+        db.session.execute(
+            delete(ExcelExport).where(
+                ExcelExport.owner == owner, ExcelExport.created_at < utcnow() - KEEP_RESULTS
+            )
+        )
+        db.session.add(row)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return row.id
+
+
+def _claim(export_id: int) -> ExcelExport | None:
+    """Mark a queued export running; None if it is not queued (run once, never twice)."""
+    claimed = db.session.execute(
+        update(ExcelExport)
+        .where(ExcelExport.id == export_id, ExcelExport.status == "queued")
+        .values(status="running", started_at=utcnow())
+    )
+    db.session.commit()
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        return None
+    return db.session.get(ExcelExport, export_id)
+
+
+def _finish(row: ExcelExport, error: str | None, data: bytes | None, rows: int) -> None:
+    row.status = "failed" if error else "done"
+    row.error = error[:500] if error else None
+    row.data = data
+    row.rows_done = rows
+    row.finished_at = utcnow()
+    db.session.commit()
+
+
+def run_excel(
+    export_id: int, settings: Settings, progress: Callable[[int, int], None] | None = None
+) -> Finished:
+    """Build a queued export (in a background job); `progress(rows written, row limit)`."""
+    row = _claim(export_id)
+    if row is None:
+        return Finished(export_id, False, "This export was already built or does not exist.")
+    deadline = time.monotonic() + settings.dataview_xlsx_job_time_limit_s
+    started = time.monotonic()
+    total = row.row_limit
+
+    def on_rows(done: int) -> None:
+        if time.monotonic() > deadline:
+            raise ExcelTimeout(
+                f"The export took longer than {settings.dataview_xlsx_job_time_limit_s:g} s "
+                "and was stopped. Narrow the filters or choose fewer columns."
+            )
+        if progress is not None:
+            progress(done, total)
+
+    try:
+        view = current_dataview()
+        state = GridState.from_mapping(row.state)
+        # Progress is out of the rows that will be written (the grid's count, cached).
+        total = min(total, view.rows_count(row.table_name, state))
+        query = view.query(row.table_name, state)
+        engine = view.engine_for(row.table_name)
+        with tempfile.TemporaryFile() as spool:
+            written = write_sheet(
+                engine, query, row.columns, spool, row.row_limit,
+                settings.dataview_export_timeout_ms, on_rows,
+            )  # fmt: skip
+            spool.seek(0)
+            data = spool.read()
+    except GridQueryError as exc:
+        db.session.rollback()
+        _finish(row, str(exc), None, 0)
+        return Finished(export_id, False, str(exc))
+    except sa.exc.SQLAlchemyError as exc:  # the data source failed mid-way: say so, log why
+        log.warning("excel export %s failed: %s", export_id, exc)
+        db.session.rollback()
+        message = "The data source did not answer while the file was built. Try again later."
+        _finish(row, message, None, 0)
+        return Finished(export_id, False, message)
+    _finish(row, None, data, written)
+    seconds = time.monotonic() - started
+    message = f"{written:,} rows in {seconds:.0f} s."
+    return Finished(export_id, True, message, written, row.filename)
+
+
+def result(owner: str, export_id: int) -> tuple[str, bytes] | None:
+    """(file name, bytes) of `owner`'s finished export; None for anything else."""
+    row = db.session.scalar(
+        select(ExcelExport)
+        .options(undefer(ExcelExport.data))
+        .where(ExcelExport.id == export_id, ExcelExport.owner == owner)
+    )
+    if row is None or row.status != "done" or row.data is None:
+        return None
+    return row.filename, bytes(row.data)
+
+
+def owns_queued(owner: str, export_id: Any) -> bool:
+    """True when `export_id` is `owner`'s export waiting for its job (the web tier's guard)."""
+    if not isinstance(export_id, int) or isinstance(export_id, bool):
+        return False
+    row = db.session.get(ExcelExport, export_id)
+    return row is not None and row.owner == owner and row.status == "queued"

@@ -1,0 +1,54 @@
+"""While KPIs and charts recompute they are dimmed under a spinner, then show the new figures."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from dashapp.extensions import db
+from dashapp.pages.dashboard_parts import ids
+from dashapp.services.seed import seed
+from dashapp.services.seed_data import SeedPlan
+from tests.conftest import SettingsFactory
+from tests.support.browser import start
+
+GRID_API = "return dash_ag_grid.getApi('dash-grid')"
+# Records every class the two regions take, from before the filter changes.
+WATCH = """
+window.dvBusySeen = [];
+for (const id of arguments) {
+  const el = document.getElementById(id);
+  new MutationObserver(() => {
+    if (el.classList.contains('dv-busy')) window.dvBusySeen.push(id);
+  }).observe(el, {attributes: true, attributeFilter: ['class']});
+}
+"""
+
+
+def _kpi_rows(dash_duo: Any) -> str:
+    return str(dash_duo.find_element(f"#{ids.KPI_ROWS}").text)
+
+
+def test_kpis_and_charts_dim_while_they_recompute(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory
+) -> None:
+    settings = settings_factory()
+    app = dash_app_for(settings)
+    with app.server.app_context():
+        seed(db.engine, SeedPlan.for_orders(40_000))
+    start(dash_duo, app)
+    dash_duo.wait_for_text_to_equal(f"#{ids.KPI_ROWS}", "40,000", timeout=30)
+    dash_duo.wait_for_element(f"#{ids.CHARTS_BOX} .js-plotly-plot", timeout=30)
+    time.sleep(1)
+    assert dash_duo.find_elements(".dv-busy") == []
+    dash_duo.driver.execute_script(WATCH, ids.KPIS, ids.CHARTS_BOX)
+    model = {"amount": {"filterType": "number", "type": "greaterThan", "filter": 1500}}
+    dash_duo.driver.execute_script(GRID_API + f".setFilterModel({json.dumps(model)});")
+    deadline = time.monotonic() + 30
+    while _kpi_rows(dash_duo) == "40,000" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _kpi_rows(dash_duo) not in ("40,000", "")
+    seen = dash_duo.driver.execute_script("return window.dvBusySeen;")
+    assert ids.KPIS in seen and ids.CHARTS_BOX in seen  # dimmed while recomputing
+    dash_duo.wait_for_no_elements(".dv-busy", timeout=10)  # and back once the figures came
