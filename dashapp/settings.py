@@ -106,6 +106,12 @@ class Settings(BaseSettings):
     training_heartbeat_s: float = Field(default=5.0, gt=0)
     # Progress rows are written at most this often; the cancel flag is read at most this often.
     training_progress_every_s: float = Field(default=0.5, ge=0)
+    # The job's watcher thread reads the cancel flag this often, whatever the recipe is doing;
+    # a recipe that has not looked at ctx.should_stop this long after a cancel (it is loading
+    # data, say) is interrupted where it is; one that saw it gets training_cancel_grace_s to
+    # save its artifacts first.
+    training_cancel_poll_s: float = Field(default=1.0, gt=0)
+    training_cancel_interrupt_s: float = Field(default=3.0, ge=0)
     # After a cancel request, the page also kills the job (Dash's cancel) if it is still running.
     training_cancel_grace_s: float = Field(default=15.0, ge=0)
     training_max_order_rows: int = Field(default=200_000, ge=100)
