@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     # heartbeat, 15 s is three missed beats, so a killed worker shows `lost` within 20 s.
     training_lost_after_s: float = Field(default=15.0, gt=0)
     training_heartbeat_s: float = Field(default=5.0, gt=0)
+    # The lost-run sweep runs this often (Celery beat in production, a thread in the embedded
+    # mode; 0 turns the embedded thread off). A queued run that waited
+    # training_queued_timeout_s while no run was running never reached a worker: marked lost.
+    training_sweep_every_s: float = Field(default=2.0, ge=0)
+    training_queued_timeout_s: float = Field(default=600.0, gt=0)
     # Progress rows are written at most this often; the cancel flag is read at most this often.
     training_progress_every_s: float = Field(default=0.5, ge=0)
     # The job's watcher thread reads the cancel flag this often, whatever the recipe is doing;
