@@ -113,10 +113,11 @@ class Settings(BaseSettings):
     training_progress_every_s: float = Field(default=0.5, ge=0)
     # The job's watcher thread reads the cancel flag this often, whatever the recipe is doing;
     # a recipe that has not looked at ctx.should_stop this long after a cancel (it is loading
-    # data, say) is interrupted where it is; one that saw it gets training_cancel_grace_s to
-    # save its artifacts first.
+    # data, say) is interrupted where it is; one that saw it gets training_cancel_wrap_up_s
+    # to save its images and checkpoint first (that took ~20 s on a loaded 2-core worker).
     training_cancel_poll_s: float = Field(default=1.0, gt=0)
     training_cancel_interrupt_s: float = Field(default=3.0, ge=0)
+    training_cancel_wrap_up_s: float = Field(default=60.0, ge=0)
     # After a cancel request, the page also kills the job (Dash's cancel) if it is still running.
     training_cancel_grace_s: float = Field(default=15.0, ge=0)
     training_max_order_rows: int = Field(default=200_000, ge=100)

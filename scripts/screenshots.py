@@ -67,6 +67,7 @@ class Session:
 
     out: Path
     shots: list[Shot] = field(default_factory=list)
+    only: str = ""  # take only states whose names start with this (--only)
 
 
 def free_port() -> int:
@@ -159,6 +160,8 @@ def capture(session: Session, driver: Driver, state: str, settle: float = 0.6) -
 
 def attempt(session: Session, state: str, steps: Callable[[], None]) -> None:
     """Run a state's steps; record why if it could not be reached."""
+    if not state.startswith(session.only):
+        return
     try:
         steps()
     except Exception as exc:  # noqa: BLE001 - a missing state is reported, not fatal
@@ -270,6 +273,33 @@ def embedded_states(session: Session, driver: Driver, base: str, files: Path) ->
                 button.click()
 
     attempt(session, "training-running", running_run)
+
+    def run_details() -> None:
+        # The run just cancelled (or any run): name, tag and note it, then look at it.
+        driver.get(base + "/training")
+        wait_for(driver, f"#{training_ids.GRID} .ag-row")
+        click(driver, f"#{training_ids.GRID} .ag-row .ag-cell[col-id='name']")
+        wait_for(driver, f"#{training_ids.RUN_NAME}")
+        WebDriverWait(driver, 60, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, f"#{training_ids.DELETE}").is_enabled()
+        )
+        fill(driver, f"#{training_ids.RUN_NAME}", "shapes baseline")
+        fill(driver, f"#{training_ids.RUN_TAGS}", "baseline, shapes")
+        fill(driver, f"#{training_ids.RUN_NOTES}", "Stopped early to free the GPU.")
+        click(driver, f"#{training_ids.SAVE_DETAILS}")
+        wait_for(driver, f"#{training_ids.MANAGE_MSG} .alert")
+        capture(session, driver, "training-run-details", settle=0.3)
+        fill(driver, f"#{training_ids.SEARCH}", "lr>fast\n")
+        wait_for(driver, f"#{training_ids.SEARCH_FEEDBACK}")
+        capture(session, driver, "training-runs-search-error", settle=0.3)
+        fill(driver, f"#{training_ids.SEARCH}", "baseline\n")
+        time.sleep(1.5)
+        capture(session, driver, "training-runs-search", settle=0.3)
+        click(driver, f"#{training_ids.DELETE}")
+        wait_for(driver, f"#{training_ids.DELETE_CONFIRM}")
+        capture(session, driver, "training-delete-confirm", settle=0.5)
+
+    attempt(session, "training-run-details", run_details)
 
     def placed_layer() -> None:
         driver.get(base + "/compositor")
@@ -404,11 +434,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--rows", type=int, default=20_000, help="demo orders to seed")
+    parser.add_argument("--only", default="", help="only states whose names start with this")
     args = parser.parse_args()
     out = args.out.resolve()
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    session = Session(out)
+    session = Session(out, only=args.only)
     with tempfile.TemporaryDirectory(prefix="dashapp-shots-") as tmp:
         work = Path(tmp)
         instance = work / "embedded"
@@ -418,6 +449,8 @@ def main() -> int:
         try:
             with serve(instance) as server:
                 embedded_states(session, driver, server.url, work)
+            if args.only:
+                return _finish(session)
             production = {"DASHAPP_ENV": "production", "SECRET_KEY": "screenshots-only"}
             production["DASHAPP_DEFAULT_ROLE"] = "none"
             production["DASHAPP_TRUSTED_PROXIES"] = "127.0.0.1/32"
@@ -437,6 +470,11 @@ def main() -> int:
                     drop_database(empty)
         finally:
             driver.quit()
+    return _finish(session)
+
+
+def _finish(session: Session) -> int:
+    """Write the index and say where it is."""
     index = write_index(session)
     gaps = [shot for shot in session.shots if shot.problem]
     print(f"{len(session.shots) - len(gaps)} screenshots, {len(gaps)} gaps: {index}")

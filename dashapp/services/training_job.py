@@ -124,7 +124,7 @@ def execute_run(server: Flask, run_id: int, set_progress: ProgressSink | None = 
             interrupter,
             poll_s=settings.training_cancel_poll_s,
             interrupt_after_s=settings.training_cancel_interrupt_s,
-            wrap_up_s=settings.training_cancel_grace_s,
+            wrap_up_s=settings.training_cancel_wrap_up_s,
         )
         status: str
         try:

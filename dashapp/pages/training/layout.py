@@ -6,7 +6,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashapp.pages.training import form, ids
+from dashapp.pages.training import form, ids, run_manage
 from dashapp.recipes import Recipe
 
 
@@ -92,6 +92,7 @@ def run_panel() -> dbc.Card:
                     className="small text-body-secondary mb-2",
                 ),
                 html.Div(id=ids.ACTION_MSG, role="status"),
+                run_manage.details_card(),
                 html.Div(id=ids.STATS, className="small mb-2"),
                 # No fixed height: the figure grows a row of panels per two metrics.
                 dcc.Graph(id=ids.CURVES, config={"displaylogo": False}),
@@ -128,6 +129,8 @@ def run_panel() -> dbc.Card:
 
 GRID_COLUMNS = [
     {"field": "id", "headerName": "#", "width": 80, "checkboxSelection": True},
+    {"field": "name", "width": 160, "filter": "agTextColumnFilter"},
+    {"field": "tags", "width": 150, "filter": "agTextColumnFilter"},
     {"field": "status", "width": 120, "filter": "agTextColumnFilter"},
     {"field": "owner", "width": 120, "filter": "agTextColumnFilter"},
     {"field": "recipe", "width": 110, "filter": "agTextColumnFilter"},
@@ -174,8 +177,8 @@ GRID_COLUMNS = [
 ]
 
 
-def history_section(user_name: str) -> html.Div:
-    """Runs grid (mine/everyone's), with multi-select for comparison."""
+def history_section(user_name: str, recipe_names: dict[str, str] | None = None) -> html.Div:
+    """Runs grid (mine/everyone's, searched and filtered), with multi-select for comparison."""
     return html.Div(
         [
             html.Div(
@@ -197,6 +200,7 @@ def history_section(user_name: str) -> html.Div:
                 ],
                 className="d-flex flex-wrap align-items-center gap-2 mb-2",
             ),
+            run_manage.filter_bar(recipe_names or {}),
             dag.AgGrid(
                 id=ids.GRID,
                 columnDefs=GRID_COLUMNS,

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashapp.auth import Role, current_user, page_guard
-from dashapp.pages.training import ids
+from dashapp.pages.training import ids, run_manage
 from dashapp.pages.training.callbacks import register_callbacks
 from dashapp.pages.training.layout import history_section, launch_form, run_panel
 from dashapp.services import recipe_catalog, runs
@@ -39,6 +39,7 @@ def layout(**query: str) -> object:
     return html.Div(
         [
             html.H1("Training", className="h3 mb-3"),
+            run_manage.deleted_notice(query),
             dbc.Row(
                 [
                     dbc.Col(launch_form(recipes, chosen, user.has(Role.TRAINER)), lg=4),
@@ -46,7 +47,7 @@ def layout(**query: str) -> object:
                 ],
                 className="g-3",
             ),
-            history_section(user.username),
+            history_section(user.username, {n: r.title for n, r in recipes.items()}),
             dcc.Store(id=ids.CURRENT, data=_initial_run(query)),
             dcc.Store(id=ids.LAUNCH),
             dcc.Store(id=ids.FORCE_CANCEL),

@@ -39,6 +39,7 @@ def _signature(run: TrainingRun, theme: str | None) -> dict[str, Any]:
     """What the panel shows; unchanged signature means nothing to redraw."""
     return {
         "run": run.id,
+        "name": run.name,
         "status": run.status,
         "percent": run.percent,
         "eta": run.eta_s,
@@ -93,7 +94,7 @@ def panel_outputs(
     if signature == shown and force_cancel is no_update and reset_launch is no_update:
         raise PreventUpdate
     return (
-        f"Run #{run.id} · {run.recipe}",
+        f"Run #{run.id} · {run.name or run.recipe}",
         render.status_badge(run.status),
         run.percent,
         render.progress_label(run),
