@@ -276,6 +276,7 @@ def embedded_states(session: Session, driver: Driver, base: str, files: Path) ->
 
     def run_details() -> None:
         # The run just cancelled (or any run): name, tag and note it, then look at it.
+        set_width(driver, max(WIDTHS))  # the previous state ended at the phone width
         driver.get(base + "/training")
         wait_for(driver, f"#{training_ids.GRID} .ag-row")
         click(driver, f"#{training_ids.GRID} .ag-row .ag-cell[col-id='name']")
