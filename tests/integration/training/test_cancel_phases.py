@@ -42,6 +42,7 @@ def test_cancel_while_loading_data_ends_the_run_within_seconds(
         asked = time.monotonic()
         run = wait_for(app, run_id, {"cancelled"}, timeout=30)
         took = time.monotonic() - asked
+        print(f"{pool}: cancel during data loading -> cancelled in {took:.1f} s")
         # Poll 1 s + interrupt after 3 s + the job's last writes; the load had 118 s to go.
         assert took < 10, f"cancel took {took:.1f} s"
         assert run.error is None and run.finished_at is not None

@@ -151,6 +151,7 @@ def test_sigkill_makes_the_run_lost_within_20_s_by_the_beat_sweep(
             assert time.monotonic() - killed < 30, f"still running\n{sweeper.log()}"
             time.sleep(0.25)
         took = time.monotonic() - killed
+        print(f"SIGKILL -> {run.status} in {took:.1f} s")
         assert run.status == "lost" and took <= 20, f"{run.status} after {took:.1f} s"
         assert "heartbeat" in (run.error or "") and run.eta_s is None
         assert "dashapp.sweep_runs" in sweeper.log()  # the beat's task did it
