@@ -283,3 +283,35 @@ def test_a_live_run_is_not_deleted_and_the_page_says_why(managed: Flask) -> None
     assert response.status_code == 200
     assert "cancel it before deleting it" in response.get_data(as_text=True)
     assert row(managed, run_id) is not None
+
+
+def details(app: Flask, run_id: int, headers: dict[str, str]) -> dict[str, Any]:
+    response = callbacks_of(app).post(
+        app.test_client(),
+        f"{ids.RERUN_FROM}.children",
+        {f"{ids.CURRENT}.data": run_id, f"{ids.MANAGE_VERSION}.data": 0},
+        headers=headers,
+        environ_base=PROXY,
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body: dict[str, Any] = response.get_json()["response"]
+    return body
+
+
+def test_a_rerun_shows_where_it_came_from_even_after_that_run_is_gone(managed: Flask) -> None:
+    source = finished_run(managed, "tina")
+    again = finished_run(managed, "tina")
+    with managed.app_context():
+        db.session.execute(
+            TrainingRun.__table__.update().where(TrainingRun.id == again).values(rerun_of=source)
+        )
+        db.session.commit()
+        db.session.remove()
+    shown = details(managed, again, who("tom"))  # any viewer sees it
+    link = shown[ids.RERUN_FROM]["children"]
+    assert link["props"]["children"] == f"Re-run from #{source}"
+    assert link["props"]["href"] == f"/training?run={source}"
+    assert details(managed, source, who("tom"))[ids.RERUN_FROM]["children"] is None
+    assert delete(managed, source, who("tina")).status_code == 200
+    gone = details(managed, again, who("tom"))[ids.RERUN_FROM]["children"]
+    assert gone == f"Re-run from #{source} (deleted)"
