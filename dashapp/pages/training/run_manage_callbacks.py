@@ -7,7 +7,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
-from werkzeug.exceptions import Forbidden, NotFound
+from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
 from dashapp.auth import Role, current_user, secured_callback
 from dashapp.extensions import db
@@ -21,10 +21,20 @@ from dashapp.services.runs import RunError, RunForbidden, RunNotFound
 FIELD_ERRORS = {"name": ids.RUN_NAME, "tags": ids.RUN_TAGS, "notes": ids.RUN_NOTES}
 
 
+def _run_id(current: Any) -> int:
+    """The open run's id from the page's store; a forged non-id is a 400, never a 500."""
+    if isinstance(current, bool) or not isinstance(current, int | str):
+        raise BadRequest("A run id is a whole number.")
+    text = str(current)
+    if not text.isdigit() or len(text) > 18:
+        raise BadRequest("A run id is a whole number.")
+    return int(text)
+
+
 def _run(current: Any) -> TrainingRun | None:
     if not current:
         return None
-    return db.session.get(TrainingRun, int(current))
+    return db.session.get(TrainingRun, _run_id(current))
 
 
 def _chosen(value: Any) -> str:
@@ -167,7 +177,7 @@ def register_manage_callbacks(app: Dash) -> None:
         if errors:
             return (_alert("Nothing saved: fix the marked field."), no_update, *marks, *texts)
         try:
-            run_manage.update_details(user, int(current), name, tags, notes)
+            run_manage.update_details(user, _run_id(current), name, tags, notes)
         except RunError as exc:
             return (_refused(exc), no_update, *marks, *texts)
         finally:
@@ -191,7 +201,7 @@ def register_manage_callbacks(app: Dash) -> None:
         try:
             run = _run(current)
             if run is None:
-                raise NotFound(f"Run {int(current)} does not exist.")
+                raise NotFound(f"Run {_run_id(current)} does not exist.")
             run = run_manage.set_archived(current_user(), run.id, not run.archived)
             text = (
                 f"Run #{run.id} archived: hidden from the list unless “Show archived” is on."
@@ -231,12 +241,12 @@ def register_manage_callbacks(app: Dash) -> None:
         if not current:
             raise PreventUpdate
         try:
-            run_manage.delete_run(current_user(), int(current))
+            run_manage.delete_run(current_user(), _run_id(current))
         except RunError as exc:
             return _refused(exc), no_update, False
         finally:
             db.session.remove()
-        return no_update, f"/training?deleted={int(current)}", False
+        return no_update, f"/training?deleted={_run_id(current)}", False
 
     # A full reload after a delete: the panel, the URL and the grid all forget the run.
     app.clientside_callback(

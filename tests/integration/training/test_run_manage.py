@@ -234,6 +234,10 @@ def test_another_users_run_cannot_be_changed_deleted_or_downloaded(managed: Flas
     assert archive(managed, missing, who("tina")).status_code == 404
     assert delete(managed, missing, who("tina")).status_code == 404
     assert client.get(f"/training/runs/{missing}/metrics.csv", headers=tom).status_code == 404
+    # A forged, non-numeric run id is a 400.
+    for junk in ("abc", "1e3", {"id": 1}, -4):
+        assert save(managed, junk, who("tina"), name="x").status_code == 400  # type: ignore[arg-type]
+        assert delete(managed, junk, who("tina")).status_code == 400  # type: ignore[arg-type]
     run = row(managed, run_id)
     assert run is not None and run.name is None and not run.archived
     # The owner and an admin may.
