@@ -88,13 +88,20 @@ class EmbeddedSweeper:
         return True
 
     def _run(self) -> None:
-        while not self._stop.wait(self.every_s):
+        wait, last_error = self.every_s, ""
+        while not self._stop.wait(wait):
             try:
                 if self._take_lock():
                     sweep_once(self.server)
                     self.sweeps += 1
-            except Exception:  # noqa: BLE001 - a failed sweep is retried next time
-                log.exception("run sweep failed")
+                wait, last_error = self.every_s, ""
+            except Exception as exc:  # noqa: BLE001 - a failed sweep is retried later
+                # Once per new error, then quietly, backing off to a minute: a database that
+                # is away or behind its migrations must not flood the log every 2 s.
+                if str(exc) != last_error:
+                    log.exception("run sweep failed; retrying with back-off")
+                last_error = str(exc)
+                wait = min(max(wait * 2, self.every_s), 60.0)
 
     def start(self) -> None:
         """Start the thread (once)."""
