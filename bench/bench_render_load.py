@@ -28,6 +28,7 @@ from dashapp.models.compositor import CompositorRender  # noqa: E402
 from dashapp.pages.compositor import ids  # noqa: E402
 from dashapp.services.compositing import library  # noqa: E402
 from dashapp.settings import current_settings, load_settings  # noqa: E402
+from tests.support.dash_requests import DashCallbacks, callbacks_of  # noqa: E402
 
 
 def _png(image: Any) -> bytes:
@@ -36,37 +37,25 @@ def _png(image: Any) -> bytes:
     return out.getvalue()
 
 
-def download_body(placement: Any) -> dict[str, Any]:
+def download_body(callbacks: DashCallbacks, placement: Any) -> dict[str, Any]:
     """The Download button's callback, as the browser posts it."""
-    return {
-        "output": f"..{ids.DOWNLOAD}.data...{ids.EXPORT_MSG}.children..",
-        "outputs": [
-            {"id": ids.DOWNLOAD, "property": "data"},
-            {"id": ids.EXPORT_MSG, "property": "children"},
-        ],
-        "inputs": [{"id": ids.DOWNLOAD_BTN, "property": "n_clicks", "value": 1}],
-        "changedPropIds": [f"{ids.DOWNLOAD_BTN}.n_clicks"],
-        "state": [
-            {"id": ids.PLACEMENT, "property": "data", "value": placement},
-            {"id": ids.FORMAT, "property": "value", "value": "png"},
-            {"id": ids.QUALITY, "property": "value", "value": 90},
-            {"id": ids.NAME, "property": "value", "value": "bench"},
-        ],
-    }
+    return callbacks.body(
+        f"{ids.DOWNLOAD}.data",
+        inputs={f"{ids.DOWNLOAD_BTN}.n_clicks": 1},
+        state={
+            f"{ids.PLACEMENT}.data": placement,
+            f"{ids.FORMAT}.value": "png",
+            f"{ids.QUALITY}.value": 90,
+            f"{ids.NAME}.value": "bench",
+        },
+    )
 
 
-def job_body(render_id: int) -> dict[str, Any]:
+def job_body(callbacks: DashCallbacks, render_id: int) -> dict[str, Any]:
     """The background render job's first request (the renderer's)."""
-    return {
-        "output": f"..{ids.RENDER_DONE}.data...{ids.EXPORT_RESULT}.children..",
-        "outputs": [
-            {"id": ids.RENDER_DONE, "property": "data"},
-            {"id": ids.EXPORT_RESULT, "property": "children"},
-        ],
-        "inputs": [{"id": ids.RENDER_REQ, "property": "data", "value": {"render_id": render_id}}],
-        "changedPropIds": [f"{ids.RENDER_REQ}.data"],
-        "state": [],
-    }
+    return callbacks.body(
+        f"{ids.RENDER_DONE}.data", inputs={f"{ids.RENDER_REQ}.data": {"render_id": render_id}}
+    )
 
 
 def pct(values: list[float], q: float) -> float:
@@ -104,6 +93,7 @@ def main() -> None:
         layer = {**fg.as_dict(), "x": 2000, "y": 1500, "scale_x": 1.3, "scale_y": 1.3}
         placement = {"background": bg.as_dict(), "layers": [{**layer, "rotation": 30.0}]}
         client = app.test_client()
+        callbacks = callbacks_of(app)
         idle = []
         for _ in range(30):
             t0 = time.perf_counter()
@@ -112,9 +102,9 @@ def main() -> None:
         render_ids = []
         started = time.perf_counter()
         for _ in range(args.renders):
-            reply = client.post("/_dash-update-component", json=download_body(placement))
+            reply = client.post("/_dash-update-component", json=download_body(callbacks, placement))
             render_id = int(reply.get_json()["sideUpdate"][ids.RENDER_REQ]["data"]["render_id"])
-            client.post("/_dash-update-component", json=job_body(render_id))
+            client.post("/_dash-update-component", json=job_body(callbacks, render_id))
             render_ids.append(render_id)
         health, thumbs = [], []
         while True:

@@ -61,6 +61,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         upgrade_embedded_database(server, settings.instance_path)
     managers = make_managers(settings)
     server.extensions[MANAGERS_KEY] = managers
+    from dashapp.services.run_queue import install_run_queue
+
+    install_run_queue(server, managers)  # sweeps queue runs by id, without a browser
     install_request_ids(server)
     if not settings.embedded_database:
         install_schema_gate(server)

@@ -106,7 +106,8 @@ class Settings(BaseSettings):
     training_heartbeat_s: float = Field(default=5.0, gt=0)
     # The lost-run sweep runs this often (Celery beat in production, a thread in the embedded
     # mode; 0 turns the embedded thread off). A queued run that waited
-    # training_queued_timeout_s while no run was running never reached a worker: marked lost.
+    # training_queued_timeout_s while no run ran, started or finished never reached a worker:
+    # it is marked lost.
     training_sweep_every_s: float = Field(default=2.0, ge=0)
     training_queued_timeout_s: float = Field(default=600.0, gt=0)
     # Progress rows are written at most this often.
@@ -132,6 +133,8 @@ class Settings(BaseSettings):
     _split_recipes = field_validator("recipes", mode="before")(_split_csv)
     # Memory one training job may need on a worker; launches estimated above it are refused.
     training_memory_budget_mb: int = Field(default=8192, ge=64)
+    # Runs one sweep may launch (DASHAPP_MAX_SWEEP_RUNS); larger sweeps are refused whole.
+    max_sweep_runs: int = Field(default=32, ge=1, le=1000)
 
     # --- compositor ---
     # Limits enforced on the server for every uploaded image.

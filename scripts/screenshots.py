@@ -34,7 +34,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from dashapp.pages.dashboard_parts import ids as dashboard_ids  # noqa: E402
 from dashapp.pages.training import ids as training_ids  # noqa: E402
+from dashapp.pages.training import sweep_ids  # noqa: E402
 from tests.support.a11y import MODES, WIDTHS, set_mode, set_width  # noqa: E402
 
 WAIT_S = 30
@@ -67,7 +69,7 @@ class Session:
 
     out: Path
     shots: list[Shot] = field(default_factory=list)
-    only: str = ""  # take only states whose names start with this (--only)
+    only: str = ""  # take only the states whose name starts with this
 
 
 def free_port() -> int:
@@ -130,7 +132,11 @@ def browser(download_dir: Path) -> Driver:
     ):
         options.add_argument(flag)
     options.add_experimental_option("prefs", {"download.default_directory": str(download_dir)})
-    return webdriver.Chrome(options=options)
+    driver = webdriver.Chrome(options=options)
+    # Start at desktop size: in headless Chromium's default 800x600 window the grid sits below
+    # the fold, and Selenium calls its rows not displayed, so waits for them time out.
+    driver.set_window_size(max(WIDTHS), 1000)
+    return driver
 
 
 def wait_for(driver: Driver, css: str, timeout: float = WAIT_S) -> None:
@@ -234,6 +240,19 @@ def embedded_states(session: Session, driver: Driver, base: str, files: Path) ->
 
     attempt(session, "dashboard-filtered", filtered_grid)
 
+    def shared_view() -> None:
+        driver.get(base + "/")
+        wait_for(driver, "#dash-grid .ag-row")
+        fill(driver, f"#{dashboard_ids.VIEW_NAME}", "North, big orders")
+        click(driver, f"#{dashboard_ids.VIEW_SAVE}")
+        WebDriverWait(driver, WAIT_S).until(lambda d: "view=" in d.current_url)
+        wait_for(driver, "#dash-grid .ag-row")
+        click(driver, f"#{dashboard_ids.VIEW_SHARE}")
+        wait_for(driver, f"#{dashboard_ids.VIEW_SHARE_BOX}:not([hidden])")
+        capture(session, driver, "dashboard-view-shared")
+
+    attempt(session, "dashboard-view-shared", shared_view)
+
     def refused_request() -> None:
         driver.get(base + "/")
         wait_for(driver, "#dash-grid .ag-row")
@@ -328,6 +347,71 @@ def embedded_states(session: Session, driver: Driver, base: str, files: Path) ->
         capture(session, driver, "compositor-unsupported-file")
 
     attempt(session, "compositor-unsupported-file", unsupported_upload)
+
+
+def sweep_states(session: Session, driver: Driver, base: str) -> None:
+    """The form's Sweep mode (a preview, an error) and a finished sweep's view."""
+
+    def axis(name: str) -> str:
+        return f"[id='{training_ids.dom_id(sweep_ids.axis_id(name))}']"
+
+    def sweep_mode() -> None:
+        driver.get(base + "/training?recipe=digits")
+        wait_for(driver, param("epochs"))
+        label = f"//*[@id='{sweep_ids.MODE}']//label[normalize-space()='Sweep']"
+        driver.find_element(By.XPATH, label).click()
+        wait_for(driver, f"#{sweep_ids.START}")
+
+    def sweep_form() -> None:
+        sweep_mode()
+        random = driver.find_element(
+            By.XPATH, f"//*[@id='{sweep_ids.STRATEGY}']//label[starts-with(., 'Random')]"
+        )
+        driver.execute_script(
+            "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", random
+        )
+        random.click()
+        fill(driver, f"#{sweep_ids.COUNT}", "6\t")
+        fill(driver, axis("lr"), "0.001..0.1 log\t")
+        fill(driver, axis("batch_size"), "32, 64, 128\t")
+        wait_for(driver, f"#{sweep_ids.PREVIEW}-count")
+        driver.execute_script("window.scrollTo(0, 0);")
+        capture(session, driver, "training-sweep-form")
+
+    attempt(session, "training-sweep-form", sweep_form)
+
+    def sweep_form_error() -> None:
+        sweep_mode()
+        fill(driver, axis("lr"), "0.01, abc\t")
+        fill(driver, axis("epochs"), "0, 5\t")
+        wait_for(driver, ".invalid-feedback")
+        driver.execute_script("window.scrollTo(0, 0);")
+        capture(session, driver, "training-sweep-form-error")
+
+    attempt(session, "training-sweep-form-error", sweep_form_error)
+
+    def sweep_view() -> None:
+        sweep_mode()
+        fill(driver, param("epochs"), "2")
+        fill(driver, param("max_samples"), "300")
+        fill(driver, axis("lr"), "0.003, 0.03, 0.3\t")
+        fill(driver, axis("batch_size"), "32, 128\t")
+        wait_for(driver, f"#{sweep_ids.PREVIEW}-count")
+        click(driver, f"#{sweep_ids.START}")
+        wait_for(driver, f"#{sweep_ids.VIEW}")
+        WebDriverWait(driver, 60, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, "#sweep-count-done .badge").text != "0"
+        )
+        driver.execute_script("window.scrollTo(0, 0);")
+        capture(session, driver, "training-sweep-running", settle=0.3)
+        WebDriverWait(driver, 240, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, "#sweep-count-done .badge").text == "6"
+        )
+        time.sleep(2)
+        driver.execute_script("window.scrollTo(0, 0);")
+        capture(session, driver, "training-sweep-view")
+
+    attempt(session, "training-sweep-view", sweep_view)
 
 
 def production_states(session: Session, driver: Driver, base: str) -> None:
@@ -435,7 +519,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--rows", type=int, default=20_000, help="demo orders to seed")
-    parser.add_argument("--only", default="", help="only states whose names start with this")
+    parser.add_argument("--only", default="", help="take only states starting with this")
     args = parser.parse_args()
     out = args.out.resolve()
     shutil.rmtree(out, ignore_errors=True)
@@ -450,8 +534,7 @@ def main() -> int:
         try:
             with serve(instance) as server:
                 embedded_states(session, driver, server.url, work)
-            if args.only:
-                return _finish(session)
+                sweep_states(session, driver, server.url)
             production = {"DASHAPP_ENV": "production", "SECRET_KEY": "screenshots-only"}
             production["DASHAPP_DEFAULT_ROLE"] = "none"
             production["DASHAPP_TRUSTED_PROXIES"] = "127.0.0.1/32"

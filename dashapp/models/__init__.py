@@ -3,6 +3,7 @@
 from dashapp.models.commerce import Customer, Order, Product
 from dashapp.models.compositor import Composite, CompositorImage
 from dashapp.models.dataview import SavedView
+from dashapp.models.sweeps import Sweep
 from dashapp.models.training import RunArtifact, RunPoint, TrainingRun
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "Order",
     "Product",
     "SavedView",
+    "Sweep",
     "RunArtifact",
     "RunPoint",
     "TrainingRun",

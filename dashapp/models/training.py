@@ -46,6 +46,10 @@ class TrainingRun(db.Model):  # type: ignore[name-defined]
     recipe: Mapped[str] = mapped_column(String(40), index=True)
     config: Mapped[dict[str, Any]] = mapped_column(JSON)
     rerun_of: Mapped[int | None] = mapped_column(default=None)
+    # The sweep that launched this run, if any (dashapp/models/sweeps.py).
+    sweep_id: Mapped[int | None] = mapped_column(
+        ForeignKey("training_sweeps.id", ondelete="SET NULL"), default=None, index=True
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     started_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     finished_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import case, exists, func, select, update
+from sqlalchemy import case, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from dashapp.extensions import db
@@ -59,21 +59,28 @@ def sweep_dead_workers(lost_after_s: float) -> tuple[int, int]:
 
 
 def sweep_never_started(queued_timeout_s: float) -> int:
-    """Queued runs older than `queued_timeout_s` while no run is running become lost.
+    """Queued runs older than `queued_timeout_s` while the queue showed no life become lost.
 
+    No life: no run is running, and none started or finished in the last `queued_timeout_s`.
     A worker with a free slot takes the oldest message at once, so a run that waited that long
-    while nothing ran never reached a worker: none serves the queue, its message was lost, or
-    the browser went away before sending the job. Behind a busy worker a run may wait longer.
+    with nothing moving never reached a worker: none serves the queue, its message was lost, or
+    the browser went away before sending the job. Behind a busy worker (a long run, or a sweep
+    working through its runs) something always ran or finished recently, so nothing is marked,
+    even in the instant between one run's end and the next one's start.
     """
     now = utcnow()
-    running = aliased(TrainingRun)
+    cutoff = now - dt.timedelta(seconds=queued_timeout_s)
+    other = aliased(TrainingRun)
+    alive = exists().where(
+        or_(
+            other.status == RunStatus.RUNNING,
+            other.started_at > cutoff,
+            (other.finished_at > cutoff) & other.started_at.is_not(None),
+        )
+    )
     result = db.session.execute(
         update(TrainingRun)
-        .where(
-            TrainingRun.status == RunStatus.QUEUED,
-            TrainingRun.created_at < now - dt.timedelta(seconds=queued_timeout_s),
-            ~exists().where(running.status == RunStatus.RUNNING),
-        )
+        .where(TrainingRun.status == RunStatus.QUEUED, TrainingRun.created_at < cutoff, ~alive)
         .values(
             status=RunStatus.LOST.value,
             finished_at=now,

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text, update
 
 from dashapp.auth import Role, User
 from dashapp.extensions import db
+from dashapp.models.sweeps import Sweep
 from dashapp.models.training import ACTIVE_STATUSES, RunArtifact, RunStatus, TrainingRun, utcnow
 from dashapp.recipes import Recipe, validate_params
 from dashapp.services import recipe_catalog
@@ -90,8 +91,15 @@ def _check_launch_rate(user: User) -> None:
         select(func.count())
         .select_from(TrainingRun)
         .where(TrainingRun.owner == user.username, TrainingRun.created_at >= since)
+        # A sweep counts once (below), not once per run: its size has its own bound.
+        .where(TrainingRun.sweep_id.is_(None))
     )
-    if (recent or 0) >= limit:
+    sweeps = db.session.scalar(
+        select(func.count())
+        .select_from(Sweep)
+        .where(Sweep.owner == user.username, Sweep.created_at >= since)
+    )
+    if (recent or 0) + (sweeps or 0) >= limit:
         db.session.rollback()  # releases the lock
         raise RunRateLimited(
             f"You started {limit} runs in the last minute; wait a moment before starting more."

@@ -1,7 +1,7 @@
 """run management: run names, notes, archiving and tags
 
 Revision ID: 0013_run_management
-Revises: 0011_compositor_renders
+Revises: 0012_sweeps
 Create Date: 2026-11-23
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "0013_run_management"
-down_revision = "0011_compositor_renders"
+down_revision = "0012_sweeps"
 branch_labels = None
 depends_on = None
 

@@ -17,6 +17,7 @@ from flask_migrate import upgrade
 from selenium.webdriver.common.action_chains import ActionChains
 
 from dashapp import create_app
+from dashapp.pages.dashboard_parts import ids
 from dashapp.services.seed import seed
 from dashapp.services.seed_data import SeedPlan
 from tests.conftest import SettingsFactory
@@ -173,6 +174,16 @@ def test_saved_view_reopens_from_its_url(
     first = float(_cell(dash_duo, 0, "amount").replace("$", "").replace(",", ""))
     second = float(_cell(dash_duo, 1, "amount").replace("$", "").replace(",", ""))
     assert first >= second > 900
+    assert name in dash_duo.find_element("#dash-views").text
+    # Share: the owner gets a link with an unguessable token that opens the same view.
+    dash_duo.find_element(f"#{ids.VIEW_SHARE}").click()
+    _wait_js(dash_duo, f"return document.getElementById('{ids.VIEW_SHARE_URL}').value.length > 0")
+    shared = dash_duo.find_element(f"#{ids.VIEW_SHARE_URL}").get_attribute("value")
+    assert shared.startswith(base + "/?") and "share=" in shared and "view=" not in shared
+    assert dash_duo.find_element(f"#{ids.VIEW_SHARE_BOX}").is_displayed()
+    dash_duo.driver.get(base + "/training")
+    dash_duo.driver.get(shared)
+    dash_duo.wait_for_contains_text("#dash-status", expected, timeout=20)
     assert name in dash_duo.find_element("#dash-views").text
 
 

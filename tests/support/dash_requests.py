@@ -128,5 +128,12 @@ class DashCallbacks:
 
 
 def callbacks_of(server: Any) -> DashCallbacks:
-    """The callbacks of the Dash app mounted on a Flask `server` built by create_app."""
-    return DashCallbacks(server.extensions["dash_app"])
+    """The callbacks of the Dash app mounted on a Flask `server` built by create_app.
+
+    Dash registers some callbacks (the pages router's) on the first request it sees, so the
+    map is complete only after one: a health check is the cheapest request that makes it.
+    """
+    dash_app = server.extensions["dash_app"]
+    if not any("_pages_content" in key for key in dash_app.callback_map):
+        server.test_client().get("/healthz")
+    return DashCallbacks(dash_app)

@@ -85,11 +85,50 @@ def views_bar(views: list[ViewInfo], view: ViewInfo | None, owner: str) -> html.
                 [_icon("bookmark-plus"), "Save"], id=ids.VIEW_SAVE, size="sm", color="primary"
             ),
             dbc.Button(
+                [_icon("share"), "Share"],
+                id=ids.VIEW_SHARE,
+                size="sm",
+                color="outline-secondary",
+                title="A link that opens this saved view for a colleague (read-only)",
+            ),
+            dbc.Button(
                 [_icon("trash"), "Delete"], id=ids.VIEW_DELETE, size="sm", color="outline-danger"
             ),
             html.Span(id=ids.VIEW_MESSAGE, className="small text-body-secondary", role="status"),
+            share_box(),
         ],
         className="dv-views d-flex flex-wrap align-items-center gap-2",
+    )
+
+
+def share_box() -> html.Div:
+    """The saved view's share link, read-only and selectable, with a copy button (hidden until
+    the owner asks for it)."""
+    return html.Div(
+        [
+            dcc.Store(id=ids.VIEW_SHARE_PATH),
+            dbc.Label(
+                "Share link for this saved view",
+                html_for=ids.VIEW_SHARE_URL,
+                className="visually-hidden",
+            ),
+            dbc.InputGroup(
+                [
+                    dbc.Input(id=ids.VIEW_SHARE_URL, readonly=True, size="sm"),
+                    dbc.InputGroupText(
+                        dcc.Clipboard(
+                            id=ids.VIEW_SHARE_COPY,
+                            target_id=ids.VIEW_SHARE_URL,
+                            title="Copy the link",
+                        )
+                    ),
+                ],
+                size="sm",
+            ),
+        ],
+        id=ids.VIEW_SHARE_BOX,
+        hidden=True,
+        className="dv-view-share w-100",
     )
 
 

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
-from dash import Dash, Input, Output, State, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, get_relative_path, no_update
 from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, current_user, secured_callback
@@ -16,6 +16,11 @@ from dashapp.services import saved_views
 from dashapp.services.grid.errors import GridQueryError
 
 log = logging.getLogger(__name__)
+
+
+def share_search(table: str, token: str) -> str:
+    """The page URL's query string that opens a shared view for anyone who may see `table`."""
+    return "?" + urlencode({"table": table, "share": token})
 
 
 def view_search(table: str, view_id: int | None) -> str:
@@ -123,3 +128,33 @@ def register_view_callbacks(app: Dash) -> None:
         if not saved_views.delete_view(_owner(), view_id):
             return no_update, "Only the owner can delete a view."
         return view_search(table, None), "Deleted."
+
+    @secured_callback(
+        app,
+        Role.VIEWER,
+        Output(ids.VIEW_SHARE_PATH, "data"),
+        Output(ids.VIEW_MESSAGE, "children", allow_duplicate=True),
+        Input(ids.VIEW_SHARE, "n_clicks"),
+        State(ids.VIEWS, "value"),
+        State(ids.TABLE, "data"),
+        prevent_initial_call=True,
+    )
+    def _share(clicks: Any, view_id: Any, table: str) -> tuple[Any, str]:
+        if not clicks:
+            raise PreventUpdate
+        if view_id is None:
+            return None, "Save or open a view first, then share it."
+        view = saved_views.get_view(view_id, _owner())
+        if view is None:
+            return None, "Only the owner can share a view."
+        token = saved_views.share_token(view)
+        return get_relative_path("/") + share_search(view.table, token), "Link ready: copy it."
+
+    # The server knows the path; only the browser knows the address people reach it by.
+    app.clientside_callback(
+        ClientsideFunction(namespace="savedViews", function_name="showShareLink"),
+        Output(ids.VIEW_SHARE_URL, "value"),
+        Output(ids.VIEW_SHARE_BOX, "hidden"),
+        Input(ids.VIEW_SHARE_PATH, "data"),
+        prevent_initial_call=True,
+    )

@@ -6,7 +6,8 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashapp.pages.training import form, ids, run_manage
+from dashapp.pages.training import form, ids, run_manage, sweep_form
+from dashapp.pages.training import sweep_ids as sids
 from dashapp.recipes import Recipe
 
 
@@ -41,9 +42,11 @@ def launch_form(recipes: dict[str, Recipe], chosen: Recipe, can_train: bool) -> 
             [
                 html.H2("New run", className="h5"),
                 picker,
+                sweep_form.mode_switch(),
                 html.Div(form.description(chosen), id=ids.RECIPE_DESCRIPTION),
                 html.Div(form.fields(chosen), id=ids.FORM_FIELDS),
-                start,
+                html.Div(start, id=sids.SINGLE_PART),
+                sweep_form.panel(chosen, can_train),
                 note,
                 html.Div(id=ids.FORM_ERROR, className="mt-2", role="alert"),
                 dcc.Store(id=ids.FIELD_ERRORS),

@@ -7,15 +7,22 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashapp.auth import Role, current_user, page_guard
-from dashapp.pages.training import ids, run_manage
-from dashapp.pages.training.callbacks import register_callbacks
+from dashapp.pages.training import ids, run_manage, sweep_view
+from dashapp.pages.training.callbacks import register_callbacks as _register_run_callbacks
 from dashapp.pages.training.layout import history_section, launch_form, run_panel
+from dashapp.pages.training.sweep_callbacks import register_sweep_callbacks
 from dashapp.services import recipe_catalog, runs
 from dashapp.settings import current_settings
 
 __all__ = ["layout", "register_callbacks"]
 
 dash.register_page(__name__, path="/training", name="Training", order=1, title="Training · dashapp")
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    """Bind the page's callbacks (runs, then sweeps) to `app`."""
+    _register_run_callbacks(app)
+    register_sweep_callbacks(app)
 
 
 def _initial_run(query: dict[str, str]) -> int | None:
@@ -40,6 +47,7 @@ def layout(**query: str) -> object:
         [
             html.H1("Training", className="h3 mb-3"),
             run_manage.deleted_notice(query),
+            sweep_view.section(query.get("sweep")),
             dbc.Row(
                 [
                     dbc.Col(launch_form(recipes, chosen, user.has(Role.TRAINER)), lg=4),
@@ -48,6 +56,7 @@ def layout(**query: str) -> object:
                 className="g-3",
             ),
             history_section(user.username, {n: r.title for n, r in recipes.items()}),
+            sweep_view.list_section(),
             dcc.Store(id=ids.CURRENT, data=_initial_run(query)),
             dcc.Store(id=ids.LAUNCH),
             dcc.Store(id=ids.FORCE_CANCEL),

@@ -32,6 +32,7 @@ def compose_command() -> list[str]:
 REQUIRED = {
     "SECRET_KEY": "compose-test-secret",
     "REDIS_PASSWORD": "compose-test-redis-password",
+    "POSTGRES_PASSWORD": "compose-test-postgres-password",
     "OIDC_ISSUER_URL": "https://sso.example.com/realms/corp",
     "OIDC_CLIENT_ID": "dashapp",
     "OIDC_CLIENT_SECRET": "compose-test-client-secret",
@@ -141,6 +142,15 @@ def test_web_trusts_identity_headers_from_the_proxy_address_only(
         assert set(services[name]["networks"]) == {"backend"}, name
 
 
+def test_postgres_needs_a_password_and_the_app_sends_it(rendered: dict[str, Any]) -> None:
+    services = rendered["services"]
+    password = REQUIRED["POSTGRES_PASSWORD"]
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"] == password
+    for name in ("init", "web", "worker", "gpu-worker"):
+        url = services[name]["environment"]["DATABASE_URL"]
+        assert url.startswith(f"postgresql://dashapp:{password}@postgres:"), name
+
+
 def test_redis_needs_a_password_and_the_app_sends_it(rendered: dict[str, Any]) -> None:
     services = rendered["services"]
     password = REQUIRED["REDIS_PASSWORD"]
@@ -150,8 +160,10 @@ def test_redis_needs_a_password_and_the_app_sends_it(rendered: dict[str, Any]) -
         assert services[name]["environment"]["REDIS_URL"].startswith(f"redis://:{password}@")
 
 
-@pytest.mark.parametrize("missing", ["REDIS_PASSWORD", "OIDC_ISSUER_URL", "OIDC_CLIENT_SECRET"])
-def test_compose_refuses_to_render_without_sign_on_and_redis_secrets(missing: str) -> None:
+@pytest.mark.parametrize(
+    "missing", ["REDIS_PASSWORD", "POSTGRES_PASSWORD", "OIDC_ISSUER_URL", "OIDC_CLIENT_SECRET"]
+)
+def test_compose_refuses_to_render_without_sign_on_and_database_secrets(missing: str) -> None:
     result = subprocess.run(
         [*compose_command(), "-f", str(COMPOSE_FILE), "config"],
         capture_output=True,

@@ -30,11 +30,13 @@ from dashapp.extensions import db
 from dashapp.models.commerce import Order
 from dashapp.models.compositor import CompositorImage
 from dashapp.models.training import TrainingRun
+from dashapp.pages.compositor import ids as comp_ids
 from dashapp.pages.dashboard_parts import ids
 from dashapp.services.seed import seed
 from dashapp.services.seed_data import SeedPlan
 from tests.conftest import SettingsFactory
 from tests.integration.training.support import FORM_FIELDS, launch
+from tests.support.dash_requests import callbacks_of
 
 EXAMPLES = int(os.environ.get("DASHAPP_FUZZ_EXAMPLES", "2000"))
 FUZZ = settings(
@@ -166,23 +168,19 @@ BLOCK_REQUEST = (
 )
 
 
-def rows_callback(request: Any, table: Any, quick: Any, facets: list[Any]) -> dict[str, Any]:
-    return {
-        "output": f"..{ids.ROWS}.data...{ids.STATUS}.children...{ids.GRID_ERROR}.children..",
-        "outputs": [
-            {"id": ids.ROWS, "property": "data"},
-            {"id": ids.STATUS, "property": "children"},
-            {"id": ids.GRID_ERROR, "property": "children"},
-        ],
-        "inputs": [{"id": ids.GRID, "property": "getRowsRequest", "value": request}],
-        "changedPropIds": [f"{ids.GRID}.getRowsRequest"],
-        "state": [
-            {"id": ids.TABLE, "property": "data", "value": table},
-            {"id": ids.QUICK, "property": "value", "value": quick},
-            {"id": ids.FACET_COLUMNS, "property": "data", "value": facets},
-            *({"id": slot, "property": "value", "value": None} for slot in ids.FACET_SLOTS),
-        ],
-    }
+def rows_callback(
+    server: Flask, request: Any, table: Any, quick: Any, facets: list[Any]
+) -> dict[str, Any]:
+    """The grid's block request, built from the app's callback map."""
+    return callbacks_of(server).body(
+        f"{ids.ROWS}.data",
+        inputs={f"{ids.GRID}.getRowsRequest": request},
+        state={
+            f"{ids.TABLE}.data": table,
+            f"{ids.QUICK}.value": quick,
+            f"{ids.FACET_COLUMNS}.data": facets,
+        },
+    )
 
 
 def test_grid_block_requests_never_crash_or_write(server: Flask) -> None:
@@ -213,7 +211,7 @@ def test_grid_block_requests_never_crash_or_write(server: Flask) -> None:
     )
     def case(request: Any, table: Any, quick: Any, facets: Any) -> None:
         response = client.post(
-            "/_dash-update-component", json=rows_callback(request, table, quick, facets)
+            "/_dash-update-component", json=rows_callback(server, request, table, quick, facets)
         )
         assert_clean(response)
         answered.append(response.status_code)
@@ -322,48 +320,39 @@ DATA_URL = (
 )
 
 
-def upload_callback(background: Any, foregrounds: Any, names: Any, placement: Any) -> Any:
-    trigger = "comp-upload-fg" if foregrounds is not None else "comp-upload-bg"
-    return {
-        "output": "..comp-command.data...comp-messages.children...comp-upload-bg.contents..."
-        "comp-upload-fg.contents...comp-name.value..",
-        "outputs": [
-            {"id": "comp-command", "property": "data"},
-            {"id": "comp-messages", "property": "children"},
-            {"id": "comp-upload-bg", "property": "contents"},
-            {"id": "comp-upload-fg", "property": "contents"},
-            {"id": "comp-name", "property": "value"},
-        ],
-        "inputs": [
-            {"id": "comp-upload-bg", "property": "contents", "value": background},
-            {"id": "comp-upload-fg", "property": "contents", "value": foregrounds},
-            [],
-        ],
-        "changedPropIds": [f"{trigger}.contents"],
-        "state": [
-            {"id": "comp-upload-bg", "property": "filename", "value": names},
-            {"id": "comp-upload-fg", "property": "filename", "value": names},
-            {"id": "comp-placement", "property": "data", "value": placement},
-        ],
-    }
+def upload_callback(
+    server: Flask, background: Any, foregrounds: Any, names: Any, placement: Any
+) -> Any:
+    """An upload (background, or foregrounds when given), built from the app's callback map."""
+    trigger = comp_ids.UPLOAD_FG if foregrounds is not None else comp_ids.UPLOAD_BG
+    return callbacks_of(server).body(
+        f"{comp_ids.COMMAND}.data",
+        inputs={
+            f"{comp_ids.UPLOAD_BG}.contents": background,
+            f"{comp_ids.UPLOAD_FG}.contents": foregrounds,
+            f"{comp_ids.OPEN_TYPE}.n_clicks": [],  # no gallery card on the page
+        },
+        state={
+            f"{comp_ids.UPLOAD_BG}.filename": names,
+            f"{comp_ids.UPLOAD_FG}.filename": names,
+            f"{comp_ids.PLACEMENT}.data": placement,
+        },
+        changed=[f"{trigger}.contents"],
+    )
 
 
-def download_callback(placement: Any, fmt: Any, quality: Any, name: Any) -> Any:
-    return {
-        "output": "..comp-download.data...comp-export-msg.children..",
-        "outputs": [
-            {"id": "comp-download", "property": "data"},
-            {"id": "comp-export-msg", "property": "children"},
-        ],
-        "inputs": [{"id": "comp-download-btn", "property": "n_clicks", "value": 1}],
-        "changedPropIds": ["comp-download-btn.n_clicks"],
-        "state": [
-            {"id": "comp-placement", "property": "data", "value": placement},
-            {"id": "comp-format", "property": "value", "value": fmt},
-            {"id": "comp-quality", "property": "value", "value": quality},
-            {"id": "comp-name", "property": "value", "value": name},
-        ],
-    }
+def download_callback(server: Flask, placement: Any, fmt: Any, quality: Any, name: Any) -> Any:
+    """A click on Download full size, built from the app's callback map."""
+    return callbacks_of(server).body(
+        f"{comp_ids.DOWNLOAD}.data",
+        inputs={f"{comp_ids.DOWNLOAD_BTN}.n_clicks": 1},
+        state={
+            f"{comp_ids.PLACEMENT}.data": placement,
+            f"{comp_ids.FORMAT}.value": fmt,
+            f"{comp_ids.QUALITY}.value": quality,
+            f"{comp_ids.NAME}.value": name,
+        },
+    )
 
 
 LAYER = st.fixed_dictionaries(
@@ -425,9 +414,9 @@ def test_compositor_uploads_and_placements_never_crash(server: Flask) -> None:
         quality: Any,
     ) -> None:
         body = (
-            upload_callback(background, foregrounds, names, placement)
+            upload_callback(server, background, foregrounds, names, placement)
             if upload
-            else download_callback(placement, fmt, quality, names)
+            else download_callback(server, placement, fmt, quality, names)
         )
         assert_clean(client.post("/_dash-update-component", json=body))
 
@@ -439,26 +428,18 @@ def test_compositor_uploads_and_placements_never_crash(server: Flask) -> None:
 # --- saved views and raw bodies ---------------------------------------------------------------
 
 
-def save_view_callback(name: Any, table: Any, quick: Any) -> dict[str, Any]:
-    return {
-        "output": f"..{ids.URL}.search...{ids.VIEW_MESSAGE}.children..",
-        "outputs": [
-            {"id": ids.URL, "property": "search"},
-            {"id": ids.VIEW_MESSAGE, "property": "children"},
-        ],
-        "inputs": [{"id": ids.VIEW_SAVE, "property": "n_clicks", "value": 1}],
-        "changedPropIds": [f"{ids.VIEW_SAVE}.n_clicks"],
-        "state": [
-            {"id": ids.VIEW_NAME, "property": "value", "value": name},
-            {"id": ids.TABLE, "property": "data", "value": table},
-            {"id": ids.GRID, "property": "columnState", "value": None},
-            {"id": ids.GRID, "property": "filterModel", "value": None},
-            {"id": ids.QUICK, "property": "value", "value": quick},
-            {"id": ids.DIMENSION, "property": "value", "value": None},
-            {"id": ids.FACET_COLUMNS, "property": "data", "value": []},
-            *({"id": slot, "property": "value", "value": None} for slot in ids.FACET_SLOTS),
-        ],
-    }
+def save_view_callback(server: Flask, name: Any, table: Any, quick: Any) -> dict[str, Any]:
+    """A click on Save view, built from the app's callback map."""
+    return callbacks_of(server).body(
+        f"{ids.VIEW_MESSAGE}.children",
+        inputs={f"{ids.VIEW_SAVE}.n_clicks": 1},
+        state={
+            f"{ids.VIEW_NAME}.value": name,
+            f"{ids.TABLE}.data": table,
+            f"{ids.QUICK}.value": quick,
+            f"{ids.FACET_COLUMNS}.data": [],
+        },
+    )
 
 
 def test_saved_view_requests_never_crash(server: Flask) -> None:
@@ -477,7 +458,7 @@ def test_saved_view_requests_never_crash(server: Flask) -> None:
     @example(name="0", table="orders", quick=float("inf"))
     def case(name: Any, table: Any, quick: Any) -> None:
         response = client.post(
-            "/_dash-update-component", json=save_view_callback(name, table, quick)
+            "/_dash-update-component", json=save_view_callback(server, name, table, quick)
         )
         assert_clean(response)
 
@@ -490,7 +471,7 @@ def nested(depth: int) -> str:
 
 def test_raw_callback_bodies_never_crash(server: Flask) -> None:
     client = server.test_client()
-    valid = json.dumps(save_view_callback("v", "orders", None))
+    valid = json.dumps(save_view_callback(server, "v", "orders", None))
 
     @FUZZ
     @given(

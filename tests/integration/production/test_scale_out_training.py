@@ -8,6 +8,7 @@ from typing import Any
 import requests
 from flask import Flask
 
+from dashapp.pages.training import ids
 from tests.integration.production.conftest import TRAINER, Cluster
 from tests.integration.training.support import (
     launch,
@@ -16,6 +17,7 @@ from tests.integration.training.support import (
     start_job,
     wait_for,
 )
+from tests.support.dash_requests import DISPATCH, callbacks_of
 
 TINY = {
     "dataset": "digits",
@@ -68,14 +70,13 @@ class HttpResponse:
 
 def cancel(client: HttpClient, run_id: int) -> HttpResponse:
     """POST the Cancel button's callback for `run_id`."""
-    body = {
-        "output": "train-action-msg.children",
-        "outputs": {"id": "train-action-msg", "property": "children"},
-        "inputs": [{"id": "train-cancel", "property": "n_clicks", "value": 1}],
-        "state": [{"id": "train-current", "property": "data", "value": run_id}],
-        "changedPropIds": ["train-cancel.n_clicks"],
-    }
-    return client.post("/_dash-update-component", json=body)
+    callbacks = callbacks_of(client.application)
+    body = callbacks.body(
+        f"{ids.ACTION_MSG}.children",
+        inputs={f"{ids.CANCEL}.n_clicks": 1},
+        state={f"{ids.CURRENT}.data": run_id},
+    )
+    return client.post(DISPATCH, json=body)
 
 
 def test_run_started_on_one_web_process_is_watched_and_served_by_the_other(

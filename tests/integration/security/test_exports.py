@@ -23,6 +23,7 @@ from dashapp.services.seed import seed
 from dashapp.services.seed_data import SeedPlan
 from tests.conftest import SettingsFactory
 from tests.integration.production.conftest import production_env
+from tests.support.dash_requests import callbacks_of
 from tests.support.gunicorn import WebProcess, start_web
 
 VIEWER = {"X-Forwarded-User": "victor", "X-Forwarded-Groups": "staff"}
@@ -109,17 +110,22 @@ def test_a_user_has_at_most_the_configured_exports_in_progress(seeded: Flask) ->
 
 
 @pytest.fixture(scope="module")
-def web(
-    pg_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[WebProcess]:
-    base = tmp_path_factory.mktemp("stalled")
-    app = create_app(
-        _plain_settings(pg_url, base / "seed-instance")  # seed through the app's own engine
-    )
+def seeded_app(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """An app of the web's code on the same database: seeds it, and its callback map builds
+    the grid requests sent to the web process."""
+    app = create_app(_plain_settings(pg_url, tmp_path_factory.mktemp("seed-instance")))
     with app.app_context():
         seed(db.engine, SeedPlan.for_orders(100_000))
         db.session.remove()
         db.engine.dispose()
+    yield app
+
+
+@pytest.fixture(scope="module")
+def web(
+    seeded_app: Flask, pg_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WebProcess]:
+    base = tmp_path_factory.mktemp("stalled")
     env = production_env(pg_url, redis_url, base / "instance")
     process = start_web(env, base / "web", workers=2, threads=4)
     yield process
@@ -144,24 +150,14 @@ def stalled_export(port: int) -> socket.socket:
     return sock
 
 
-def grid_request_body() -> dict[str, object]:
+def grid_request_body(app: Flask) -> dict[str, object]:
+    """The grid's first block of orders, as the renderer asks for it."""
     request = {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}}
-    return {
-        "output": f"..{ids.ROWS}.data...{ids.STATUS}.children...{ids.GRID_ERROR}.children..",
-        "outputs": [
-            {"id": ids.ROWS, "property": "data"},
-            {"id": ids.STATUS, "property": "children"},
-            {"id": ids.GRID_ERROR, "property": "children"},
-        ],
-        "inputs": [{"id": ids.GRID, "property": "getRowsRequest", "value": request}],
-        "changedPropIds": [f"{ids.GRID}.getRowsRequest"],
-        "state": [
-            {"id": ids.TABLE, "property": "data", "value": "orders"},
-            {"id": ids.QUICK, "property": "value", "value": None},
-            {"id": ids.FACET_COLUMNS, "property": "data", "value": []},
-            *({"id": slot, "property": "value", "value": None} for slot in ids.FACET_SLOTS),
-        ],
-    }
+    return callbacks_of(app).body(
+        f"{ids.ROWS}.data",
+        inputs={f"{ids.GRID}.getRowsRequest": request},
+        state={f"{ids.TABLE}.data": "orders", f"{ids.FACET_COLUMNS}.data": []},
+    )
 
 
 def timed(call: object) -> float:
@@ -186,9 +182,11 @@ def idle_in_transaction(pg_url: str) -> int:
         admin.close()
 
 
-def test_16_stalled_exports_leave_health_and_grid_fast(web: WebProcess, pg_url: str) -> None:
+def test_16_stalled_exports_leave_health_and_grid_fast(
+    web: WebProcess, seeded_app: Flask, pg_url: str
+) -> None:
     session = requests.Session()
-    grid = grid_request_body()
+    grid = grid_request_body(seeded_app)
 
     def health() -> requests.Response:
         return session.get(f"{web.url}/healthz", timeout=10)

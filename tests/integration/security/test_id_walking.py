@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import Flask
 
@@ -41,3 +43,36 @@ def test_another_users_view_ids_open_nothing(settings_factory: SettingsFactory) 
     assert MARKER in page_as(app, BOB, share=token)
     assert MARKER not in page_as(app, BOB, share=forged)
     assert MARKER not in page_as(app, BOB, share=f"{view.id + 1}-{token.split('-')[1]}")
+
+
+def test_only_the_owner_gets_a_views_share_link(settings_factory: SettingsFactory) -> None:
+    from dashapp.pages.dashboard_parts import ids
+    from tests.support.dash_requests import callbacks_of
+
+    app = create_app(settings_factory(env="production"))
+    with app.test_request_context():
+        view = saved_views.save_view("ann", "orders", "private", {"quick": MARKER})
+    callbacks = callbacks_of(app)
+
+    def share_as(headers: dict[str, str]) -> dict[str, Any]:
+        response = callbacks.post(
+            app.test_client(),
+            f"{ids.VIEW_SHARE_PATH}.data",
+            inputs={f"{ids.VIEW_SHARE}.n_clicks": 1},
+            state={f"{ids.VIEWS}.value": view.id, f"{ids.TABLE}.data": "orders"},
+            headers=headers,
+            environ_base=PROXY,
+        )
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        answer: dict[str, Any] = response.get_json()["response"]
+        return answer
+
+    # Bob names Ann's view id: no link, and he is told why.
+    refused = share_as(BOB)
+    assert refused[ids.VIEW_SHARE_PATH]["data"] is None
+    assert "Only the owner" in refused[ids.VIEW_MESSAGE]["children"]
+    # Ann gets a link; it opens her view for Bob, read-only.
+    path = share_as(ANN)[ids.VIEW_SHARE_PATH]["data"]
+    query = dict(parse_qsl(urlsplit(path).query))
+    assert query["table"] == "orders" and "view" not in query
+    assert MARKER in page_as(app, BOB, share=query["share"])

@@ -16,7 +16,7 @@ from dashapp.pages.dashboard_parts import ids
 from dashapp.services.seed import seed
 from dashapp.services.seed_data import SeedPlan
 from tests.conftest import SettingsFactory
-from tests.integration.security.support import callback_output, dash_body
+from tests.support.dash_requests import callbacks_of
 
 LEAKS = ("Traceback", "sqlalchemy", "psycopg2", "sqlite3.", 'File "')
 
@@ -45,32 +45,22 @@ def assert_refused_clearly(response: Any, message: str) -> None:
 
 
 def save_view(app: Flask, name: Any, table: Any) -> Any:
-    output = callback_output(app, f"{ids.URL}.search", f"{ids.VIEW_MESSAGE}.children")
-    body = dash_body(
-        app,
-        output,
-        {
-            f"{ids.VIEW_SAVE}.n_clicks": 1,
-            f"{ids.VIEW_NAME}.value": name,
-            f"{ids.TABLE}.data": table,
-        },
-        f"{ids.VIEW_SAVE}.n_clicks",
+    return callbacks_of(app).post(
+        app.test_client(),
+        f"{ids.VIEW_MESSAGE}.children",
+        inputs={f"{ids.VIEW_SAVE}.n_clicks": 1},
+        state={f"{ids.VIEW_NAME}.value": name, f"{ids.TABLE}.data": table},
     )
-    return app.test_client().post("/_dash-update-component", json=body)
 
 
 def grid_block(app: Flask, filter_model: Any, table: Any = "orders") -> Any:
-    output = callback_output(
-        app, f"{ids.ROWS}.data", f"{ids.STATUS}.children", f"{ids.GRID_ERROR}.children"
-    )
     request = {"startRow": 0, "endRow": 50, "sortModel": [], "filterModel": filter_model}
-    body = dash_body(
-        app,
-        output,
-        {f"{ids.GRID}.getRowsRequest": request, f"{ids.TABLE}.data": table},
-        f"{ids.GRID}.getRowsRequest",
+    return callbacks_of(app).post(
+        app.test_client(),
+        f"{ids.ROWS}.data",
+        inputs={f"{ids.GRID}.getRowsRequest": request},
+        state={f"{ids.TABLE}.data": table},
     )
-    return app.test_client().post("/_dash-update-component", json=body)
 
 
 def saved_count(app: Flask) -> int:
@@ -140,11 +130,10 @@ def test_the_upload_callback_alone_may_send_a_large_body(server: Flask) -> None:
     output = LARGE_BODY_OUTPUTS[0]
     assert output in server.extensions["dash_app"].callback_map  # the id is still the upload's
     contents = "data:image/png;base64," + "A" * 700_000  # over the 512 KB callback limit
-    body = dash_body(
-        server,
+    body = callbacks_of(server).body(
         output,
-        {"comp-upload-bg.contents": contents, "comp-upload-bg.filename": "big.png"},
-        "comp-upload-bg.contents",
+        inputs={"comp-upload-bg.contents": contents},
+        state={"comp-upload-bg.filename": "big.png"},
     )
     # Sent as the renderer sends it: "output" first (Flask's json= would sort the keys).
     response = server.test_client().post(

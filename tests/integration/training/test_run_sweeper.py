@@ -202,3 +202,35 @@ def test_in_the_embedded_mode_one_thread_sweeps_however_many_processes(
     while not other.holds_lock:
         assert time.monotonic() < deadline, "nobody took over the sweep"
         time.sleep(0.1)
+
+
+def test_a_queue_that_just_moved_is_not_taken_for_dead(settings_factory: SettingsFactory) -> None:
+    # Between one run's end and the next one's start nothing runs: a sweep in that instant must
+    # not mark the runs still waiting in a busy queue (a sweep of many runs on one worker).
+    app = create_app(settings_factory(training_queued_timeout_s=600))
+    now = utcnow()
+    with app.app_context():
+        waiting = TrainingRun(
+            owner="q", recipe="digits", config={}, created_at=now - dt.timedelta(minutes=30)
+        )
+        long_run = TrainingRun(
+            owner="q",
+            recipe="digits",
+            config={},
+            status="succeeded",
+            started_at=now - dt.timedelta(hours=2),
+            finished_at=now - dt.timedelta(seconds=1),
+        )
+        db.session.add_all([waiting, long_run])
+        db.session.commit()
+        assert run_sweeper.sweep().never_started == 0
+        assert db.session.get(TrainingRun, waiting.id).status == "queued"
+        # Ten more minutes with nothing running, starting or finishing: it never will start.
+        long_run.finished_at = now - dt.timedelta(minutes=11)
+        db.session.commit()
+        assert run_sweeper.sweep().never_started == 1
+        db.session.expire_all()
+        lost = db.session.get(TrainingRun, waiting.id)
+        assert lost.status == "lost" and "No worker started this run" in (lost.error or "")
+        db.session.remove()
+        db.engine.dispose()
