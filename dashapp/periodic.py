@@ -8,6 +8,7 @@ instance folder sweeps; the others keep trying, so one takes over when the holde
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import logging
 import threading
@@ -108,6 +109,9 @@ class EmbeddedSweeper:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="run-sweeper", daemon=True)
             self._thread.start()
+            # Quiet at interpreter exit: handlers run last-registered first, so this stops the
+            # sweeps before logging shuts down (a sweep then would log to closed streams).
+            atexit.register(self._stop.set)
 
     def stop(self) -> None:
         """Stop the thread and give the lock to another process."""
