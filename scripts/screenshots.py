@@ -26,7 +26,10 @@ from pathlib import Path
 import requests
 from PIL import Image
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -209,7 +212,11 @@ def click(driver: Driver, css: str) -> None:
     driver.execute_script(
         "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element
     )
-    element.click()
+    try:
+        element.click()
+    except ElementClickInterceptedException:
+        # A smooth scroll still moving (Bootstrap's) put it elsewhere: click it in the page.
+        driver.execute_script("arguments[0].click();", element)
 
 
 def embedded_states(session: Session, driver: Driver, base: str, files: Path) -> None:
