@@ -71,6 +71,19 @@
     }
   });
 
+  // A render left running when the page goes away (tab closed, reload, another site) is
+  // cancelled: nobody is there to receive it, and it counts toward the user's render cap.
+  // keepalive lets the request outlive the page; the header is what the server requires.
+  var pendingRender = null;
+  window.addEventListener("pagehide", function () {
+    if (pendingRender === null || !window.fetch) { return; }
+    window.fetch("/compositor/renders/" + pendingRender + "/cancel", {
+      method: "POST", keepalive: true, credentials: "same-origin",
+      headers: { "X-Dashapp-Cancel": "1" }
+    }).catch(function () { /* the page is gone; the server's time limits remain */ });
+    pendingRender = null;
+  });
+
   window.dashappCompositor = Object.assign(window.dashappCompositor || {}, { active: active });
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     compositor: {
@@ -79,7 +92,14 @@
         return window.dash_clientside.no_update;
       },
       // A finished render: fetch the file from the server (not through the callback's JSON).
+      // The web tier queued a render: remember it until it ends.
+      renderQueued: function (request) {
+        pendingRender = request && typeof request.render_id === "number" ? request.render_id
+          : null;
+        return window.dash_clientside.no_update;
+      },
       fetchRender: function (done) {
+        pendingRender = null;  // ended (a file, or a message on the page)
         if (done && done.url) {
           var a = document.createElement("a");
           a.href = done.url; a.download = ""; a.style.display = "none";

@@ -37,6 +37,7 @@
     this.selected = null;
     this.undoStack = [];
     this.redoStack = [];
+    this.cropping = null;  // uid of the layer in crop mode (its corner handles crop)
     this.k = 1;
     this.gesture = null;
     this.lastNudge = 0;
@@ -87,6 +88,7 @@
       ["arrow-clockwise", "Redo (Ctrl+Shift+Z)", "redo"],
       ["bootstrap-reboot", "Reset layer", "reset"],
       ["trash", "Delete layer (Del)", "delete"],
+      ["crop", "Crop: drag the corners (C; Enter or Esc ends)", "crop"],
       ["zoom-out", "Zoom out (-)", "zoom-out"],
       ["zoom-in", "Zoom in (+)", "zoom-in"],
       ["arrows-angle-contract", "Fit to window (0)", "zoom-fit"],
@@ -185,7 +187,9 @@
         return { image_id: l.image_id, width: l.width, height: l.height, name: l.name,
           url: l.url, x: l.x, y: l.y, scale_x: l.scale_x, scale_y: l.scale_y,
           rotation: l.rotation, opacity: l.opacity, z: i, visible: l.visible !== false,
-          locked: !!l.locked, flip_x: !!l.flip_x, flip_y: !!l.flip_y };
+          locked: !!l.locked, flip_x: !!l.flip_x, flip_y: !!l.flip_y,
+          crop_left: l.crop_left || 0, crop_top: l.crop_top || 0,
+          crop_right: l.crop_right || 0, crop_bottom: l.crop_bottom || 0 };
       })
     };
   };
@@ -239,7 +243,8 @@
           height: l.height, name: l.name, url: l.url, x: l.x, y: l.y, scale_x: l.scale_x,
           scale_y: l.scale_y, rotation: l.rotation, opacity: l.opacity,
           visible: l.visible !== false, locked: !!l.locked, flip_x: !!l.flip_x,
-          flip_y: !!l.flip_y };
+          flip_y: !!l.flip_y, crop_left: l.crop_left || 0, crop_top: l.crop_top || 0,
+          crop_right: l.crop_right || 0, crop_bottom: l.crop_bottom || 0 };
       });
     this.selected = this.layers.length ? this.layers[this.layers.length - 1].uid : null;
     if (!keepHistory) { this.undoStack = []; this.redoStack = []; }
@@ -248,6 +253,7 @@
   };
 
   Editor.prototype.select = function (uid) {
+    if (uid !== this.cropping) { this.cropping = null; }
     this.selected = uid;
     this.render();
   };
@@ -262,6 +268,11 @@
       return;
     }
     if (!l) { return; }
+    if (name === "crop") {
+      this.cropping = this.cropping === l.uid || l.locked ? null : l.uid;
+      this.render();
+      return;
+    }
     if (name === "forward" && i < this.layers.length - 1) {
       this.layers.splice(i, 1); this.layers.splice(i + 1, 0, l);
     } else if (name === "backward" && i > 0) {
@@ -270,7 +281,7 @@
       this.layers.splice(i, 1);
       this.selected = this.layers.length ? this.layers[this.layers.length - 1].uid : null;
     } else if (name === "reset") {
-      var c = G().centred(this.bg.width, this.bg.height, l.width, l.height, 1);
+      var c = G().centred(this.bg.width, this.bg.height, G().vw(l), G().vh(l), 1);
       l.x = c[0]; l.y = c[1]; l.scale_x = 1; l.scale_y = 1; l.rotation = 0; l.opacity = 1;
     }
     this.commit(before);
@@ -314,7 +325,10 @@
     else if (key === "Delete" || key === "Backspace") { this.action("delete"); }
     else if (key === "]" || key === "PageUp") { this.action("forward"); }
     else if (key === "[" || key === "PageDown") { this.action("backward"); }
+    else if (key === "Escape" && this.cropping) { this.cropping = null; this.render(); }
     else if (key === "Escape") { this.select(null); }
+    else if (key === "Enter" && this.cropping) { this.cropping = null; this.render(); }
+    else if (!mod && (key === "c" || key === "C")) { this.action("crop"); }
     else if (!mod && (key === "+" || key === "=")) { this.zoomAction("zoom-in"); }
     else if (!mod && key === "-") { this.zoomAction("zoom-out"); }
     else if (!mod && key === "0") { this.zoomAction("zoom-fit"); }

@@ -8,12 +8,14 @@
   function C() { return window.dashappCompositor; }
 
   var FIELDS = [["x", "X"], ["y", "Y"], ["w", "W"], ["h", "H"], ["rotation", "Rotate °"],
-    ["opacity", "Opacity %"]];
+    ["opacity", "Opacity %"], ["crop_left", "Crop left"], ["crop_top", "Crop top"],
+    ["crop_right", "Crop right"], ["crop_bottom", "Crop bottom"]];
   var ALIGN = [["align-start", "Align left", "left"], ["align-center", "Centre horizontally", "hcenter"],
     ["align-end", "Align right", "right"], ["align-top", "Align top", "top"],
     ["align-middle", "Centre vertically", "vcenter"], ["align-bottom", "Align bottom", "bottom"],
     ["symmetry-vertical", "Flip horizontally", "flip-x"],
-    ["symmetry-horizontal", "Flip vertically", "flip-y"]];
+    ["symmetry-horizontal", "Flip vertically", "flip-y"],
+    ["bounding-box", "Reset crop", "uncrop"]];
 
   var panel = {};
 
@@ -25,8 +27,9 @@
     FIELDS.forEach(function (f) {
       var label = el("label", "comp-field small");
       label.appendChild(document.createTextNode(f[1]));
-      var input = el("input", "form-control form-control-sm", { type: "number", step: "any",
-        "data-field": f[0] });
+      var crop = /^crop_/.test(f[0]);  // whole foreground pixels cut off that edge
+      var input = el("input", "form-control form-control-sm", crop ? { type: "number", step: "1",
+        min: "0", "data-field": f[0] } : { type: "number", step: "any", "data-field": f[0] });
       label.appendChild(input);
       self.fields[f[0]] = input;
       self.props.appendChild(label);
@@ -58,20 +61,49 @@
         });
       }
     });
-    this.listen(this.list, "dragstart", function (e) {
-      var row = e.target.closest("[data-uid]");
-      if (row) { self.dragUid = row.getAttribute("data-uid"); e.dataTransfer.effectAllowed = "move"; }
-    });
-    this.listen(this.list, "dragover", function (e) {
-      if (self.dragUid && e.target.closest("[data-uid]")) { e.preventDefault(); }
-    });
-    this.listen(this.list, "drop", function (e) {
-      var row = e.target.closest("[data-uid]");
-      if (!row || !self.dragUid) { return; }
-      e.preventDefault();
-      self.moveTo(self.dragUid, row.getAttribute("data-uid"));
-      self.dragUid = null;
-    });
+    // Reorder by dragging a row's grip with pointer events (mouse, pen and touch alike; HTML5
+    // drag and drop has no touch support). The up/down buttons are the keyboard's way.
+    this.listen(this.list, "pointerdown", function (e) { self.rowDragStart(e); });
+    this.listen(this.list, "pointermove", function (e) { self.rowDragMove(e); });
+    this.listen(this.list, "pointerup", function (e) { self.rowDragEnd(e, true); });
+    this.listen(this.list, "pointercancel", function (e) { self.rowDragEnd(e, false); });
+  };
+
+  panel.rowDragStart = function (e) {
+    var grip = e.target.closest("[data-role=grip]"), row = grip && grip.closest("[data-uid]");
+    if (!row || this.rowDrag) { return; }
+    e.preventDefault();
+    this.rowDrag = { uid: row.getAttribute("data-uid"), pointerId: e.pointerId, row: row,
+      target: null };
+    row.classList.add("is-dragging");
+    try { grip.setPointerCapture(e.pointerId); } catch (err) { /* synthetic events */ }
+  };
+
+  // The row under the pointer (pointer capture keeps the events on the grip).
+  panel.rowAt = function (e) {
+    var hit = document.elementFromPoint(e.clientX, e.clientY);
+    var row = hit && hit.closest(".comp-layer-row[data-uid]");
+    return row && this.list.contains(row) ? row : null;
+  };
+
+  panel.rowDragMove = function (e) {
+    var d = this.rowDrag;
+    if (!d || e.pointerId !== d.pointerId) { return; }
+    e.preventDefault();
+    var row = this.rowAt(e);
+    if (d.target && d.target !== row) { d.target.classList.remove("is-drop-target"); }
+    d.target = row && row !== d.row ? row : null;
+    if (d.target) { d.target.classList.add("is-drop-target"); }
+  };
+
+  panel.rowDragEnd = function (e, drop) {
+    var d = this.rowDrag;
+    if (!d || e.pointerId !== d.pointerId) { return; }
+    this.rowDrag = null;
+    d.row.classList.remove("is-dragging");
+    var row = drop ? this.rowAt(e) : null;
+    if (d.target) { d.target.classList.remove("is-drop-target"); }
+    if (row && row !== d.row) { this.moveTo(d.uid, row.getAttribute("data-uid")); }
   };
 
   // Change one layer as one undo step.
@@ -100,7 +132,7 @@
     var l = this.layer(this.selected);
     if (!l || !isFinite(value) || l.locked) { this.render(); return; }
     this.editLayer(l.uid, function (m) {
-      var w = m.width * m.scale_x, h = m.height * m.scale_y;
+      var w = G().vw(m) * m.scale_x, h = G().vh(m) * m.scale_y;
       if (name === "x") { m.x = value + w / 2; }
       else if (name === "y") { m.y = value + h / 2; }
       else if (name === "w" && value >= 1) {
@@ -111,6 +143,10 @@
         m.scale_x *= fh; m.scale_y *= fh;
       } else if (name === "rotation") { m.rotation = ((value % 360) + 540) % 360 - 180; }
       else if (name === "opacity") { m.opacity = Math.min(100, Math.max(0, value)) / 100; }
+      else if (/^crop_/.test(name)) {
+        var crop = {}; crop[name] = value;
+        Object.assign(m, G().cropTo(m, crop));
+      }
     });
   };
 
@@ -128,14 +164,19 @@
       else if (how === "vcenter") { m.y += H / 2 - (b[1] + b[3]) / 2; }
       else if (how === "flip-x") { m.flip_x = !m.flip_x; }
       else if (how === "flip-y") { m.flip_y = !m.flip_y; }
+      else if (how === "uncrop") {
+        Object.assign(m, G().cropTo(m, { crop_left: 0, crop_top: 0, crop_right: 0, crop_bottom: 0 }));
+      }
     });
   };
 
   panel.renderProps = function () {
     var l = this.layer(this.selected), self = this;
-    var values = l ? { x: l.x - l.width * l.scale_x / 2, y: l.y - l.height * l.scale_y / 2,
-      w: l.width * l.scale_x, h: l.height * l.scale_y, rotation: l.rotation,
-      opacity: l.opacity * 100 } : {};
+    var cw = l ? G().vw(l) : 0, ch = l ? G().vh(l) : 0;
+    var values = l ? { x: l.x - cw * l.scale_x / 2, y: l.y - ch * l.scale_y / 2,
+      w: cw * l.scale_x, h: ch * l.scale_y, rotation: l.rotation,
+      opacity: l.opacity * 100, crop_left: l.crop_left || 0, crop_top: l.crop_top || 0,
+      crop_right: l.crop_right || 0, crop_bottom: l.crop_bottom || 0 } : {};
     Object.keys(this.fields).forEach(function (f) {
       var input = self.fields[f];
       input.disabled = !l || !!l.locked;
@@ -171,8 +212,10 @@
     this.list.innerHTML = "";
     this.layers.slice().reverse().forEach(function (l, i) {
       var row = el("div", "list-group-item d-flex align-items-center gap-2 p-1 comp-layer-row" +
-        (l.uid === self.selected ? " active-layer" : ""), { "data-uid": l.uid, draggable: "true",
-        role: "listitem" });
+        (l.uid === self.selected ? " active-layer" : ""), { "data-uid": l.uid, role: "listitem" });
+      var grip = el("span", "comp-grip", { "data-role": "grip", title: "Drag to reorder",
+        "aria-hidden": "true" });
+      grip.appendChild(el("i", "bi bi-grip-vertical"));
       var thumb = el("button", "comp-thumb", { type: "button", "data-role": "select",
         title: "Select " + (l.name || "layer"), "aria-label": "Select " + (l.name || "layer") });
       var img = el("img", "", { alt: "", draggable: "false" });
@@ -182,7 +225,7 @@
         "data-role": "name", "aria-label": "Layer name", maxlength: "120" });
       name.value = l.name || "layer";
       var hidden = l.visible === false;
-      row.append(thumb, name,
+      row.append(grip, thumb, name,
         iconButton(hidden ? "eye-slash" : "eye", hidden ? "Show layer" : "Hide layer", "visible", !hidden),
         iconButton(l.locked ? "lock" : "unlock", l.locked ? "Unlock layer" : "Lock layer", "lock", !!l.locked),
         iconButton("chevron-up", "Move up", "up"), iconButton("chevron-down", "Move down", "down"));

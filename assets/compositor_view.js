@@ -51,19 +51,20 @@
   };
 
   view.placeElement = function (l, node, z) {
-    var k = this.k, left, top;
+    var k = this.k, left, top, cw = G().vw(l), ch = G().vh(l);
     if (G().isPlain(l)) {
       var o = G().pasteOrigin(l);  // exactly where the server pastes it
       left = o[0]; top = o[1];
     } else {
-      left = l.x - l.width * l.scale_x / 2; top = l.y - l.height * l.scale_y / 2;
+      left = l.x - cw * l.scale_x / 2; top = l.y - ch * l.scale_y / 2;
     }
     var s = node.style;
     // Placed by a transform (left/top stay 0): moving a layer then composites on the GPU
     // instead of laying out and repainting the page each frame.
     var move = "translate(" + left * k + "px," + top * k + "px)";
-    s.width = l.width * l.scale_x * k + "px";
-    s.height = l.height * l.scale_y * k + "px";
+    s.width = cw * l.scale_x * k + "px";
+    s.height = ch * l.scale_y * k + "px";
+    this.placeCrop(l, node.firstChild, cw, ch);
     s.transform = l.rotation ? move + " rotate(" + l.rotation + "deg)" : move;
     s.display = l.visible === false ? "none" : "";
     node.firstChild.style.transform = l.flip_x || l.flip_y ?
@@ -73,6 +74,27 @@
     node.firstChild.style.opacity = String(l.opacity);
     s.zIndex = String(z + 1);
     node.classList.toggle("is-selected", l.uid === this.selected);
+    node.classList.toggle("is-cropping", l.uid === this.cropping);
+  };
+
+  // A cropped layer's element is the part left; its image keeps the whole foreground's size,
+  // offset by the crop and clipped to that part (a clip-path: the handles outside stay visible).
+  view.placeCrop = function (l, img, cw, ch) {
+    var is = img.style;
+    if (cw === l.width && ch === l.height) {
+      is.position = is.left = is.top = is.width = is.height = is.clipPath = "";
+      return;
+    }
+    var ax = l.scale_x * this.k, ay = l.scale_y * this.k;
+    var cl = l.crop_left || 0, ct = l.crop_top || 0, cr = l.crop_right || 0, cb = l.crop_bottom || 0;
+    is.position = "absolute";
+    is.left = -cl * ax + "px"; is.top = -ct * ay + "px";
+    is.width = l.width * ax + "px"; is.height = l.height * ay + "px";
+    // The crop is of the image as drawn (flipped); the clip applies before the flip transform.
+    var left = l.flip_x ? cr : cl, right = l.flip_x ? cl : cr;
+    var top = l.flip_y ? cb : ct, bottom = l.flip_y ? ct : cb;
+    is.clipPath = "inset(" + top * ay + "px " + right * ax + "px " + bottom * ay + "px " +
+      left * ax + "px)";
   };
 
   view.render = function () {
@@ -90,7 +112,12 @@
     Array.prototype.forEach.call(bar.querySelectorAll("[data-action]"), function (b) {
       var a = b.getAttribute("data-action");
       b.disabled = a === "undo" ? !self.undoStack.length : a === "redo" ? !self.redoStack.length
-        : /^zoom-/.test(a) ? !self.bg : !l;
+        : /^zoom-/.test(a) ? !self.bg : a === "crop" ? !l || !!l.locked : !l;
+      if (a === "crop") {
+        var on = !!l && self.cropping === l.uid;
+        b.setAttribute("aria-pressed", String(on));
+        b.classList.toggle("active", on);
+      }
     });
     this.opacity.value = l ? String(Math.round(l.opacity * 100)) : "100";
     this.info.textContent = l ? "x " + l.x.toFixed(1) + ", y " + l.y.toFixed(1) + " · " +
@@ -172,7 +199,9 @@
     this.stage.focus({ preventScroll: true });
     this.selected = uid;
     var handle = e.target.getAttribute("data-handle");
-    this.gesture = { kind: handle ? (handle === "rotate" ? "rotate" : "resize") : "move",
+    if (this.cropping !== uid) { this.cropping = null; }
+    var kind = !handle ? "move" : handle === "rotate" ? "rotate" : this.cropping ? "crop" : "resize";
+    this.gesture = { kind: kind,
       handle: handle, pointerId: e.pointerId, uid: uid, before: this.snapshot(),
       start: Object.assign({}, l), client: [e.clientX, e.clientY], p0: this.toBackground(e),
       frames: 0, t0: performance.now(), renderMs: 0 };
@@ -196,10 +225,14 @@
       var d = G().dragDelta(e.clientX - g.client[0], e.clientY - g.client[1], this.k);
       l.x = s.x + d[0]; l.y = s.y + d[1];
       if (!e.altKey) { this.snap(l); } else { this.showGuides(null, null); }
+    } else if (g.kind === "crop") {
+      // Crop edges follow the pointer in background pixels (whole foreground pixels cut).
+      Object.assign(l, G().cropDrag(s, g.handle, (e.clientX - g.client[0]) / this.k,
+        (e.clientY - g.client[1]) / this.k));
     } else if (g.kind === "resize") {
       // The corner follows the pointer's movement (the handle sits a little outside it).
       var uv = CORNER_UV[g.handle], p = this.toBackground(e);
-      var corner = G().toBackground(s, uv[0] * s.width, uv[1] * s.height);
+      var corner = G().toBackground(s, uv[0] * G().vw(s), uv[1] * G().vh(s));
       var target = [corner[0] + p[0] - g.p0[0], corner[1] + p[1] - g.p0[1]];
       Object.assign(l, G().resize(s, g.handle, target, e.shiftKey));
     } else {

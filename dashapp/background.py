@@ -97,6 +97,14 @@ def make_managers(settings: Settings) -> BackgroundManagers:
     """Managers for the settings' mode."""
     if settings.uses_celery:
         ui_celery = make_celery(settings, "dashapp-ui", settings.ui_queue)
+        # The UI queue runs the compositor's renders (the only UI background callback): each is
+        # stopped by Celery past its time limit (soft: an exception the render reports), and
+        # its process killed after a grace (hard: a render stuck inside one C call).
+        ui_celery.conf.update(
+            task_soft_time_limit=settings.compositor_render_time_limit_s,
+            task_time_limit=settings.compositor_render_time_limit_s
+            + settings.compositor_render_kill_grace_s,
+        )
         training_celery = make_celery(settings, "dashapp-training", settings.training_queue)
         return BackgroundManagers(
             ui=ScrubbingCeleryManager(ui_celery, expire=RESULT_EXPIRY_S),

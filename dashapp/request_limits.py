@@ -21,12 +21,18 @@ _OUTPUT_AT_START = re.compile(rb'^\s*\{\s*"output"\s*:\s*"((?:[^"\\]|\\.){0,900}
 
 
 class _PrefixedInput(io.RawIOBase):
-    """A WSGI input stream with bytes already read from it put back in front."""
+    """A WSGI input stream with bytes already read from it put back in front.
 
-    def __init__(self, prefix: bytes, rest: IO[bytes]) -> None:
+    Never asks the raw stream for more than the body has left (`remaining`, when the length is
+    declared): a raw socket stream (Werkzeug's development server) blocks until it gets every
+    byte asked for, so reading past the body hung the request until the client went away.
+    """
+
+    def __init__(self, prefix: bytes, rest: IO[bytes], remaining: int | None = None) -> None:
         super().__init__()
         self._prefix = prefix
         self._rest = rest
+        self._remaining = remaining
 
     def readable(self) -> bool:
         return True
@@ -38,8 +44,13 @@ class _PrefixedInput(io.RawIOBase):
             view[:count] = self._prefix[:count]
             self._prefix = self._prefix[count:]
             return count
-        chunk = self._rest.read(len(view))
+        want = len(view) if self._remaining is None else min(len(view), self._remaining)
+        if want <= 0:
+            return 0
+        chunk = self._rest.read(want)
         view[: len(chunk)] = chunk
+        if self._remaining is not None:
+            self._remaining -= len(chunk)
         return len(chunk)
 
 
@@ -49,8 +60,10 @@ def peek_output(req: Request) -> str | None:
     stream = environ.get("wsgi.input")
     if stream is None:
         return None
-    prefix = stream.read(PEEK_BYTES)
-    environ["wsgi.input"] = io.BufferedReader(_PrefixedInput(prefix, stream))
+    length = req.content_length
+    prefix = stream.read(PEEK_BYTES if length is None else min(PEEK_BYTES, length))
+    remaining = None if length is None else length - len(prefix)
+    environ["wsgi.input"] = io.BufferedReader(_PrefixedInput(prefix, stream, remaining))
     found = _OUTPUT_AT_START.match(prefix)
     return found.group(1).decode("utf-8", "replace") if found else None
 

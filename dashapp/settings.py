@@ -153,6 +153,15 @@ class Settings(BaseSettings):
     # Renders run as background jobs: at most this many at once per user, each within this time.
     compositor_max_concurrent_renders: int = Field(default=2, ge=1)
     compositor_render_time_limit_s: float = Field(default=120.0, gt=0)
+    # On the worker: the render's Celery soft limit is the time limit above; past it plus this
+    # grace Celery kills the job's process (hard limit), and its row stops counting as running.
+    compositor_render_kill_grace_s: float = Field(default=15.0, gt=0)
+    # Address space one render may add to its job process; past it the render fails with a
+    # message instead of the worker swapping or being killed by the kernel.
+    compositor_render_memory_mb: float = Field(default=2048.0, gt=0)
+    # A saved composite's HTTP download renders in the web request only up to this much work
+    # (layers plus background, times pixels); larger ones go through a render job.
+    compositor_sync_render_work: int = Field(default=12_000_000, ge=0)
 
     _split = field_validator(
         "trusted_proxies", "admin_groups", "trainer_groups", "viewer_groups", mode="before"

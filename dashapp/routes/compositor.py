@@ -49,6 +49,20 @@ def composite_thumbnail(composite_id: int) -> ResponseReturnValue:
         return jsonify(error=str(exc)), 404
 
 
+# Sent by the page's own script only: a custom header makes a cross-site form or beacon unable
+# to send it without a CORS preflight this server never grants.
+CANCEL_HEADER = "X-Dashapp-Cancel"
+
+
+@bp.post("/renders/<int:render_id>/cancel")
+@require_role(Role.VIEWER)
+def render_cancel(render_id: int) -> ResponseReturnValue:
+    """Cancel the user's own queued or running render (the page sends it when it is left)."""
+    if request.headers.get(CANCEL_HEADER) != "1":
+        return jsonify(error=f"Send the {CANCEL_HEADER}: 1 header."), 400
+    return jsonify(cancelled=renders.cancel_render(_owner(), render_id))
+
+
 @bp.get("/renders/<int:render_id>/download")
 @require_role(Role.VIEWER)
 def render_download(render_id: int) -> ResponseReturnValue:
@@ -75,6 +89,8 @@ def composite_download(composite_id: int) -> ResponseReturnValue:
         )
     except library.NotFoundError as exc:
         return jsonify(error=str(exc)), 404
+    except library.NeedsRenderJob as exc:
+        return jsonify(error=str(exc)), 409
     except (PlacementError, ImageInputError) as exc:
         return jsonify(error=str(exc)), 400
     response = Response(encoded.data, mimetype=encoded.mimetype)

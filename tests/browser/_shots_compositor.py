@@ -55,11 +55,41 @@ def test_shots(
             "document.querySelector('.comp-props').scrollIntoView({behavior: 'instant'});"
         )
         shoot(dash_duo, "panel", width)
+        # Crop mode on a layer cut on two sides, seen at 100 %.
+        click(dash_duo, "[data-action=zoom-100]")
+        click(dash_duo, "[data-action=crop]")
+        dash_duo.driver.execute_script(
+            "const e = window.dashappCompositor.active(), l = e.layer(e.selected);"
+            "Object.assign(l, window.dashappCompositorGeometry.cropTo(l,"
+            " {crop_left: 15, crop_bottom: 10})); e.commit();"
+            "document.querySelector('.comp-layer.is-cropping')"
+            ".scrollIntoView({block: 'center', behavior: 'instant'});"
+        )
+        shoot(dash_duo, "crop", width)
+        dash_duo.driver.execute_script(
+            "document.querySelector('[data-field=crop_left]')"
+            ".scrollIntoView({block: 'center', behavior: 'instant'});"
+        )
+        shoot(dash_duo, "crop-fields", width)
+        click(dash_duo, "[data-align=uncrop]")
+        click(dash_duo, "[data-action=crop]")
+        click(dash_duo, "[data-action=zoom-fit]")
         dash_duo.driver.execute_script(
             "document.getElementById(arguments[0]).scrollIntoView({behavior: 'instant'});",
             ids.UPLOAD_STATUS,
         )
         shoot(dash_duo, "refused", width)
+        # The Cancel render button as it shows while a render runs (unhidden here: the renders
+        # of this small test image end before a screenshot could catch one).
+        dash_duo.driver.execute_script(
+            "const b = document.getElementById(arguments[0]); b.hidden = false;"
+            "b.scrollIntoView({block: 'center', behavior: 'instant'});",
+            ids.RENDER_CANCEL,
+        )
+        shoot(dash_duo, "render-cancel", width)
+        dash_duo.driver.execute_script(
+            "document.getElementById(arguments[0]).hidden = true;", ids.RENDER_CANCEL
+        )
         name = dash_duo.find_element(f"#{ids.NAME}")
         name.clear()
         name.send_keys("Card")

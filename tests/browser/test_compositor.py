@@ -199,18 +199,23 @@ def test_javascript_and_python_geometry_agree(
         Layer(1, 301, 200, 123.5, 456.25, 1.0, 1.0, 0.0),
         Layer(1, 300, 201, 1000.0, 10.0, 0.37, 2.5, 33.0),
         Layer(1, 17, 9, -40.0, 7.5, 3.0, 3.0, -135.0),
+        Layer(1, 300, 201, 99.5, 10.0, 1.0, 1.0, 0.0, crop_left=3, crop_top=4, crop_right=6),
+        Layer(1, 30, 21, 9.0, 1.0, 0.5, 2.0, 21.0, crop_left=1, crop_right=2, crop_bottom=5),
     ]
+    keys = ("width", "height", "x", "y", "scale_x", "scale_y", "crop_left", "crop_top")
     for layer in layers:
-        raw = {k: getattr(layer, k) for k in ("width", "height", "x", "y", "scale_x", "scale_y")}
+        raw = {k: getattr(layer, k) for k in (*keys, "crop_right", "crop_bottom")}
         raw["rotation"] = layer.rotation
         got = dash_duo.driver.execute_script(
             "const g = window.dashappCompositorGeometry, l = arguments[0];"
-            "return {pts: [[0, 0], [l.width, 0], [l.width, l.height], [7, 3]].map("
+            "const w = g.vw(l), h = g.vh(l);"
+            "return {pts: [[0, 0], [w, 0], [w, h], [7, 3]].map("
             "  p => g.toBackground(l, p[0], p[1])), plain: g.isPlain(l),"
             "  origin: g.pasteOrigin(l), bounds: g.bounds(l)};",
             raw,
         )
-        corners = ((0, 0), (layer.width, 0), (layer.width, layer.height), (7, 3))
+        w, h = layer.visible_width, layer.visible_height
+        corners = ((0, 0), (w, 0), (w, h), (7, 3))
         expected = [layer.to_background(u, v) for u, v in corners]
         for (gx, gy), (ex, ey) in zip(got["pts"], expected, strict=True):
             assert abs(gx - ex) < 1e-9 and abs(gy - ey) < 1e-9

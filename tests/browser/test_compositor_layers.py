@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
 from tests.browser.test_compositor import STATE_JS, export_png
@@ -30,9 +31,8 @@ def field(dash_duo: Any, name: str, value: float) -> None:
     box.send_keys(str(value), Keys.ENTER)
 
 
-def test_layers_panel_order_visibility_fields_change_the_download(
-    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
-) -> None:
+def open_red_and_green(dash_duo: Any, app: Any, tmp_path: Path) -> None:
+    """A blue 200 x 100 background with a red and (on top) a green 40 x 20 layer, centred."""
     paths = {}
     for name, image in {
         "bg": solid(200, 100, (0, 0, 255, 255)),
@@ -41,13 +41,24 @@ def test_layers_panel_order_visibility_fields_change_the_download(
     }.items():
         paths[name] = tmp_path / f"{name}.png"
         image.save(paths[name])
-    base = start(dash_duo, dash_app_for(settings_factory(dev_role="viewer")))
+    base = start(dash_duo, app)
     dash_duo.driver.get(base + "/compositor")
     dash_duo.wait_for_element(UPLOAD_BG, timeout=10)
     send_files(dash_duo, UPLOAD_BG, paths["bg"])
     dash_duo.wait_for_element(".comp-stage img.comp-bg[src]", timeout=10)
     send_files(dash_duo, UPLOAD_FG, paths["red"], paths["green"])
     dash_duo.wait_for_element(".comp-layer-row + .comp-layer-row", timeout=10)
+
+
+def layer_names(dash_duo: Any) -> list[str]:
+    """Bottom to top, as exported."""
+    return [layer["name"] for layer in dash_duo.driver.execute_script(STATE_JS)["layers"]]
+
+
+def test_layers_panel_order_visibility_fields_change_the_download(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    open_red_and_green(dash_duo, dash_app_for(settings_factory(dev_role="viewer")), tmp_path)
     # Both centred on top of each other: green (added last) on top.
     out = export_png(dash_duo)
     assert tuple(out[50, 100]) == GREEN
@@ -88,4 +99,34 @@ def test_layers_panel_order_visibility_fields_change_the_download(
     # Lock: dragging does nothing, the fields are disabled.
     row_button(dash_duo, "Logo", "lock").click()
     assert dash_duo.find_element("[data-field=x]").get_attribute("disabled") is not None
+    assert dash_duo.get_logs() == []
+
+
+def test_dragging_a_row_by_its_grip_reorders_and_changes_the_download(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    open_red_and_green(dash_duo, dash_app_for(settings_factory(dev_role="viewer")), tmp_path)
+    assert layer_names(dash_duo) == ["red.png", "green.png"]
+    assert tuple(export_png(dash_duo)[50, 100]) == GREEN
+
+    # A real pointer drag: press red's grip (the bottom row), move over green's row, release.
+    grip = row_button(dash_duo, "red.png", "grip")
+    target = row_button(dash_duo, "green.png", "name")
+    chain = ActionChains(dash_duo.driver).move_to_element(grip).click_and_hold()
+    chain.move_by_offset(0, -10).move_to_element(target).pause(0.1)
+    chain.perform()
+    assert dash_duo.find_element(".comp-layer-row.is-drop-target")
+    ActionChains(dash_duo.driver).release().perform()
+    assert layer_names(dash_duo) == ["green.png", "red.png"]
+    assert not dash_duo.find_elements(".comp-layer-row.is-drop-target")
+    for old in Path(dash_duo.download_path).glob("*.png"):
+        old.unlink()
+    assert tuple(export_png(dash_duo)[50, 100]) == RED
+
+    # Released where it started: nothing moves. One undo step brings the old order back.
+    chain = ActionChains(dash_duo.driver).move_to_element(row_button(dash_duo, "red.png", "grip"))
+    chain.click_and_hold().move_by_offset(0, 3).release().perform()
+    assert layer_names(dash_duo) == ["green.png", "red.png"]
+    dash_duo.find_element("[data-action=undo]").click()
+    assert layer_names(dash_duo) == ["red.png", "green.png"]
     assert dash_duo.get_logs() == []

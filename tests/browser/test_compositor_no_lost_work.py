@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 
 from dashapp.pages.compositor import ids
 from dashapp.services.compositing import library
@@ -221,3 +223,84 @@ def test_server_unreachable_is_said_where_the_user_acted(
     finally:
         driver.execute_cdp_cmd("Network.emulateNetworkConditions", {**offline, "offline": False})
     assert layer_count(dash_duo) == 1  # the work in the editor is kept
+
+
+def test_a_slow_server_is_said_at_the_upload_and_the_answer_still_lands(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    app = dash_app_for(settings_factory(dev_role="viewer"))
+    hold, release = threading.Event(), threading.Event()
+
+    # The test app's server holds foreground uploads while `hold` is set: a slow server, as the
+    # browser sees it (nothing of ours is replaced).
+    @app.server.before_request
+    def slow_foreground_uploads() -> None:
+        body = request.get_data(cache=True)[:4096]
+        if hold.is_set() and b"comp-upload-fg.contents" in body:
+            release.wait(30)
+
+    base = start(dash_duo, app)
+    dash_duo.driver.get(base + "/compositor")
+    bg_path, fg_path, _bg, _fg = write_images(tmp_path)
+    upload_both(dash_duo, bg_path, fg_path)
+    # The page waits 15 s before it says "slow"; this test does not sit through that.
+    dash_duo.driver.execute_script("window.dashappCompositorUpload.slowMs = 1500;")
+    status = f"#{ids.UPLOAD_STATUS}"
+    hold.set()
+    try:
+        send_files(dash_duo, UPLOAD_FG, fg_path)
+        dash_duo.wait_for_contains_text(status, "the server is slow", timeout=15)
+        assert layer_count(dash_duo) == 1  # nothing added yet, nothing lost
+    finally:
+        release.set()
+    # The late answer lands: the layer is added and the warning goes away.
+    dash_duo.wait_for_element(".comp-layer-row + .comp-layer-row", timeout=15)
+    assert layer_count(dash_duo) == 2
+    dash_duo.wait_for_text_to_equal(status, "", timeout=5)
+    assert dash_duo.get_logs() == []
+
+
+def test_leaving_the_page_cancels_the_render_it_started(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    from dashapp.extensions import db
+    from dashapp.models.compositor import CompositorRender
+
+    app = dash_app_for(settings_factory(dev_role="viewer"))
+    hold, release = threading.Event(), threading.Event()
+
+    # The test app's server holds the request that starts the render job: the render stays in
+    # flight (queued) for as long as the test needs.
+    @app.server.before_request
+    def hold_render_jobs() -> None:
+        body = request.get_data(cache=True)[:4096]
+        if hold.is_set() and b"comp-render-done.data" in body and b"comp-render-req" in body:
+            release.wait(30)
+
+    def statuses() -> list[str]:
+        with app.server.app_context():
+            found = [r.status for r in db.session.scalars(db.select(CompositorRender))]
+            db.session.remove()
+            return found
+
+    base = start(dash_duo, app)
+    dash_duo.driver.get(base + "/compositor")
+    bg_path, fg_path, _bg, _fg = write_images(tmp_path)
+    upload_both(dash_duo, bg_path, fg_path)
+    hold.set()
+    try:
+        click(dash_duo, f"#{ids.DOWNLOAD_BTN}")
+        deadline = time.monotonic() + 15
+        while statuses() != ["queued"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert statuses() == ["queued"]
+        # Leave (no unsaved-work question: this test is about the render).
+        dash_duo.driver.execute_script("window.dashappCompositor.active().markSaved();")
+        dash_duo.driver.get(base + "/")
+        deadline = time.monotonic() + 10
+        while statuses() != ["cancelled"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert statuses() == ["cancelled"]  # at once, not after the time limit
+    finally:
+        release.set()
+    assert dash_duo.get_logs() == []

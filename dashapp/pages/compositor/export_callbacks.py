@@ -79,7 +79,12 @@ def register_export_callbacks(app: Dash) -> None:
         manager=managers_for(app).ui,
         progress=[Output(ids.EXPORT_PROGRESS, "children")],
         progress_default=[None],
-        running=[(Output(ids.DOWNLOAD_BTN, "disabled"), True, False)],
+        running=[
+            (Output(ids.DOWNLOAD_BTN, "disabled"), True, False),
+            (Output(ids.RENDER_CANCEL, "hidden"), False, True),
+        ],
+        # Dash terminates the job (SIGTERM on the worker; the render records "cancelled").
+        cancel=[Input(ids.RENDER_CANCEL, "n_clicks")],
         interval=POLL_MS,
         prevent_initial_call=True,
     )
@@ -88,6 +93,28 @@ def register_export_callbacks(app: Dash) -> None:
         if not isinstance(render_id, int) or isinstance(render_id, bool):
             return no_update, no_update
         return run_job(app.server, render_id, lambda text: set_progress([text]))
+
+    @secured_callback(
+        app,
+        Role.VIEWER,
+        Output(ids.EXPORT_MSG, "children", allow_duplicate=True),
+        Input(ids.RENDER_CANCEL, "n_clicks"),
+        State(ids.RENDER_REQ, "data"),
+        prevent_initial_call=True,
+    )
+    def _on_cancel(_n: int | None, request: Any) -> Any:
+        # The row stops counting as running now, whatever the worker is doing.
+        render_id = request.get("render_id") if isinstance(request, dict) else None
+        if renders.cancel_render(owner(), render_id):
+            return message("Render cancelled.", "secondary")
+        return no_update
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="compositor", function_name="renderQueued"),
+        Output(ids.APPLIED, "data", allow_duplicate=True),
+        Input(ids.RENDER_REQ, "data"),
+        prevent_initial_call=True,
+    )
 
     app.clientside_callback(
         ClientsideFunction(namespace="compositor", function_name="fetchRender"),

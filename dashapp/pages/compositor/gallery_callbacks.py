@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import ALL, Dash, Input, Output, State, ctx, no_update
+from dash import ALL, Dash, Input, Output, State, ctx, no_update, set_props
 from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, secured_callback
 from dashapp.pages.compositor import ids
 from dashapp.pages.compositor.common import command, owner, text
+from dashapp.pages.compositor.export_callbacks import download_stem
 from dashapp.pages.compositor.widgets import gallery, message
-from dashapp.services.compositing import library
+from dashapp.services.compositing import library, renders
 from dashapp.services.compositing.geometry import PlacementError
 from dashapp.services.compositing.images import ImageInputError
 from dashapp.settings import current_settings
@@ -168,7 +169,34 @@ def _register_gallery(app: Dash) -> None:
         return bump, False, None, message(f"Restored “{name}”.", "success")
 
 
+def _register_gallery_download(app: Dash) -> None:
+    @secured_callback(
+        app,
+        Role.VIEWER,
+        Output(ids.GALLERY_MSG, "children", allow_duplicate=True),
+        Input(ids.gallery_download_id(ALL), "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def _on_gallery_download(_clicks: Any) -> Any:
+        # Queued like the Download button's render: a job renders it, the page fetches the file.
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not ctx.triggered[0]["value"]:
+            raise PreventUpdate
+        try:
+            name, state = library.composite_state(owner(), int(trigger["id"]))
+            render_id = renders.queue_render(
+                owner(), state, "png", 90, download_stem(name), current_settings()
+            )
+        except (library.NotFoundError, TypeError, ValueError):
+            return message("That composite is no longer in the gallery.")
+        except (PlacementError, ImageInputError) as exc:
+            return message(f"{name}: {exc}")
+        set_props(ids.RENDER_REQ, {"data": {"render_id": render_id}})
+        return message(f"Rendering “{name}” at full size; the file downloads when ready.", "info")
+
+
 def register_gallery_callbacks(app: Dash) -> None:
-    """Bind the save, gallery, delete and undo callbacks to `app`."""
+    """Bind the save, gallery, download, delete and undo callbacks to `app`."""
     _register_save(app)
     _register_gallery(app)
+    _register_gallery_download(app)

@@ -42,6 +42,7 @@ GALLERY_VERSION = "comp-gallery-version"
 GALLERY_MSG = "comp-gallery-msg"
 OPEN_TYPE = "comp-open"
 DELETE_TYPE = "comp-delete"
+GALLERY_DOWNLOAD_TYPE = "comp-gallery-download"
 DELETE_ASK = "comp-delete-ask"
 DELETE_TEXT = "comp-delete-text"
 DELETE_CONFIRM = "comp-delete-confirm"
@@ -58,6 +59,11 @@ def open_id(composite_id: object) -> dict[str, object]:
     return {"type": OPEN_TYPE, "id": composite_id}
 
 
+def gallery_download_id(composite_id: object) -> dict[str, object]:
+    """The id of a gallery card's Download button (or dash.ALL)."""
+    return {"type": GALLERY_DOWNLOAD_TYPE, "id": composite_id}
+
+
 def delete_id(composite_id: object) -> dict[str, object]:
     """The id of a gallery card's Delete button (or dash.ALL)."""
     return {"type": DELETE_TYPE, "id": composite_id}
@@ -67,4 +73,5 @@ def delete_id(composite_id: object) -> dict[str, object]:
 RENDER_REQ = "comp-render-req"  # {render_id} of the render the web tier queued
 RENDER_DONE = "comp-render-done"  # {url, name} once the job finished it
 EXPORT_PROGRESS = "comp-export-progress"
+RENDER_CANCEL = "comp-render-cancel"  # shown while a render runs
 EXPORT_RESULT = "comp-export-result"

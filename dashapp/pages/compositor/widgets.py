@@ -96,6 +96,13 @@ def export_panel() -> dbc.Card:
                     color="primary",
                     size="sm",
                 ),
+                html.Button(
+                    [html.I(className="bi bi-x-circle me-1"), "Cancel render"],
+                    id=ids.RENDER_CANCEL,
+                    type="button",
+                    hidden=True,
+                    className="btn btn-outline-secondary btn-sm ms-1",
+                ),
                 dcc.Download(id=ids.DOWNLOAD),
                 html.Div(id=ids.EXPORT_STATUS, className="mt-2", role="status"),
                 html.Div(id=ids.EXPORT_PROGRESS, className="mt-2 small", role="status"),
@@ -232,11 +239,15 @@ def gallery(items: list[dict[str, Any]]) -> Any:
                                             color="primary",
                                             outline=True,
                                         ),
-                                        html.A(
+                                        # Rendered as a background job (never in a web
+                                        # request); the file arrives like Download's.
+                                        dbc.Button(
                                             "PNG",
-                                            href=f"{link}/download?format=png",
-                                            className="btn btn-sm btn-outline-secondary",
-                                            download="",
+                                            id=ids.gallery_download_id(cid),
+                                            size="sm",
+                                            color="secondary",
+                                            outline=True,
+                                            title=f"Download {item['name']} as PNG",
                                         ),
                                         dbc.Button(
                                             "Delete",

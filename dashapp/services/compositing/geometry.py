@@ -8,16 +8,20 @@ A layer is its foreground image (natural size `width` x `height`) placed by:
 * `scale_x`, `scale_y`: drawn size = natural size times these (equal unless resized freely);
 * `rotation`: degrees, clockwise as seen on screen (y points down), about the layer's centre;
 * `opacity`: 0..1, multiplies the foreground's own alpha;
-* `z`: stacking order, higher on top (ties keep list order).
+* `z`: stacking order, higher on top (ties keep list order);
+* `crop_left`, `crop_top`, `crop_right`, `crop_bottom`: whole foreground pixels cut off each edge
+  of the (flipped) foreground as drawn before rotation. The placement then describes the part that
+  is left, its "visible" size (width - crop_left - crop_right) x (height - crop_top - crop_bottom):
+  (x, y) is its centre and (u, v) below are its own pixels.
 
 A foreground point (u, v) (its own pixels, top-left origin) lands at
     p = (x, y) + R(rotation) . diag(scale_x, scale_y) . (u - width/2, v - height/2)
 with R(t) = [[cos t, -sin t], [sin t, cos t]].
 
 An unscaled, unrotated layer is pasted without resampling at the whole-pixel top-left
-(round_half_up(x - width/2), round_half_up(y - height/2)); the editor keeps such layers on whole
-pixels, so what you see is exactly where it lands. The preview shows the background at k preview
-pixels per background pixel: preview = background * k.
+(round_half_up(x - visible_width/2), round_half_up(y - visible_height/2)); the editor keeps such
+layers on whole pixels, so what you see is exactly where it lands. The preview shows the
+background at k preview pixels per background pixel: preview = background * k.
 """
 
 from __future__ import annotations
@@ -58,6 +62,32 @@ class Layer:
     visible: bool = True
     flip_x: bool = False  # mirrored left-right before scaling and rotation
     flip_y: bool = False  # mirrored top-bottom
+    crop_left: int = 0  # pixels cut off each edge (see the module docstring)
+    crop_top: int = 0
+    crop_right: int = 0
+    crop_bottom: int = 0
+
+    @property
+    def visible_width(self) -> int:
+        """Width of the part left after cropping, in foreground pixels."""
+        return self.width - self.crop_left - self.crop_right
+
+    @property
+    def visible_height(self) -> int:
+        """Height of the part left after cropping, in foreground pixels."""
+        return self.height - self.crop_top - self.crop_bottom
+
+    @property
+    def crop_box(self) -> tuple[int, int, int, int] | None:
+        """The kept part as a Pillow box (left, top, right, bottom), None when uncropped."""
+        if not (self.crop_left or self.crop_top or self.crop_right or self.crop_bottom):
+            return None
+        return (
+            self.crop_left,
+            self.crop_top,
+            self.width - self.crop_right,
+            self.height - self.crop_bottom,
+        )
 
     @property
     def is_axis_aligned_unscaled(self) -> bool:
@@ -72,8 +102,8 @@ class Layer:
     def paste_origin(self) -> tuple[int, int]:
         """Whole-pixel top-left used for an unscaled, unrotated layer."""
         return (
-            round_half_up(self.x - self.width / 2.0),
-            round_half_up(self.y - self.height / 2.0),
+            round_half_up(self.x - self.visible_width / 2.0),
+            round_half_up(self.y - self.visible_height / 2.0),
         )
 
     def matrix(self) -> tuple[float, float, float, float]:
@@ -90,7 +120,7 @@ class Layer:
     def to_background(self, u: float, v: float) -> tuple[float, float]:
         """Where foreground point (u, v) lands on the background."""
         a, b, c, d = self.matrix()
-        du, dv = u - self.width / 2.0, v - self.height / 2.0
+        du, dv = u - self.visible_width / 2.0, v - self.visible_height / 2.0
         return (self.x + a * du + b * dv, self.y + c * du + d * dv)
 
     def to_foreground(self, px: float, py: float) -> tuple[float, float]:
@@ -99,13 +129,14 @@ class Layer:
         det = a * d - b * c
         dx, dy = px - self.x, py - self.y
         return (
-            (d * dx - b * dy) / det + self.width / 2.0,
-            (-c * dx + a * dy) / det + self.height / 2.0,
+            (d * dx - b * dy) / det + self.visible_width / 2.0,
+            (-c * dx + a * dy) / det + self.visible_height / 2.0,
         )
 
     def corners(self) -> list[tuple[float, float]]:
-        """The four corners on the background: top-left, top-right, bottom-right, bottom-left."""
-        w, h = float(self.width), float(self.height)
+        """The visible part's corners on the background: top-left, top-right, bottom-right,
+        bottom-left."""
+        w, h = float(self.visible_width), float(self.visible_height)
         return [self.to_background(u, v) for u, v in ((0, 0), (w, 0), (w, h), (0, h))]
 
     def bounds(self) -> tuple[float, float, float, float]:
@@ -181,6 +212,16 @@ def _flag(raw: dict[str, Any], key: str, default: bool) -> bool:
     return value
 
 
+CROP_KEYS = ("crop_left", "crop_top", "crop_right", "crop_bottom")
+
+
+def _crop(raw: dict[str, Any], key: str) -> int:
+    value = _integer(raw, key, 0)
+    if value < 0:
+        raise PlacementError(f"Layer field '{key}' must not be negative.")
+    return value
+
+
 def layer_from_dict(raw: Any) -> Layer:
     """Validate one layer of the editor's JSON state."""
     if not isinstance(raw, dict):
@@ -199,9 +240,12 @@ def layer_from_dict(raw: Any) -> Layer:
         visible=_flag(raw, "visible", True),
         flip_x=_flag(raw, "flip_x", False),
         flip_y=_flag(raw, "flip_y", False),
+        **{key: _crop(raw, key) for key in CROP_KEYS},
     )
     if layer.width <= 0 or layer.height <= 0:
         raise PlacementError("A layer has no pixels.")
+    if layer.visible_width < 1 or layer.visible_height < 1:
+        raise PlacementError("A crop must leave at least one pixel of the layer.")
     for scale in (layer.scale_x, layer.scale_y):
         if not MIN_SCALE <= scale <= MAX_SCALE:
             raise PlacementError(f"Layer scale must be between {MIN_SCALE} and {MAX_SCALE:g}.")

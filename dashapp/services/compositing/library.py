@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,9 +23,9 @@ from dashapp.services.compositing.images import (
     encode_preview,
     load_image,
 )
+from dashapp.services.compositing.thumbnails import thumbnail_png
 from dashapp.settings import Settings
 
-THUMBNAIL_PX = 320
 MAX_NAME = 120
 
 
@@ -36,6 +35,10 @@ class NotFoundError(LookupError):
 
 class NameTakenError(PlacementError):
     """A composite with this name exists and the user did not ask to replace it."""
+
+
+class NeedsRenderJob(PlacementError):
+    """Too much work to render inside a web request: it must go through a render job."""
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,8 @@ def render(
     check_render_work(placement, settings, output_scale)
     ids = {placement.background_id} | {layer.image_id for layer in placement.layers}
     images = _decoded_images(owner, ids, settings)
-    return composite(images[placement.background_id], images, placement, output_scale, on_layer)
+    background = images[placement.background_id]  # decoded for this render alone
+    return composite(background, images, placement, output_scale, on_layer, owned=True)
 
 
 def parse_placement(state: Any, settings: Settings) -> Placement:
@@ -243,9 +247,8 @@ def save_composite(
     if not name:
         raise PlacementError("Give the composite a name before saving.")
     placement = parse_placement(state, settings)
-    scale = min(1.0, THUMBNAIL_PX / max(placement.width, placement.height))
-    buffer = io.BytesIO()
-    render(owner, placement, settings, output_scale=scale).save(buffer, "PNG")
+    # From the stored previews: saving never decodes the originals in the web process.
+    thumbnail = thumbnail_png(owner, placement)
     existing = db.session.scalar(
         select(Composite).where(Composite.owner == owner, Composite.name == name)
     )
@@ -254,7 +257,7 @@ def save_composite(
     row = existing or Composite(owner=owner, name=name)
     row.state = clean_state(placement, state)
     row.width, row.height = placement.width, placement.height
-    row.thumbnail = buffer.getvalue()
+    row.thumbnail = thumbnail
     try:
         db.session.add(row)
         db.session.commit()
@@ -302,8 +305,19 @@ def composite_thumbnail(owner: str, composite_id: int) -> bytes:
 def export_saved(
     owner: str, composite_id: int, fmt: str, quality: int, settings: Settings
 ) -> tuple[str, Encoded]:
-    """A saved composite rendered at full resolution: (name, encoded)."""
+    """A saved composite rendered at full resolution in this (web) process: (name, encoded).
+
+    Only small ones (COMPOSITOR_SYNC_RENDER_WORK); larger ones raise NeedsRenderJob.
+    """
     row = _owned(owner, composite_id)
+    placement = parse_placement(row.state, settings)
+    check_render_work(placement, settings)
+    work = (len(placement.layers) + 1) * placement.width * placement.height
+    if work > settings.compositor_sync_render_work:
+        raise NeedsRenderJob(
+            f"“{row.name}” is too large to render inside this request; use Download on its "
+            "gallery card, which renders it as a background job."
+        )
     return row.name, export(owner, row.state, fmt, quality, settings)
 
 

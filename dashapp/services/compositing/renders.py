@@ -2,6 +2,8 @@
 
 The row is the job's record: insert (queued) and commit first, then the job claims it once
 (running), and finishes it with the encoded bytes (done) or a message for the user (failed).
+The user may cancel it (cancelled, at once, in the web tier; the job stops at its next step).
+A row left queued or running past the worker's hard time limit belongs to a job that is gone.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from celery.exceptions import SoftTimeLimitExceeded
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import undefer
 
 from dashapp.extensions import db
 from dashapp.models.compositor import CompositorRender, utcnow
 from dashapp.services.compositing import library
+from dashapp.services.compositing.bounds import JobTerminated, memory_budget, stop_on_sigterm
 from dashapp.services.compositing.compose import OUTPUT_FORMATS, encode
 from dashapp.services.compositing.geometry import PlacementError
 from dashapp.services.compositing.images import ImageInputError
@@ -35,6 +39,10 @@ class RenderTimeout(PlacementError):
     """The render ran past its time limit."""
 
 
+class RenderCancelled(PlacementError):
+    """The user cancelled the render (or its process was told to stop)."""
+
+
 @dataclass(frozen=True)
 class Finished:
     """A render's end: the file to fetch, or why there is none."""
@@ -44,17 +52,71 @@ class Finished:
     message: str
 
 
-def _active_count(owner: str, settings: Settings) -> int:
-    # A job that died without finishing its row stops counting after twice the time limit.
-    stale = utcnow() - dt.timedelta(seconds=2 * settings.compositor_render_time_limit_s)
+def _hard_limit(settings: Settings) -> dt.timedelta:
+    """How long a job may live: Celery kills its process after this (settings, background.py)."""
+    seconds = settings.compositor_render_time_limit_s + settings.compositor_render_kill_grace_s
+    return dt.timedelta(seconds=seconds)
+
+
+def end_abandoned(owner: str, settings: Settings) -> int:
+    """Mark `owner`'s renders whose job is gone failed: running past the hard time limit (the
+    worker killed it), or queued that long (the page that should have started it was closed)."""
+    gone = utcnow() - _hard_limit(settings)
+    ended = db.session.execute(
+        update(CompositorRender)
+        .where(
+            CompositorRender.owner == owner,
+            or_(
+                and_(CompositorRender.status == "running", CompositorRender.started_at < gone),
+                and_(CompositorRender.status == "queued", CompositorRender.created_at < gone),
+            ),
+        )
+        .values(
+            status="failed",
+            error="The render was stopped: it ran past its time limit or its job was lost.",
+            finished_at=utcnow(),
+        )
+    )
+    return int(ended.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _active_count(owner: str) -> int:
     count = db.session.scalar(
         select(func.count(CompositorRender.id)).where(
-            CompositorRender.owner == owner,
-            CompositorRender.status.in_(ACTIVE),
-            CompositorRender.created_at > stale,
+            CompositorRender.owner == owner, CompositorRender.status.in_(ACTIVE)
         )
     )
     return int(count or 0)
+
+
+def cancel_render(owner: str, render_id: Any) -> bool:
+    """Cancel `owner`'s render if it is queued or running; whether it was.
+
+    The row stops counting at once; the job sees it at its next step (or is terminated).
+    """
+    if not isinstance(render_id, int) or isinstance(render_id, bool):
+        return False
+    try:
+        ended = db.session.execute(
+            update(CompositorRender)
+            .where(
+                CompositorRender.id == render_id,
+                CompositorRender.owner == owner,
+                CompositorRender.status.in_(ACTIVE),
+            )
+            .values(status="cancelled", error="Cancelled.", finished_at=utcnow())
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return bool(ended.rowcount)  # type: ignore[attr-defined]
+
+
+def _status(render_id: int) -> str | None:
+    return db.session.scalar(
+        select(CompositorRender.status).where(CompositorRender.id == render_id)
+    )
 
 
 def _forget_old(owner: str) -> None:
@@ -76,7 +138,9 @@ def queue_render(
     library.check_render_work(placement, settings)
     state = library.clean_state(placement, state)
     most = settings.compositor_max_concurrent_renders
-    if _active_count(owner, settings) >= most:
+    if end_abandoned(owner, settings):
+        db.session.commit()
+    if _active_count(owner) >= most:
         raise RenderRefused(
             f"You already have {most} render{'s' if most > 1 else ''} running; "
             "wait for one to finish."
@@ -113,24 +177,42 @@ def _claim(render_id: int) -> CompositorRender | None:
     return db.session.get(CompositorRender, render_id)
 
 
-def _finish(row: CompositorRender, error: str | None, data: bytes | None, mime: str) -> None:
-    row.status = "failed" if error else "done"
-    row.error = error[:500] if error else None
-    row.data, row.mimetype = data, mime if data else None
-    row.finished_at = utcnow()
+def _finish(
+    row: CompositorRender, error: str | None, data: bytes | None, mime: str, status: str = ""
+) -> None:
+    """Record the end, unless the row stopped running meanwhile (cancelled: that stays)."""
+    db.session.rollback()  # nothing half-done of the job's own goes with it
+    db.session.execute(
+        update(CompositorRender)
+        .where(CompositorRender.id == row.id, CompositorRender.status == "running")
+        .values(
+            status=status or ("failed" if error else "done"),
+            error=error[:500] if error else None,
+            data=data,
+            mimetype=mime if data else None,
+            finished_at=utcnow(),
+        )
+    )
     db.session.commit()
 
 
 def run_render(
     render_id: int, settings: Settings, progress: Callable[[str], None] | None = None
 ) -> Finished:
-    """Run a queued render (in a background job): composite, encode, store the bytes."""
+    """Run a queued render (in a background job): composite, encode, store the bytes.
+
+    Bounded: the time limit (checked between steps here, and by Celery's soft and hard limits
+    on the worker), the memory budget (an address-space limit on the job's process), a cancel
+    (seen between steps) and SIGTERM (a terminated job records that it was cancelled).
+    """
     row = _claim(render_id)
     if row is None:
         return Finished(render_id, False, "This render was already run or does not exist.")
     deadline = time.monotonic() + settings.compositor_render_time_limit_s
 
     def on_layer(done: int, total: int) -> None:
+        if _status(render_id) == "cancelled":
+            raise RenderCancelled("The render was cancelled.")
         if time.monotonic() > deadline:
             raise RenderTimeout(
                 f"The render took longer than {settings.compositor_render_time_limit_s:g} s "
@@ -141,19 +223,48 @@ def run_render(
 
     started = time.monotonic()
     try:
-        placement = library.parse_placement(row.state, settings)
-        image = library.render(row.owner, placement, settings, on_layer=on_layer)
-        if progress is not None:
-            progress(f"Encoding {row.format.upper()}…")
-        encoded = encode(image, row.format, row.quality)
+        with stop_on_sigterm(), memory_budget(settings.compositor_render_memory_mb):
+            encoded = _render_and_encode(row, settings, on_layer, progress)
         if time.monotonic() > deadline:
             raise RenderTimeout("The render took too long and was stopped.")
+    except (RenderCancelled, JobTerminated):
+        _finish(row, "The render was cancelled.", None, "", status="cancelled")
+        return Finished(render_id, False, "The render was cancelled.")
+    except SoftTimeLimitExceeded:
+        said = (
+            f"The render ran past its time limit of {settings.compositor_render_time_limit_s:g} s "
+            "on the worker and was stopped. Use fewer layers or a smaller background."
+        )
+        _finish(row, said, None, "")
+        return Finished(render_id, False, said)
+    except MemoryError:
+        said = (
+            f"The render needs more than the {settings.compositor_render_memory_mb:g} MB of "
+            "memory a render may use and was stopped. Use fewer or smaller layers, or a "
+            "smaller background."
+        )
+        _finish(row, said, None, "")
+        return Finished(render_id, False, said)
     except (PlacementError, ImageInputError) as exc:
         _finish(row, str(exc), None, "")
         return Finished(render_id, False, str(exc))
     _finish(row, None, encoded.data, encoded.mimetype)
     seconds = time.monotonic() - started
     return Finished(render_id, True, f"Rendered in {seconds:.1f} s.")
+
+
+def _render_and_encode(
+    row: CompositorRender,
+    settings: Settings,
+    on_layer: Callable[[int, int], None],
+    progress: Callable[[str], None] | None,
+) -> Any:
+    """Composite and encode the row's placement (the memory-hungry part, inside the bounds)."""
+    placement = library.parse_placement(row.state, settings)
+    image = library.render(row.owner, placement, settings, on_layer=on_layer)
+    if progress is not None:
+        progress(f"Encoding {row.format.upper()}…")
+    return encode(image, row.format, row.quality)
 
 
 def result(owner: str, render_id: int) -> tuple[str, str, bytes]:

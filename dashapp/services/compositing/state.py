@@ -12,7 +12,7 @@ MAX_STATE_BYTES = 64 * 1024  # 50 layers of a few hundred bytes each fit many ti
 MAX_NAME = 120
 LAYER_KEYS = (
     "image_id", "width", "height", "x", "y", "scale_x", "scale_y", "rotation", "opacity", "z",
-    "visible", "flip_x", "flip_y",
+    "visible", "flip_x", "flip_y", "crop_left", "crop_top", "crop_right", "crop_bottom",
 )  # fmt: skip
 
 

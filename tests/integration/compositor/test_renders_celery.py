@@ -170,8 +170,10 @@ def test_over_budget_and_over_quota_are_refused(
     refused = download_click(client, over)
     assert "too large" in message_text(refused) and "sideUpdate" not in refused.get_json()
     # The same bound on the saved composite's HTTP download: a 4xx with the message.
+    # Within the work budget, but too much work to render inside a web request: 409 and where
+    # to go instead (the gallery's Download, a render job).
     http = client.get(f"/compositor/composites/{cid}/download")
-    assert http.status_code == 200  # within budget
+    assert http.status_code == 409 and "background job" in http.get_json()["error"]
     with server.app_context():
         row_state = state(big, *(layer(fg, i, i) for i in range(3)))
         from dashapp.extensions import db
