@@ -78,7 +78,13 @@ def test_a_queued_run_no_worker_takes_is_reported_then_marked_after_its_timeout(
 ) -> None:
     queue = f"gpu-nobody-{uuid.uuid4().hex[:8]}"
     app = create_app(
-        pg_settings_factory(redis_url=redis_url, training_queue=queue, training_queued_timeout_s=3)
+        # Users of their own: launches are rate limited per user on the shared database.
+        pg_settings_factory(
+            redis_url=redis_url,
+            training_queue=queue,
+            training_queued_timeout_s=3,
+            dev_user="sweep-queued",
+        )
     )
     try:
         client = app.test_client()
@@ -120,7 +126,12 @@ def test_sigkill_makes_the_run_lost_within_20_s_by_the_beat_sweep(
     tag = uuid.uuid4().hex[:8]
     train_queue, ui_queue = f"gpu-kill-{tag}", f"dash-sweep-{tag}"
     app = create_app(
-        pg_settings_factory(redis_url=redis_url, training_queue=train_queue, ui_queue=ui_queue)
+        pg_settings_factory(
+            redis_url=redis_url,
+            training_queue=train_queue,
+            ui_queue=ui_queue,
+            dev_user="sweep-kill",
+        )
     )
     env = worker_env(pg_url, redis_url, tmp_path / "instance") | {
         "DASHAPP_TRAINING_QUEUE": train_queue,
@@ -156,7 +167,7 @@ def test_sigkill_makes_the_run_lost_within_20_s_by_the_beat_sweep(
         assert "heartbeat" in (run.error or "") and run.eta_s is None
         assert "dashapp.sweep_runs" in sweeper.log()  # the beat's task did it
         with app.test_request_context():
-            again = runs.rerun(User("dev", Role.TRAINER), run_id)
+            again = runs.rerun(User("sweep-kill", Role.TRAINER), run_id)
             assert again.status == "queued" and again.rerun_of == run_id
             assert again.config == run.config
     finally:
