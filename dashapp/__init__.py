@@ -79,7 +79,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     from dashapp.services.grid.binding import install_dataview
 
     install_dataview(server, settings)  # a bad dashboards file stops start-up here
-    start_job_processes(managers)  # last: it forks, and the helper must see every callback
+    start_job_processes(managers)  # it forks, and the helper must see every callback
+    from dashapp.periodic import start_embedded_sweeper
+
+    start_embedded_sweeper(server, settings)  # after the fork: the helper holds no lock file
     return server
 
 

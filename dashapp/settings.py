@@ -104,10 +104,25 @@ class Settings(BaseSettings):
     # heartbeat, 15 s is three missed beats, so a killed worker shows `lost` within 20 s.
     training_lost_after_s: float = Field(default=15.0, gt=0)
     training_heartbeat_s: float = Field(default=5.0, gt=0)
-    # Progress rows are written at most this often; the cancel flag is read at most this often.
+    # The lost-run sweep runs this often (Celery beat in production, a thread in the embedded
+    # mode; 0 turns the embedded thread off). A queued run that waited
+    # training_queued_timeout_s while no run ran, started or finished never reached a worker:
+    # it is marked lost.
+    training_sweep_every_s: float = Field(default=2.0, ge=0)
+    training_queued_timeout_s: float = Field(default=600.0, gt=0)
+    # Progress rows are written at most this often.
     training_progress_every_s: float = Field(default=0.5, ge=0)
-    # After a cancel request, the page also kills the job (Dash's cancel) if it is still running.
-    training_cancel_grace_s: float = Field(default=15.0, ge=0)
+    # The job's watcher thread reads the cancel flag this often, whatever the recipe is doing;
+    # a recipe that has not looked at ctx.should_stop this long after a cancel (it is loading
+    # data, say) is interrupted where it is; one that saw it gets training_cancel_wrap_up_s
+    # to save its images and checkpoint first (that took ~20 s on a loaded 2-core worker).
+    training_cancel_poll_s: float = Field(default=1.0, gt=0)
+    training_cancel_interrupt_s: float = Field(default=3.0, ge=0)
+    training_cancel_wrap_up_s: float = Field(default=60.0, ge=0)
+    # The last resort, for a job stuck in one long C call: this long after a cancel request the
+    # page also kills the job (Dash's cancel). Longer than interrupt + wrap-up, so a recipe
+    # saving its artifacts is not killed halfway.
+    training_cancel_grace_s: float = Field(default=75.0, ge=0)
     training_max_order_rows: int = Field(default=200_000, ge=100)
     training_poll_ms: int = Field(default=1000, ge=200)
     # Launches per user per minute (counted on the runs table, so it holds across web processes).

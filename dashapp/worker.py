@@ -2,6 +2,7 @@
 
     celery -A dashapp.worker:ui_celery worker -Q dash          # UI background work
     celery -A dashapp.worker:training_celery worker -Q gpu --pool=solo   # training (GPU hosts)
+    celery -A dashapp.worker:ui_celery beat        # exactly one: the periodic lost-run sweep
 
 Dash names each background task after a hash of the callback's source, so the worker must build
 the same app (same code version) to register them; that is why this module imports create_app.
@@ -15,7 +16,8 @@ from celery.signals import worker_process_init
 from dashapp import create_app
 from dashapp.background import managers_for
 from dashapp.extensions import db
-from dashapp.settings import SettingsError
+from dashapp.periodic import install_beat
+from dashapp.settings import Settings, SettingsError
 
 server = create_app()
 _managers = managers_for(server)
@@ -24,6 +26,9 @@ if _managers.ui_celery is None or _managers.training_celery is None:
 ui_celery: Celery = _managers.ui_celery
 training_celery: Celery = _managers.training_celery
 celery = ui_celery
+_settings: Settings = server.extensions["dashapp_settings"]
+# The lost-run sweep: `celery -A dashapp.worker:ui_celery beat` schedules it, UI workers run it.
+install_beat(ui_celery, server, _settings)
 
 
 @worker_process_init.connect

@@ -26,7 +26,10 @@ from pathlib import Path
 import requests
 from PIL import Image
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -213,7 +216,11 @@ def click(driver: Driver, css: str) -> None:
     driver.execute_script(
         "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element
     )
-    element.click()
+    try:
+        element.click()
+    except ElementClickInterceptedException:
+        # A smooth scroll still moving (Bootstrap's) put it elsewhere: click it in the page.
+        driver.execute_script("arguments[0].click();", element)
 
 
 def embedded_states(session: Session, driver: Driver, base: str, files: Path) -> None:
@@ -359,6 +366,34 @@ def embedded_states(session: Session, driver: Driver, base: str, files: Path) ->
                 button.click()
 
     attempt(session, "training-running", running_run)
+
+    def run_details() -> None:
+        # The run just cancelled (or any run): name, tag and note it, then look at it.
+        set_width(driver, max(WIDTHS))  # the previous state ended at the phone width
+        driver.get(base + "/training")
+        wait_for(driver, f"#{training_ids.GRID} .ag-row")
+        click(driver, f"#{training_ids.GRID} .ag-row .ag-cell[col-id='name']")
+        wait_for(driver, f"#{training_ids.RUN_NAME}")
+        WebDriverWait(driver, 60, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, f"#{training_ids.DELETE}").is_enabled()
+        )
+        fill(driver, f"#{training_ids.RUN_NAME}", "shapes baseline")
+        fill(driver, f"#{training_ids.RUN_TAGS}", "baseline, shapes")
+        fill(driver, f"#{training_ids.RUN_NOTES}", "Stopped early to free the GPU.")
+        click(driver, f"#{training_ids.SAVE_DETAILS}")
+        wait_for(driver, f"#{training_ids.MANAGE_MSG} .alert")
+        capture(session, driver, "training-run-details", settle=0.3)
+        fill(driver, f"#{training_ids.SEARCH}", "lr>fast\n")
+        wait_for(driver, f"#{training_ids.SEARCH_FEEDBACK}")
+        capture(session, driver, "training-runs-search-error", settle=0.3)
+        fill(driver, f"#{training_ids.SEARCH}", "baseline\n")
+        time.sleep(1.5)
+        capture(session, driver, "training-runs-search", settle=0.3)
+        click(driver, f"#{training_ids.DELETE}")
+        wait_for(driver, f"#{training_ids.DELETE_CONFIRM}")
+        capture(session, driver, "training-delete-confirm", settle=0.5)
+
+    attempt(session, "training-run-details", run_details)
 
     def placed_layer() -> None:
         driver.get(base + "/compositor")
@@ -652,6 +687,7 @@ LATER_STATES = {"error-401-sign-in", "error-403-forbidden", "error-503-upgrading
 
 
 def _finish(session: Session) -> int:
+    """Write the index and say where it is."""
     index = write_index(session)
     gaps = [shot for shot in session.shots if shot.problem]
     print(f"{len(session.shots) - len(gaps)} screenshots, {len(gaps)} gaps: {index}")

@@ -60,6 +60,8 @@ def _test_settings(instance: Path, **overrides: Any) -> Settings:
         "database_url": None,
         "redis_url": None,
         "secret_key": "test-secret",
+        # No lost-run sweeper thread per test app; tests that need it turn it on.
+        "training_sweep_every_s": 0,
     }
     if overrides.get("env") == "production":
         # Production has no default for trusted proxies (docs/security.md): tests use loopback.

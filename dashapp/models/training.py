@@ -20,7 +20,14 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from dashapp.extensions import db
 from dashapp.recipes.status import ACTIVE_STATUSES, FINAL_STATUSES, RunStatus
 
-__all__ = ["ACTIVE_STATUSES", "FINAL_STATUSES", "RunArtifact", "RunPoint", "RunStatus"]
+__all__ = [
+    "ACTIVE_STATUSES",
+    "FINAL_STATUSES",
+    "RunArtifact",
+    "RunPoint",
+    "RunStatus",
+    "RunTag",
+]
 
 
 def utcnow() -> dt.datetime:
@@ -70,6 +77,10 @@ class TrainingRun(db.Model):  # type: ignore[name-defined]
     code_version: Mapped[str | None] = mapped_column(String(64), default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     log: Mapped[str] = mapped_column(Text, default="")
+    # Run management: a name and notes of the owner's, tags, and archiving (hidden by default).
+    name: Mapped[str | None] = mapped_column(String(120), default=None)
+    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    archived_at: Mapped[dt.datetime | None] = mapped_column(default=None, index=True)
 
     points: Mapped[list[RunPoint]] = relationship(
         back_populates="run",
@@ -80,6 +91,20 @@ class TrainingRun(db.Model):  # type: ignore[name-defined]
     artifacts: Mapped[list[RunArtifact]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="RunArtifact.id"
     )
+    # selectin: the runs grid shows every row's tags without a query per row.
+    tag_rows: Mapped[list[RunTag]] = relationship(
+        cascade="all, delete-orphan", order_by="RunTag.tag", lazy="selectin", passive_deletes=True
+    )
+
+    @property
+    def tags(self) -> list[str]:
+        """The run's tags, sorted."""
+        return [t.tag for t in self.tag_rows]
+
+    @property
+    def archived(self) -> bool:
+        """Hidden from the runs list unless archived runs are shown."""
+        return self.archived_at is not None
 
     @property
     def is_active(self) -> bool:
@@ -97,6 +122,17 @@ class TrainingRun(db.Model):  # type: ignore[name-defined]
         if self.started_at is None or end is None:
             return None
         return (end - self.started_at).total_seconds()
+
+
+class RunTag(db.Model):  # type: ignore[name-defined]
+    """One tag on a run (a row per tag, so filtering by tag is an indexed lookup)."""
+
+    __tablename__ = "training_run_tags"
+    __table_args__ = (UniqueConstraint("run_id", "tag"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("training_runs.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(40), index=True)
 
 
 class RunPoint(db.Model):  # type: ignore[name-defined]

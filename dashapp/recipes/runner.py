@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from dashapp.recipes.api import Recipe, RunContext, RunSink
+from dashapp.recipes.interrupt import Interrupter, RunInterrupted
 from dashapp.recipes.status import RunStatus
 
 
@@ -105,12 +106,18 @@ def run_recipe(
     stop_flag: Callable[[], bool] | None = None,
     meta: Mapping[str, Any] | None = None,
     resources: Mapping[str, Any] | None = None,
+    interrupter: Interrupter | None = None,
 ) -> RecipeOutcome:
-    """Call the recipe's train function; never raises for what the recipe does."""
+    """Call the recipe's train function; never raises for what the recipe does.
+
+    With an `interrupter`, everything from choosing the device to the recipe's return can be
+    broken into by a cancel (see dashapp/recipes/interrupt.py): the run ends `cancelled`.
+    """
     started = time.perf_counter()
     peak: int | None = None
+    window = interrupter.window() if interrupter is not None else contextlib.nullcontext()
     try:
-        with captured_output(sink):
+        with captured_output(sink), window:
             device, name = choose_device(str(getattr(params, "device", "auto")))
             sink.started(str(device), name)
             sink.log(f"recipe {recipe.name} on {name}")
@@ -120,6 +127,11 @@ def run_recipe(
             recipe.train(context, params)
             stopped = context.should_stop
             peak = peak_device_memory()
+    except RunInterrupted:
+        sink.should_stop()  # the sink records why it was asked to stop
+        sink.log("cancelled: the recipe did not stop by itself, so it was interrupted")
+        timings = {"total_s": time.perf_counter() - started}
+        return RecipeOutcome(RunStatus.CANCELLED, None, None, peak_device_memory(), timings)
     except Exception as exc:  # noqa: BLE001 - whatever the recipe raises ends the run failed
         text = traceback.format_exc()
         for line in text.rstrip().splitlines():
@@ -128,6 +140,8 @@ def run_recipe(
         timings = {"total_s": time.perf_counter() - started}
         return RecipeOutcome(RunStatus.FAILED, message, text, peak_device_memory(), timings)
     finally:
+        # Runs after the except blocks dropped the traceback, so the recipe's tensors are
+        # unreachable here and their cached GPU memory can go back.
         free_device_memory()
     status = RunStatus.CANCELLED if stopped else RunStatus.SUCCEEDED
     return RecipeOutcome(status, None, None, peak, {"total_s": time.perf_counter() - started})

@@ -7,6 +7,6 @@ from flask import Blueprint
 
 def blueprints() -> list[Blueprint]:
     """Every blueprint the app registers (each view declares its role with require_role)."""
-    from dashapp.routes import artifacts, compositor, exports, health
+    from dashapp.routes import artifacts, compositor, exports, health, run_metrics
 
-    return [health.bp, artifacts.bp, exports.bp, compositor.bp]
+    return [health.bp, artifacts.bp, exports.bp, compositor.bp, run_metrics.bp]

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from dashapp.extensions import db
 from dashapp.models.training import RunArtifact, RunPoint, RunStatus, TrainingRun, utcnow
+from dashapp.recipes.interrupt import Interrupter
 from dashapp.recipes.runner import RecipeOutcome
 
 LOG_LINES = 400
@@ -43,8 +44,9 @@ class RunRecorder:
         self.host = f"{socket.gethostname()} (pid {os.getpid()})"
         self.on_progress_written: Callable[[str], None] | None = None
         self._last_write = 0.0
-        self._last_check = 0.0
-        self._stop_seen = False
+        self._stop = threading.Event()
+        self._stop_reason = "stop requested"
+        self._stop_logged = False
         self._log: list[str] = []
         self._log_dirty = False
         self._points: list[dict[str, Any]] = []
@@ -169,32 +171,20 @@ class RunRecorder:
         db.session.commit()
 
     def should_stop(self) -> bool:
-        """True once the cancel flag is set or the run is no longer running (read throttled)."""
-        if self._stop_seen:
-            return True
-        now = time.monotonic()
-        if now - self._last_check < self.progress_every_s:
-            return False
-        self._last_check = now
-        row = db.session.execute(
-            select(
-                TrainingRun.status, TrainingRun.cancel_requested, TrainingRun.cancel_requested_by
-            ).where(TrainingRun.id == self.run_id)
-        ).one_or_none()
-        db.session.commit()  # end the read transaction so the next read sees new flags
-        self._stop_seen = (
-            row is None or row.status != RunStatus.RUNNING or bool(row.cancel_requested)
-        )
-        if row is not None and row.cancel_requested:
-            self.log(f"cancel requested by {row.cancel_requested_by}; stopping")
-        return self._stop_seen
+        """True once the watcher saw a cancel (or the run is no longer running); no database
+        read here, so recipes may ask on every step."""
+        if self._stop.is_set() and not self._stop_logged:
+            self._stop_logged = True
+            self.log(f"{self._stop_reason}; stopping")
+        return self._stop.is_set()
 
     # --- the end --------------------------------------------------------------------------
 
     def finish(self, outcome: RecipeOutcome, meta: Mapping[str, Any]) -> RunStatus:
         """Store the final state: succeeded, cancelled or failed (with the error)."""
-        if outcome.status is RunStatus.FAILED:
-            db.session.rollback()  # a half-done write of the recipe's must not block ours
+        if outcome.status is not RunStatus.SUCCEEDED:
+            # A failing recipe, or one interrupted mid-write, may leave a transaction half done.
+            db.session.rollback()
         self.log(str(outcome.status))
         values: dict[str, Any] = {
             "status": outcome.status.value,
@@ -234,34 +224,74 @@ class RunRecorder:
             log=self._log_text(),
         )
 
-    # --- heartbeat ------------------------------------------------------------------------
+    # --- the watcher: heartbeat, cancel flag, interrupt -------------------------------------
 
-    def start_heartbeat(self, engine: Engine) -> None:
-        """Beat from a thread so slow steps (data loading, a long eval) do not look like death."""
+    def request_stop(self, reason: str) -> None:
+        """Ask the run to stop (a SIGTERM from Dash's cancel, say); the watcher escalates."""
+        if not self._stop.is_set():
+            self._stop_reason = reason
+            self._stop.set()
+
+    def _read_stop(self, conn: Any) -> None:
+        row = conn.execute(
+            select(
+                TrainingRun.status, TrainingRun.cancel_requested, TrainingRun.cancel_requested_by
+            ).where(TrainingRun.id == self.run_id)
+        ).one_or_none()
+        if row is None:
+            self.request_stop("the run was deleted")
+        elif row.cancel_requested:
+            self.request_stop(f"cancel requested by {row.cancel_requested_by}")
+        elif row.status != RunStatus.RUNNING:
+            self.request_stop(f"the run is {row.status}")
+
+    def start_heartbeat(
+        self,
+        engine: Engine,
+        interrupter: Interrupter | None = None,
+        poll_s: float = 1.0,
+        interrupt_after_s: float = 3.0,
+        wrap_up_s: float = 15.0,
+    ) -> None:
+        """Watch from a thread, whatever the job thread is doing (loading data, a long eval):
+        beat every `heartbeat_s` so slow phases do not look like death; read the cancel flag
+        every `poll_s`. After a stop was asked, a recipe that has not looked at `should_stop`
+        within `interrupt_after_s` (it is loading data, say) is broken into with `interrupter`;
+        one that saw it gets `wrap_up_s` to save what it has before the same happens."""
         self._stop_beat.clear()
 
-        def beat() -> None:
-            while not self._stop_beat.wait(self.heartbeat_s):
+        def watch() -> None:
+            next_beat = 0.0
+            stop_seen_at: float | None = None
+            while not self._stop_beat.wait(min(poll_s, self.heartbeat_s)):
+                now = time.monotonic()
                 try:
                     with engine.begin() as conn:
-                        conn.execute(
-                            update(TrainingRun)
-                            .where(
-                                TrainingRun.id == self.run_id,
-                                TrainingRun.status == RunStatus.RUNNING,
+                        if now >= next_beat:
+                            conn.execute(
+                                update(TrainingRun)
+                                .where(
+                                    TrainingRun.id == self.run_id,
+                                    TrainingRun.status == RunStatus.RUNNING,
+                                )
+                                .values(heartbeat_at=utcnow())
                             )
-                            .values(heartbeat_at=utcnow())
-                        )
+                            next_beat = now + self.heartbeat_s
+                        if not self._stop.is_set():
+                            self._read_stop(conn)
                 except Exception:  # noqa: BLE001 - a missed beat is retried; never kill the job
                     pass
+                if self._stop.is_set() and interrupter is not None:
+                    stop_seen_at = now if stop_seen_at is None else stop_seen_at
+                    allowed = wrap_up_s if self._stop_logged else interrupt_after_s
+                    if now - stop_seen_at >= allowed:
+                        interrupter.interrupt()
 
-        self._beater = threading.Thread(
-            target=beat, name=f"heartbeat-run-{self.run_id}", daemon=True
-        )
+        self._beater = threading.Thread(target=watch, name=f"watch-run-{self.run_id}", daemon=True)
         self._beater.start()
 
     def stop_heartbeat(self) -> None:
-        """Stop the heartbeat thread."""
+        """Stop the watcher thread."""
         self._stop_beat.set()
         if self._beater is not None:
             self._beater.join(timeout=self.heartbeat_s + 5)

@@ -64,6 +64,9 @@ def grid_row(run: TrainingRun) -> dict[str, Any]:
     config = run.config or {}
     return {
         "id": run.id,
+        "name": (run.name or "") + (" (archived)" if run.archived else ""),
+        "tags": ", ".join(run.tags),
+        "rerun_of": run.rerun_of,
         "owner": run.owner,
         "status": run.status,
         "recipe": run.recipe,

@@ -1,4 +1,4 @@
-"""Run bookkeeping for the web tier: create, cancel, re-run, sweep lost runs, read runs.
+"""Run bookkeeping for the web tier: create, cancel, re-run, read runs.
 
 Each public function is one transaction. Role and ownership checks happen here, on the server,
 whatever the page shows.
@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import case, func, select, text, update
+from sqlalchemy import func, select, text, update
 
 from dashapp.auth import Role, User
 from dashapp.extensions import db
@@ -188,41 +188,8 @@ def request_cancel(user: User | None, run_id: int) -> TrainingRun:
     return run
 
 
-def sweep_lost(lost_after_s: float | None = None, run_id: int | None = None) -> int:
-    """Mark running runs whose heartbeat is stale as lost (or cancelled, when that was asked)."""
-    limit = current_settings().training_lost_after_s if lost_after_s is None else lost_after_s
-    now = utcnow()
-    cutoff = now - dt.timedelta(seconds=limit)
-    stale = (TrainingRun.status == RunStatus.RUNNING) & (
-        (TrainingRun.heartbeat_at < cutoff) | TrainingRun.heartbeat_at.is_(None)
-    )
-    if run_id is not None:
-        stale &= TrainingRun.id == run_id
-    result = db.session.execute(
-        update(TrainingRun)
-        .where(stale)
-        .values(
-            status=case(
-                (TrainingRun.cancel_requested, RunStatus.CANCELLED.value),
-                else_=RunStatus.LOST.value,
-            ),
-            finished_at=now,
-            eta_s=None,
-            error=case(
-                (TrainingRun.cancel_requested, None),
-                else_=f"No heartbeat from the worker for over {limit:g} s: it probably died.",
-            ),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
 def get_run(run_id: int) -> TrainingRun:
-    """The run, after sweeping it if its worker went quiet (so no reader spins forever)."""
-    sweep_lost(run_id=run_id)
-    db.session.expire_all()
+    """The run (a read: lost runs are marked by the periodic sweep, dashapp/periodic.py)."""
     return _get(run_id)
 
 
@@ -240,7 +207,6 @@ def latest_active_run(user: User | None) -> TrainingRun | None:
 
 def list_runs(user: User | None, scope: str = "mine", limit: int = 500) -> list[TrainingRun]:
     """Newest runs first: the user's own ("mine") or everyone's ("all")."""
-    sweep_lost()
     query = select(TrainingRun).order_by(TrainingRun.id.desc()).limit(limit)
     if scope == "mine":
         query = query.where(TrainingRun.owner == (user.username if user else ""))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from celery.signals import worker_init
@@ -15,6 +16,7 @@ from dashapp.extensions import db
 from dashapp.models.commerce import Order, Product
 from dashapp.models.training import TrainingRun
 from dashapp.recipes import RunStatus, run_recipe, validate_params
+from dashapp.recipes.interrupt import Interrupter
 from dashapp.services import recipe_catalog
 from dashapp.services.run_recorder import RunRecorder
 from dashapp.settings import Settings, current_settings
@@ -116,7 +118,14 @@ def execute_run(server: Flask, run_id: int, set_progress: ProgressSink | None = 
             return "skipped"
         if set_progress is not None:
             recorder.on_progress_written = set_progress
-        recorder.start_heartbeat(db.engine)
+        interrupter = Interrupter()
+        recorder.start_heartbeat(
+            db.engine,
+            interrupter,
+            poll_s=settings.training_cancel_poll_s,
+            interrupt_after_s=settings.training_cancel_interrupt_s,
+            wrap_up_s=settings.training_cancel_wrap_up_s,
+        )
         status: str
         try:
             recipe = recipe_catalog.available().get(run.recipe)
@@ -124,7 +133,8 @@ def execute_run(server: Flask, run_id: int, set_progress: ProgressSink | None = 
                 raise LookupError(f"this worker has no recipe {run.recipe!r}; check its recipes")
             params = validate_params(recipe, run.config)
             meta = {"versions": package_versions(), "code_version": code_version()}
-            with stop_on_sigterm() as terminated:
+            on_term = partial(recorder.request_stop, "stopped by SIGTERM (job cancelled)")
+            with stop_on_sigterm(on_term) as terminated:
                 outcome = run_recipe(
                     recipe,
                     params,
@@ -132,9 +142,8 @@ def execute_run(server: Flask, run_id: int, set_progress: ProgressSink | None = 
                     stop_flag=lambda: bool(terminated),
                     meta=meta,
                     resources=app_resources(settings),
+                    interrupter=interrupter,
                 )
-                if terminated:
-                    recorder.log("stopped by SIGTERM (job cancelled)")
             status = recorder.finish(outcome, meta)
         except Exception as exc:  # noqa: BLE001 - any failure is recorded on the run
             log.exception("training run %s failed", run_id)

@@ -1,7 +1,7 @@
 """data view: Excel exports built by background jobs; saved views deleted with undo
 
 Revision ID: 0014_dataview
-Revises: 0012_sweeps
+Revises: 0013_run_management
 Create Date: 2026-11-23
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "0014_dataview"
-down_revision = "0012_sweeps"
+down_revision = "0013_run_management"
 branch_labels = None
 depends_on = None
 

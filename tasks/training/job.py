@@ -6,7 +6,7 @@ import contextlib
 import gc
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
@@ -72,8 +72,9 @@ class TermFlag:
 
 
 @contextlib.contextmanager
-def stop_on_sigterm() -> Iterator[TermFlag]:
-    """While inside, SIGTERM sets the yielded flag instead of killing the process."""
+def stop_on_sigterm(on_term: Callable[[], None] | None = None) -> Iterator[TermFlag]:
+    """While inside, SIGTERM sets the yielded flag (and calls `on_term`) instead of killing
+    the process."""
     flag = TermFlag()
     if threading.current_thread() is not threading.main_thread():
         yield flag  # signal handlers can only be installed from the main thread
@@ -81,6 +82,8 @@ def stop_on_sigterm() -> Iterator[TermFlag]:
 
     def handle(_signum: int, _frame: FrameType | None) -> None:
         flag.raised = True
+        if on_term is not None:
+            on_term()
 
     previous = signal.signal(signal.SIGTERM, handle)
     try:

@@ -81,3 +81,29 @@ def start_worker(
         time.sleep(0.2)
     worker.kill()
     raise RuntimeError(f"celery worker not ready in {ready_timeout}s:\n{worker.log()}")
+
+
+def start_beat(
+    env: dict[str, str], workdir: Path, app: str = "dashapp.worker:ui_celery"
+) -> WorkerProcess:
+    """Launch `celery beat` (the periodic lost-run sweep) and wait until it starts."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    log_path = workdir / "beat.log"
+    cmd = [sys.executable, "-m", "celery", "-A", app, "beat", "--loglevel", "INFO"]
+    cmd += ["--schedule", str(workdir / "celerybeat-schedule")]
+    process = subprocess.Popen(
+        cmd,
+        cwd=workdir,
+        env=env,
+        stdout=log_path.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    beat = WorkerProcess(process, log_path)
+    deadline = time.monotonic() + 60
+    while "beat: Starting" not in beat.log():
+        if process.poll() is not None or time.monotonic() > deadline:
+            beat.kill()
+            raise RuntimeError(f"celery beat did not start:\n{beat.log()}")
+        time.sleep(0.2)
+    return beat

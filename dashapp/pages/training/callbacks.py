@@ -15,6 +15,7 @@ from dashapp.job_guards import guard_job
 from dashapp.models.training import TrainingRun
 from dashapp.pages.training import form, ids
 from dashapp.pages.training.panel import PANEL_OUTPUTS, panel_outputs
+from dashapp.pages.training.run_manage_callbacks import register_manage_callbacks
 from dashapp.recipes import ParamsError
 from dashapp.recipes.validation import FORM_LEVEL
 from dashapp.services import recipe_catalog, run_views, runs
@@ -221,17 +222,8 @@ def register_callbacks(app: Dash) -> None:
         finally:
             db.session.remove()
 
-    @secured_callback(
-        app,
-        Role.VIEWER,
-        Output(ids.GRID, "rowData"),
-        Input(ids.SCOPE, "value"),
-        Input(ids.GRID_POLL, "n_intervals"),
-        Input(ids.CURRENT, "data"),
-    )
-    def _grid(scope: str, _n: int | None, _current: Any) -> list[dict[str, Any]]:
-        """The runs grid."""
-        return [run_views.grid_row(r) for r in runs.list_runs(current_user(), scope or "mine")]
+    # Run management, and the runs grid with its search and filters.
+    register_manage_callbacks(app)
 
     @secured_callback(
         app,

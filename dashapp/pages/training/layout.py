@@ -6,7 +6,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashapp.pages.training import form, ids, sweep_form
+from dashapp.pages.training import form, ids, run_manage, sweep_form
 from dashapp.pages.training import sweep_ids as sids
 from dashapp.recipes import Recipe
 
@@ -95,6 +95,7 @@ def run_panel() -> dbc.Card:
                     className="small text-body-secondary mb-2",
                 ),
                 html.Div(id=ids.ACTION_MSG, role="status"),
+                run_manage.details_card(),
                 html.Div(id=ids.STATS, className="small mb-2"),
                 # No fixed height: the figure grows a row of panels per two metrics.
                 dcc.Graph(id=ids.CURVES, config={"displaylogo": False}),
@@ -131,6 +132,8 @@ def run_panel() -> dbc.Card:
 
 GRID_COLUMNS = [
     {"field": "id", "headerName": "#", "width": 80, "checkboxSelection": True},
+    {"field": "name", "width": 160, "filter": "agTextColumnFilter"},
+    {"field": "tags", "width": 150, "filter": "agTextColumnFilter"},
     {"field": "status", "width": 120, "filter": "agTextColumnFilter"},
     {"field": "owner", "width": 120, "filter": "agTextColumnFilter"},
     {"field": "recipe", "width": 110, "filter": "agTextColumnFilter"},
@@ -177,8 +180,8 @@ GRID_COLUMNS = [
 ]
 
 
-def history_section(user_name: str) -> html.Div:
-    """Runs grid (mine/everyone's), with multi-select for comparison."""
+def history_section(user_name: str, recipe_names: dict[str, str] | None = None) -> html.Div:
+    """Runs grid (mine/everyone's, searched and filtered), with multi-select for comparison."""
     return html.Div(
         [
             html.Div(
@@ -200,6 +203,7 @@ def history_section(user_name: str) -> html.Div:
                 ],
                 className="d-flex flex-wrap align-items-center gap-2 mb-2",
             ),
+            run_manage.filter_bar(recipe_names or {}),
             dag.AgGrid(
                 id=ids.GRID,
                 columnDefs=GRID_COLUMNS,

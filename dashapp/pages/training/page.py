@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashapp.auth import Role, current_user, page_guard
-from dashapp.pages.training import ids, sweep_view
+from dashapp.pages.training import ids, run_manage, sweep_view
 from dashapp.pages.training.callbacks import register_callbacks as _register_run_callbacks
 from dashapp.pages.training.layout import history_section, launch_form, run_panel
 from dashapp.pages.training.sweep_callbacks import register_sweep_callbacks
@@ -46,6 +46,7 @@ def layout(**query: str) -> object:
     return html.Div(
         [
             html.H1("Training", className="h3 mb-3"),
+            run_manage.deleted_notice(query),
             sweep_view.section(query.get("sweep")),
             dbc.Row(
                 [
@@ -54,7 +55,7 @@ def layout(**query: str) -> object:
                 ],
                 className="g-3",
             ),
-            history_section(user.username),
+            history_section(user.username, {n: r.title for n, r in recipes.items()}),
             sweep_view.list_section(),
             dcc.Store(id=ids.CURRENT, data=_initial_run(query)),
             dcc.Store(id=ids.LAUNCH),

@@ -11,6 +11,7 @@ from dashapp.auth import Role, current_user
 from dashapp.models.training import RunStatus, TrainingRun, utcnow
 from dashapp.pages.training import ids, render
 from dashapp.services import queue_state, run_views, runs
+from dashapp.services.run_lifecycle import RunState, decide
 from dashapp.settings import current_settings
 
 PANEL_OUTPUTS = [
@@ -38,6 +39,7 @@ def _signature(run: TrainingRun, theme: str | None) -> dict[str, Any]:
     """What the panel shows; unchanged signature means nothing to redraw."""
     return {
         "run": run.id,
+        "name": run.name,
         "status": run.status,
         "percent": run.percent,
         "eta": run.eta_s,
@@ -49,16 +51,30 @@ def _signature(run: TrainingRun, theme: str | None) -> dict[str, Any]:
     }
 
 
+def run_state(run: TrainingRun, launched: dict[str, Any] | None) -> RunState:
+    """The lifecycle policy's view of `run` for the signed-in user and this browser."""
+    user = current_user()
+    return RunState(
+        status=RunStatus(run.status),
+        cancel_requested=bool(run.cancel_requested),
+        cancel_requested_at=run.cancel_requested_at,
+        may_control=runs.can_control(user, run),
+        may_launch=user is not None and user.has(Role.TRAINER),
+        job_tracked=bool(launched) and (launched or {}).get("run_id") == run.id,
+    )
+
+
 def panel_outputs(
     run: TrainingRun, launched: dict[str, Any] | None, theme: str | None, shown: dict[str, Any]
 ) -> tuple[Any, ...]:
     """Every output of the poll callback for `run`; unchanged heavy parts are not resent."""
-    user = current_user()
-    controllable = runs.can_control(user, run)
+    decisions = decide(
+        run_state(run, launched), utcnow(), current_settings().training_cancel_grace_s
+    )
     signature = _signature(run, theme)
     workers: list[str] | None = None
     position: int | None = None
-    if run.status == RunStatus.QUEUED:
+    if decisions.show_queue:
         workers, position = queue_state.workers_serving_training(), queue_state.queue_position(run)
         signature["queue"] = [workers, position]
     same_run = shown.get("run") == run.id and shown.get("theme") == theme
@@ -71,38 +87,28 @@ def panel_outputs(
         signature["artifacts"],
         signature["status"],
     )
-    force_cancel: Any = no_update
-    if (
-        run.status == RunStatus.RUNNING
-        and run.cancel_requested_at is not None
-        and (utcnow() - run.cancel_requested_at).total_seconds()
-        > current_settings().training_cancel_grace_s
-    ):
-        # The loop did not stop on the flag in time: kill the job through Dash's cancel.
-        force_cancel = run.id
-    reset_launch: Any = no_update
-    if run.status == RunStatus.LOST and launched and launched.get("run_id") == run.id:
-        # Its worker died: re-trigger the job callback so the browser stops polling a dead job.
-        reset_launch = {"run_id": None}
+    # The loop did not stop on the flag in time: kill the job through Dash's cancel.
+    force_cancel: Any = run.id if decisions.kill_job else no_update
+    # Its worker died: re-trigger the job callback so the browser stops polling a dead job.
+    reset_launch: Any = {"run_id": None} if decisions.release_job else no_update
     if signature == shown and force_cancel is no_update and reset_launch is no_update:
         raise PreventUpdate
     return (
-        f"Run #{run.id} · {run.recipe}",
+        f"Run #{run.id} · {run.name or run.recipe}",
         render.status_badge(run.status),
         run.percent,
         render.progress_label(run),
-        run.status == RunStatus.RUNNING,
+        decisions.progress_animated,
         render.eta_text(run, workers, position),
         render.stats(run),
         figure,
-        not (controllable and run.is_active and not run.cancel_requested),
-        not (user is not None and user.has(Role.TRAINER)) or run.is_active,
+        not decisions.can_cancel,
+        not decisions.can_rerun,
         no_update if finished_parts else render.gallery(run),
         no_update if finished_parts else render.config_table(run),
         run.log,
         force_cancel,
         reset_launch,
         signature,
-        # The job's last progress line is stale once the run is over (lost, cancelled, ...).
-        "" if not run.is_active else no_update,
+        "" if decisions.clear_job_progress else no_update,
     )

@@ -65,7 +65,16 @@ def rendered() -> dict[str, Any]:
 
 def test_compose_has_every_service_with_a_healthcheck(rendered: dict[str, Any]) -> None:
     services = rendered["services"]
-    assert set(services) == {"proxy", "postgres", "redis", "init", "web", "worker", "gpu-worker"}
+    assert set(services) == {
+        "proxy",
+        "postgres",
+        "redis",
+        "init",
+        "web",
+        "worker",
+        "gpu-worker",
+        "beat",
+    }
     for name in ("postgres", "redis", "web", "worker", "gpu-worker"):
         assert "healthcheck" in services[name], name
 
@@ -73,7 +82,7 @@ def test_compose_has_every_service_with_a_healthcheck(rendered: dict[str, Any]) 
 def test_web_and_workers_wait_for_migrations(rendered: dict[str, Any]) -> None:
     services = rendered["services"]
     assert services["init"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-    for name in ("web", "worker", "gpu-worker"):
+    for name in ("web", "worker", "gpu-worker", "beat"):
         assert services[name]["depends_on"]["init"]["condition"] == (
             "service_completed_successfully"
         )
@@ -85,6 +94,15 @@ def test_gpu_worker_reserves_a_gpu_and_serves_the_gpu_queue(rendered: dict[str, 
     assert devices[0]["capabilities"] == ["gpu"]
     command = gpu["command"]
     assert command[command.index("-Q") + 1] == "gpu" and "solo" in command
+
+
+def test_one_beat_schedules_the_lost_run_sweep_for_the_ui_worker(rendered: dict[str, Any]) -> None:
+    services = rendered["services"]
+    beat = services["beat"]["command"]
+    assert beat[:4] == ["celery", "-A", "dashapp.worker:ui_celery", "beat"]
+    assert services["beat"].get("deploy", {}).get("replicas", 1) == 1
+    worker = services["worker"]["command"]  # runs what beat schedules (queue `dash`)
+    assert "dashapp.worker:ui_celery" in worker and worker[worker.index("-Q") + 1] == "dash"
 
 
 def test_compose_refuses_to_render_without_a_secret_key() -> None:

@@ -4,63 +4,23 @@ PostgreSQL and Redis: one trains end to end, one raises."""
 from __future__ import annotations
 
 import io
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import torch
 from flask import Flask
 
-from dashapp import create_app
-from dashapp.extensions import db
-from dashapp.recipes.registry import forget_loaded
-from dashapp.settings import PROJECT_ROOT
-from tests.conftest import SettingsFactory
+from tests.integration.training.conftest import PluginApp
 from tests.integration.training.support import launch, launched_run_id, start_job, wait_for
-from tests.support.recipe_site import install_recipe_package
-from tests.support.worker import start_worker, worker_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.celery]
 
 
 @pytest.fixture
-def plugin_app(
-    pg_settings_factory: SettingsFactory,
-    pg_url: str,
-    redis_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[Flask]:
-    """The app and a worker of its own queue that both see the installed recipe package."""
-    site = install_recipe_package(tmp_path / "site")
-    monkeypatch.syspath_prepend(str(site))
-    forget_loaded()
-    queue = f"gpu-plugins-{uuid.uuid4().hex[:8]}"
-    # A user of its own: launches count towards a per-user rate limit on the shared database.
-    app = create_app(
-        pg_settings_factory(redis_url=redis_url, training_queue=queue, dev_user="plugin-dev")
-    )
-    env = worker_env(pg_url, redis_url, tmp_path / "instance") | {
-        "DASHAPP_TRAINING_QUEUE": queue,
-        "PYTHONPATH": f"{PROJECT_ROOT}:{site}",
-    }
-    worker = start_worker(
-        env,
-        tmp_path / "w",
-        queues=queue,
-        app="dashapp.worker:training_celery",
-        pool="solo",
-        concurrency=1,
-        hostname=f"plugins-{queue}@%h",
-    )
-    try:
+def plugin_app(plugin_app_with: PluginApp) -> Iterator[Flask]:
+    """The app and a solo worker of its own queue that both see the installed recipe package."""
+    with plugin_app_with(pool="solo") as (app, _worker):
         yield app
-    finally:
-        worker.stop()
-        forget_loaded()
-        with app.app_context():
-            db.engine.dispose()
 
 
 def test_an_installed_recipe_runs_end_to_end_and_a_raising_one_fails(plugin_app: Flask) -> None:

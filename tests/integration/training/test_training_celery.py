@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import time
-import uuid
-from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from dashapp import create_app
 from dashapp.auth import Role, User
-from dashapp.extensions import db
 from dashapp.services import runs
-from tests.conftest import SettingsFactory
 from tests.integration.training.support import (
     launch,
     launched_run_id,
@@ -22,7 +17,7 @@ from tests.integration.training.support import (
     start_job,
     wait_for,
 )
-from tests.support.worker import WorkerProcess, start_worker, worker_env
+from tests.support.worker import WorkerProcess
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.celery]
 
@@ -83,48 +78,4 @@ def test_cancel_mid_run_keeps_artifacts(celery_app: Flask, celery_worker: Worker
     assert "cancel requested by dev; stopping" in run.log
 
 
-def test_worker_killed_mid_run_becomes_lost_and_reruns(
-    pg_settings_factory: SettingsFactory, pg_url: str, redis_url: str, tmp_path: Path
-) -> None:
-    # A queue of its own, so the session's worker cannot pick this job up.
-    queue = f"gpu-kill-{uuid.uuid4().hex[:8]}"
-    app = create_app(
-        pg_settings_factory(redis_url=redis_url, training_queue=queue, training_lost_after_s=3)
-    )
-    env = worker_env(pg_url, redis_url, tmp_path / "instance") | {"DASHAPP_TRAINING_QUEUE": queue}
-    worker = start_worker(
-        env,
-        tmp_path / "w",
-        queues=queue,
-        app="dashapp.worker:training_celery",
-        concurrency=1,
-        hostname=f"kill-{queue}@%h",
-    )
-    try:
-        client = app.test_client()
-        run_id = launched_run_id(launch(client, LONG))
-        start_job(client, run_id)
-        deadline = time.monotonic() + 60
-        while run_row(app, run_id).percent <= 0:
-            assert time.monotonic() < deadline, f"no progress:\n{worker.log()}"
-            time.sleep(0.2)
-        worker.kill()
-        killed = time.monotonic()
-        while True:
-            with app.app_context():
-                status = runs.get_run(run_id).status
-                db.session.remove()
-            if status == "lost":
-                break
-            assert time.monotonic() - killed < 60, status
-            time.sleep(0.5)
-        run = run_row(app, run_id)
-        assert "heartbeat" in (run.error or "")
-        with app.test_request_context():
-            again = runs.rerun(User("dev", Role.TRAINER), run_id)
-            assert again.status == "queued" and again.rerun_of == run_id
-            assert again.config == run.config
-    finally:
-        worker.kill()
-        with app.app_context():
-            db.engine.dispose()
+# A killed worker's run becoming lost (by the periodic sweep): test_run_sweeper.py.

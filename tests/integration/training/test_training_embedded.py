@@ -13,7 +13,7 @@ from dashapp.auth import Role, User
 from dashapp.extensions import db
 from dashapp.models.training import TrainingRun, utcnow
 from dashapp.pages.training import ids
-from dashapp.services import runs
+from dashapp.services import run_sweeper, runs
 from tests.conftest import SettingsFactory
 from tests.integration.training.support import (
     field_errors,
@@ -104,8 +104,9 @@ def test_sweeper_marks_silent_runs_lost_or_cancelled(embedded: Flask) -> None:
             run.status, run.started_at, run.heartbeat_at = "running", old, old
         asked.cancel_requested = True
         db.session.commit()
+        assert runs.get_run(silent.id).status == "running"  # reads do not sweep
+        assert run_sweeper.sweep() == run_sweeper.SweepResult(lost=1, cancelled=1)
         assert runs.get_run(silent.id).status == "lost"
-        assert runs.sweep_lost() == 1
         assert runs.get_run(asked.id).status == "cancelled"
         assert runs.latest_active_run(user) is None
         assert runs.rerun(user, silent.id).status == "queued"
