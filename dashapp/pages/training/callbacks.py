@@ -15,6 +15,7 @@ from dashapp.job_guards import guard_job
 from dashapp.models.training import TrainingRun
 from dashapp.pages.training import form, ids
 from dashapp.pages.training.panel import PANEL_OUTPUTS, panel_outputs
+from dashapp.pages.training.run_ids import run_id_from
 from dashapp.pages.training.run_manage_callbacks import register_manage_callbacks
 from dashapp.recipes import ParamsError
 from dashapp.recipes.validation import FORM_LEVEL
@@ -81,7 +82,7 @@ def register_callbacks(app: Dash) -> None:
             if ctx.triggered_id == ids.RERUN:
                 if not current:
                     raise PreventUpdate
-                run = runs.rerun(current_user(), int(current))
+                run = runs.rerun(current_user(), run_id_from(current))
             else:
                 params = _form_values(values or [], value_ids or [])
                 params |= _form_values(checks or [], check_ids or [])
@@ -191,7 +192,7 @@ def register_callbacks(app: Dash) -> None:
         if not current:
             raise PreventUpdate
         try:
-            runs.request_cancel(current_user(), int(current))
+            runs.request_cancel(current_user(), run_id_from(current))
         except runs.RunError as exc:
             return dbc.Alert(str(exc), color="danger", className="py-2 small")
         return dbc.Alert("Cancel requested.", color="info", className="py-2 small", duration=4000)
@@ -214,7 +215,7 @@ def register_callbacks(app: Dash) -> None:
         if not current:
             raise PreventUpdate
         try:
-            run = runs.get_run(int(current))
+            run = runs.get_run(run_id_from(current))
         except runs.RunNotFound:
             raise PreventUpdate from None
         try:
@@ -237,7 +238,7 @@ def register_callbacks(app: Dash) -> None:
         row_id = (cell or {}).get("rowId")
         if row_id is None:
             raise PreventUpdate
-        return int(row_id)
+        return run_id_from(row_id)
 
     @secured_callback(
         app,
@@ -251,7 +252,8 @@ def register_callbacks(app: Dash) -> None:
     )
     def _compare(selected: list[dict[str, Any]] | None, theme: Any) -> tuple[Any, ...]:
         """Curves overlaid and configs side by side for the ticked runs."""
-        picked = [int(row["id"]) for row in (selected or [])][:8]
+        rows = selected if isinstance(selected, list) else []
+        picked = [run_id_from(row.get("id") if isinstance(row, dict) else None) for row in rows[:8]]
         chosen = [r for r in (db.session.get(TrainingRun, i) for i in picked) if r is not None]
         template = "plotly_dark" if theme == "dark" else "plotly_white"
         if not chosen:

@@ -7,12 +7,13 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
-from werkzeug.exceptions import BadRequest, Forbidden, NotFound
+from werkzeug.exceptions import Forbidden, NotFound
 
 from dashapp.auth import Role, current_user, secured_callback
 from dashapp.extensions import db
 from dashapp.models.training import TrainingRun
 from dashapp.pages.training import ids
+from dashapp.pages.training.run_ids import run_id_from
 from dashapp.pages.training.run_manage import ANY
 from dashapp.routes.run_metrics import metrics_csv_url
 from dashapp.services import run_manage, run_search, run_views
@@ -21,20 +22,10 @@ from dashapp.services.runs import RunError, RunForbidden, RunNotFound
 FIELD_ERRORS = {"name": ids.RUN_NAME, "tags": ids.RUN_TAGS, "notes": ids.RUN_NOTES}
 
 
-def _run_id(current: Any) -> int:
-    """The open run's id from the page's store; a forged non-id is a 400, never a 500."""
-    if isinstance(current, bool) or not isinstance(current, int | str):
-        raise BadRequest("A run id is a whole number.")
-    text = str(current)
-    if not text.isdigit() or len(text) > 18:
-        raise BadRequest("A run id is a whole number.")
-    return int(text)
-
-
 def _run(current: Any) -> TrainingRun | None:
     if not current:
         return None
-    return db.session.get(TrainingRun, _run_id(current))
+    return db.session.get(TrainingRun, run_id_from(current))
 
 
 def _chosen(value: Any) -> str:
@@ -177,7 +168,7 @@ def register_manage_callbacks(app: Dash) -> None:
         if errors:
             return (_alert("Nothing saved: fix the marked field."), no_update, *marks, *texts)
         try:
-            run_manage.update_details(user, _run_id(current), name, tags, notes)
+            run_manage.update_details(user, run_id_from(current), name, tags, notes)
         except RunError as exc:
             return (_refused(exc), no_update, *marks, *texts)
         finally:
@@ -201,7 +192,7 @@ def register_manage_callbacks(app: Dash) -> None:
         try:
             run = _run(current)
             if run is None:
-                raise NotFound(f"Run {_run_id(current)} does not exist.")
+                raise NotFound(f"Run {run_id_from(current)} does not exist.")
             run = run_manage.set_archived(current_user(), run.id, not run.archived)
             text = (
                 f"Run #{run.id} archived: hidden from the list unless “Show archived” is on."
@@ -241,12 +232,12 @@ def register_manage_callbacks(app: Dash) -> None:
         if not current:
             raise PreventUpdate
         try:
-            run_manage.delete_run(current_user(), _run_id(current))
+            run_manage.delete_run(current_user(), run_id_from(current))
         except RunError as exc:
             return _refused(exc), no_update, False
         finally:
             db.session.remove()
-        return no_update, f"/training?deleted={_run_id(current)}", False
+        return no_update, f"/training?deleted={run_id_from(current)}", False
 
     # A full reload after a delete: the panel, the URL and the grid all forget the run.
     app.clientside_callback(

@@ -319,3 +319,37 @@ def test_a_rerun_shows_where_it_came_from_even_after_that_run_is_gone(managed: F
     assert delete(managed, source, who("tina")).status_code == 200
     gone = details(managed, again, who("tom"))[ids.RERUN_FROM]["children"]
     assert gone == f"Re-run from #{source} (deleted)"
+
+
+def test_forged_run_ids_on_the_page_callbacks_are_400_not_500(managed: Flask) -> None:
+    """Cancel, the panel's poll, a grid row click and the comparison read ids the client sends."""
+    callbacks = callbacks_of(managed)
+    headers = who("tina")
+    for junk in ("abc", "1e3", {"id": 1}, -4, "9" * 40):
+        requests = [
+            (
+                f"{ids.CANCEL}.n_clicks",
+                {f"{ids.CANCEL}.n_clicks": 1},
+                {f"{ids.CURRENT}.data": junk},
+            ),
+            (
+                f"{ids.POLL}.n_intervals",
+                {f"{ids.POLL}.n_intervals": 1, f"{ids.CURRENT}.data": junk},
+                {},
+            ),
+            (f"{ids.GRID}.cellClicked", {f"{ids.GRID}.cellClicked": {"rowId": junk}}, {}),
+            (f"{ids.GRID}.selectedRows", {f"{ids.GRID}.selectedRows": [{"id": junk}]}, {}),
+        ]
+        for trigger, inputs, state in requests:
+            response = callbacks.post(
+                managed.test_client(),
+                key_with_input(managed, trigger),
+                inputs,
+                state,
+                changed=[trigger],
+                headers=headers,
+                environ_base=PROXY,
+            )
+            body = response.get_data(as_text=True)
+            assert response.status_code == 400, (trigger, junk, response.status_code, body[:200])
+            assert "whole number" in body and "Traceback" not in body
