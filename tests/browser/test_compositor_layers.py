@@ -9,7 +9,7 @@ import numpy as np
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
-from tests.browser.test_compositor import STATE_JS, export_png
+from tests.browser.test_compositor import STATE_JS, click, export_png
 from tests.browser.test_compositor_no_lost_work import UPLOAD_BG, UPLOAD_FG, send_files
 from tests.conftest import SettingsFactory
 from tests.support.browser import start
@@ -127,6 +127,6 @@ def test_dragging_a_row_by_its_grip_reorders_and_changes_the_download(
     chain = ActionChains(dash_duo.driver).move_to_element(row_button(dash_duo, "red.png", "grip"))
     chain.click_and_hold().move_by_offset(0, 3).release().perform()
     assert layer_names(dash_duo) == ["green.png", "red.png"]
-    dash_duo.find_element("[data-action=undo]").click()
+    click(dash_duo, "[data-action=undo]")
     assert layer_names(dash_duo) == ["red.png", "green.png"]
     assert dash_duo.get_logs() == []
