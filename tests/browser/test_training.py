@@ -48,6 +48,11 @@ def test_start_watch_reload_and_gallery(
     base = start(dash_duo, dash_app_for(settings))
     dash_duo.driver.get(base + "/training")
     dash_duo.wait_for_element("#train-start", timeout=15)
+    # No run open yet: the panel says so, with no empty chart and no run buttons.
+    dash_duo.wait_for_contains_text(f"#{ids.PANEL}", "No run open", timeout=15)
+    assert not dash_duo.find_element(f"#{ids.CURVES}").is_displayed()
+    assert not dash_duo.find_element(f"#{ids.CANCEL}").is_displayed()
+    assert not dash_duo.find_element(f"#{ids.COMPARE_BODY}").is_displayed()
     # A run of some seconds on CPU, long enough to reload in the middle of it.
     Select(dash_duo.find_element(f"#{ids.RECIPE}")).select_by_value("synthetic")
     dash_duo.wait_for_element(_param("samples"), timeout=15)
@@ -57,6 +62,8 @@ def test_start_watch_reload_and_gallery(
         box.send_keys(value)
     _click(dash_duo, f"#{ids.START}")
     dash_duo.wait_for_text_to_equal("#train-status-badge", "running", timeout=30)
+    assert dash_duo.find_element(f"#{ids.CANCEL}").is_displayed()
+    assert "No run open" not in dash_duo.find_element(f"#{ids.PANEL}").text
     _wait(lambda: _percent(dash_duo) > 0, 30, "progress never moved")
     before = _percent(dash_duo)
     assert before < 100

@@ -246,6 +246,7 @@ def register_callbacks(app: Dash) -> None:
         Output(ids.COMPARE_GRAPH, "figure"),
         Output(ids.COMPARE_TABLE, "rowData"),
         Output(ids.COMPARE_TABLE, "columnDefs"),
+        Output(ids.COMPARE_BODY, "hidden"),
         Input(ids.GRID, "selectedRows"),
         # An input, not a state: the chart follows the colour mode when it is switched.
         Input("theme-mode", "data"),
@@ -257,12 +258,9 @@ def register_callbacks(app: Dash) -> None:
         chosen = [r for r in (db.session.get(TrainingRun, i) for i in picked) if r is not None]
         template = "plotly_dark" if theme == "dark" else "plotly_white"
         if not chosen:
-            # Nothing ticked: no empty axes, just the hint above.
-            clear = "rgba(0,0,0,0)"
-            layout: dict[str, Any] = {"xaxis": {"visible": False}, "yaxis": {"visible": False}}
-            layout |= {"height": 40, "paper_bgcolor": clear, "plot_bgcolor": clear}
-            return {"data": [], "layout": layout}, [], [{"field": "setting"}]
+            # Nothing ticked: the chart and table stay hidden under the hint.
+            return {"data": [], "layout": {}}, [], [{"field": "setting"}], True
         figure = run_views.curves_figure(chosen, template)
         figure.update_layout(paper_bgcolor="rgba(0,0,0,0)")
         columns = [{"field": "setting", "pinned": "left"}] + [{"field": f"#{r.id}"} for r in chosen]
-        return figure, run_views.comparison_rows(chosen), columns
+        return figure, run_views.comparison_rows(chosen), columns, False

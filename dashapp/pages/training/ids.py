@@ -16,6 +16,7 @@ START = "train-start"
 START_SPINNER = "train-start-spinner"
 # Run panel.
 PANEL = "train-panel"
+COMPARE_BODY = "train-compare-body"  # the comparison chart and table, hidden until runs are ticked
 RUN_TITLE = "train-run-title"
 RUN_STATUS = "train-run-status"
 STATUS_BADGE = "train-status-badge"

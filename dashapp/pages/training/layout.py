@@ -68,6 +68,11 @@ def run_panel() -> dbc.Card:
     return dbc.Card(
         dbc.CardBody(
             [
+                # Shown (by training.css) while no run is open; the rest of the panel is hidden.
+                html.P(
+                    "No run open. Start one with the form, or click a run in the list below.",
+                    className="train-panel-empty text-body-secondary mb-0",
+                ),
                 html.Div(
                     [
                         html.H2(id=ids.RUN_TITLE, className="h5 mb-0 me-2"),
@@ -212,6 +217,9 @@ def history_section(user_name: str, recipe_names: dict[str, str] | None = None) 
                 getRowId="params.data.id",
                 dashGridOptions={
                     "theme": "themeQuartz",
+                    "localeText": {
+                        "noRowsToShow": "No runs here yet: start one with the form above."
+                    },
                     "rowSelection": "multiple",
                     "suppressRowClickSelection": True,
                     "animateRows": False,
@@ -224,12 +232,19 @@ def history_section(user_name: str, recipe_names: dict[str, str] | None = None) 
                 id=ids.COMPARE_HINT,
                 className="small text-body-secondary",
             ),
-            dcc.Graph(id=ids.COMPARE_GRAPH, config={"displaylogo": False}),
-            dag.AgGrid(
-                id=ids.COMPARE_TABLE,
-                columnDefs=[{"field": "setting"}],
-                rowData=[],
-                dashGridOptions={"theme": "themeQuartz", "domLayout": "autoHeight"},
+            # Shown once a run is ticked: no empty axes or "No Rows To Show" before that.
+            html.Div(
+                [
+                    dcc.Graph(id=ids.COMPARE_GRAPH, config={"displaylogo": False}),
+                    dag.AgGrid(
+                        id=ids.COMPARE_TABLE,
+                        columnDefs=[{"field": "setting"}],
+                        rowData=[],
+                        dashGridOptions={"theme": "themeQuartz", "domLayout": "autoHeight"},
+                    ),
+                ],
+                id=ids.COMPARE_BODY,
+                hidden=True,
             ),
         ]
     )
