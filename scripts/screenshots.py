@@ -10,6 +10,7 @@ silently. The folder is not committed.
 from __future__ import annotations
 
 import argparse
+import base64
 import html
 import os
 import shutil
@@ -154,21 +155,36 @@ def wait_for(driver: Driver, css: str, timeout: float = WAIT_S) -> None:
 
 
 def capture(session: Session, driver: Driver, state: str, settle: float = 0.6) -> None:
-    """The current page in both modes at both widths (full page height, up to 4000 px)."""
+    """The current page in both modes at both widths (full page height, up to 8000 px)."""
     for width in WIDTHS:
         set_width(driver, width)
         for mode in MODES:
             set_mode(driver, mode)
             time.sleep(settle)
             name = f"{state}-{mode}-{width}.png"
-            height = int(driver.execute_script("return document.documentElement.scrollHeight;"))
-            viewport = int(driver.execute_script("return window.innerHeight;"))
-            if height > viewport:
-                driver.set_window_size(width, min(height, 4000) + 120)
-                time.sleep(0.3)
-            driver.save_screenshot(str(session.out / name))
-            set_width(driver, width)
+            save_full_page(driver, session.out / name)
             session.shots.append(Shot(state, mode, width, file=name))
+
+
+def save_full_page(driver: Driver, path: Path, max_height: int = 8000) -> None:
+    """The whole page as a person scrolls through it, at the window's own size.
+
+    Growing the window to the page's height instead re-lays out everything sized by the
+    viewport (the grid's height follows it), so the picture showed a page no one sees.
+    """
+    size = driver.execute_script(
+        "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight];"
+    )
+    width, height = int(size[0]), min(int(size[1]), max_height)
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {
+            "format": "png",
+            "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+        },
+    )
+    path.write_bytes(base64.b64decode(shot["data"]))
 
 
 def attempt(session: Session, state: str, steps: Callable[[], None]) -> None:

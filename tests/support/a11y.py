@@ -82,6 +82,9 @@ def set_mode(driver: Any, mode: str) -> None:
         """
         document.documentElement.setAttribute('data-bs-theme', arguments[0]);
         document.documentElement.setAttribute('data-ag-theme-mode', arguments[0]);
+        // The navbar's switch shows the mode too (its knob is all a person sees of it).
+        const toggle = document.getElementById('theme-switch');
+        if (toggle) { toggle.checked = arguments[0] === 'dark'; }
         """,
         mode,
     )

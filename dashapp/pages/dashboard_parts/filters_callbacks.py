@@ -52,7 +52,7 @@ def chip_buttons(found: list[Any]) -> list[Any]:
                     **{"aria-label": f"Remove filter: {chip.text}"},  # type: ignore[arg-type]
                 ),
             ],
-            className="badge rounded-pill text-bg-light border dv-chip",
+            className="badge rounded-pill bg-body-secondary text-body border dv-chip",
         )
         for chip in found
     ]

@@ -16,7 +16,8 @@ from dashapp.services.run_views import STATUS_COLOURS, bytes_text, seconds_text
 def status_badge(status: str) -> dbc.Badge:
     """The run's status as a coloured badge."""
     colour = STATUS_COLOURS.get(RunStatus(status), "secondary")
-    return dbc.Badge(status, color=colour, id=ids.STATUS_BADGE)
+    # text-bg-*: Bootstrap picks a readable text colour per background (white on yellow was 1.6:1).
+    return dbc.Badge(status, color=colour, className=f"text-bg-{colour}", id=ids.STATUS_BADGE)
 
 
 def progress_label(run: TrainingRun) -> str:

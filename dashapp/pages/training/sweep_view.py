@@ -141,7 +141,8 @@ def best(sweep: Sweep, members: list[TrainingRun]) -> Any:
 
 
 def _badge(status: str) -> dbc.Badge:
-    return dbc.Badge(status, color=STATUS_COLOURS.get(RunStatus(status), "secondary"))
+    colour = STATUS_COLOURS.get(RunStatus(status), "secondary")
+    return dbc.Badge(status, color=colour, className=f"text-bg-{colour}")
 
 
 def runs_table(sweep: Sweep, members: list[TrainingRun]) -> dbc.Table:
@@ -164,7 +165,7 @@ def runs_table(sweep: Sweep, members: list[TrainingRun]) -> dbc.Table:
                             dcc.Link(f"#{run.id}", href=f"/training?run={run.id}"),
                             " ",
                             # Said in words, not by colour alone.
-                            dbc.Badge("best", color="info")
+                            dbc.Badge("best", color="info", className="text-bg-info")
                             if top is not None and run.id == top.id
                             else None,
                         ],
