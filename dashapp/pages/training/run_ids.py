@@ -7,11 +7,13 @@ from typing import Any
 from werkzeug.exceptions import BadRequest
 
 
-def run_id_from(value: Any) -> int:
-    """The run id in a store or grid row id; a forged non-id is a 400 with a clear message."""
+def run_id_from(value: Any, what: str = "run") -> int:
+    """The run (or sweep) id in a store or grid row id; a forged non-id is a 400 with a clear
+    message."""
+    message = f"A {what} id is a whole number."
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise BadRequest("A run id is a whole number.")
+        raise BadRequest(message)
     text = str(value)
     if not text.isdigit() or len(text) > 18:
-        raise BadRequest("A run id is a whole number.")
+        raise BadRequest(message)
     return int(text)

@@ -13,6 +13,7 @@ from dashapp.background import queue_available
 from dashapp.extensions import db
 from dashapp.pages.training import ids, sweep_chart, sweep_form, sweep_view
 from dashapp.pages.training import sweep_ids as sids
+from dashapp.pages.training.run_ids import run_id_from
 from dashapp.recipes.validation import FORM_LEVEL
 from dashapp.services import recipe_catalog, runs, sweeps
 from dashapp.services.sweep_spec import (
@@ -220,6 +221,7 @@ def register_sweep_callbacks(app: Dash) -> None:
         Output(sids.BEST, "children"),
         Output(sids.RUNS, "children"),
         Output(sids.POLL, "disabled"),
+        Output(sids.CANCEL, "disabled"),
         Output(sids.SHOWN, "data"),
         Input(sids.POLL, "n_intervals"),
         Input(sids.CURRENT, "data"),
@@ -232,19 +234,21 @@ def register_sweep_callbacks(app: Dash) -> None:
         if not sweep_id:
             raise PreventUpdate
         try:
-            sweep = sweeps.get_sweep(int(sweep_id))
+            sweep = sweeps.get_sweep(run_id_from(sweep_id, "sweep"))
             members = sweeps.sweep_runs(sweep.id)
             signature = [theme, [[r.id, r.status, sweeps.objective(sweep, r)] for r in members]]
             if signature == shown:
                 raise PreventUpdate
             template = "plotly_dark" if theme == "dark" else "plotly_white"
+            finished = bool(members) and not any(r.is_active for r in members)
             return (
                 sweep_view.counts(members),
                 sweep_view.progress(members),
                 sweep_chart.figure(sweep, members, template),
                 sweep_view.best(sweep, members),
                 sweep_view.runs_table(sweep, members),
-                bool(members) and not any(r.is_active for r in members),
+                finished,
+                finished,  # nothing left to cancel
                 signature,
             )
         except sweeps.SweepNotFound:
@@ -266,7 +270,7 @@ def register_sweep_callbacks(app: Dash) -> None:
         if not sweep_id:
             raise PreventUpdate
         try:
-            asked = sweeps.cancel(current_user(), int(sweep_id))
+            asked = sweeps.cancel(current_user(), run_id_from(sweep_id, "sweep"))
         except runs.RunError as exc:
             return dbc.Alert(str(exc), color="danger", className="py-2 small"), False
         finally:

@@ -219,3 +219,33 @@ def test_sweep_address_that_names_no_sweep_says_so(app: Flask) -> None:
         assert sweep_view.section(None) is None
         assert "“abc” is not a sweep number." in str(sweep_view.section("abc").children)
         assert "Sweep 999 does not exist." in str(sweep_view.section("999").children)
+
+
+def test_the_sweep_view_refuses_forged_ids_and_offers_no_cancel_once_all_ended(
+    queued: tuple[Flask, redis.Redis, str],
+) -> None:
+    server, _client, _queue = queued
+    callbacks = callbacks_of(server)
+    client = server.test_client()
+    for junk in ("abc", {"id": 1}, -3, "9" * 40):
+        view = callbacks.post(
+            client, f"{sids.COUNTS}.children", {f"{sids.CURRENT}.data": junk}, changed=[]
+        )
+        cancel = callbacks.post(
+            client,
+            f"{sids.ACTION_MSG}.children",
+            {f"{sids.CANCEL}.n_clicks": 1},
+            {f"{sids.CURRENT}.data": junk},
+        )
+        for response in (view, cancel):
+            body = response.get_data(as_text=True)
+            assert response.status_code == 400, (junk, response.status_code, body[:200])
+            assert "sweep id is a whole number" in body
+    with server.test_request_context():
+        sweep_id = sweeps.launch(ALICE, _grid()).id
+        sweeps.cancel(ALICE, sweep_id)
+    view = callbacks.post(
+        client, f"{sids.COUNTS}.children", {f"{sids.CURRENT}.data": sweep_id}, changed=[]
+    )
+    assert view.status_code == 200, view.get_data(as_text=True)[:300]
+    assert view.get_json()["response"][sids.CANCEL]["disabled"] is True
