@@ -29,9 +29,13 @@ MAX_POINTS_PER_METRIC = 20_000
 
 
 def progress_text(done: int, total: int, eta_s: float | None) -> str:
-    """The line the background callback's progress output shows."""
-    eta = f" · ETA {eta_s:.0f} s" if eta_s is not None else ""
-    return f"{done:,}/{total:,} · {100.0 * done / max(total, 1):.0f}%{eta}"
+    """The line the background callback's progress output shows.
+
+    No ETA here: the panel shows the run row's ETA beside it, and two ETAs computed at
+    different moments (one in raw seconds) contradicted each other on screen.
+    """
+    del eta_s  # kept in the signature: the sink's progress() hands it over
+    return f"{done:,}/{total:,} · {100.0 * done / max(total, 1):.0f}%"
 
 
 class RunRecorder:
