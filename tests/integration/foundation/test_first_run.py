@@ -73,7 +73,11 @@ def test_shared_database_behind_head_refuses_pages_and_fails_readiness(
     empty_postgres: str, tmp_path: Path
 ) -> None:
     settings = load_settings(
-        instance_path=tmp_path, log_json=False, database_url=empty_postgres, secret_key="x"
+        instance_path=tmp_path,
+        log_json=False,
+        database_url=empty_postgres,
+        secret_key="x",
+        training_sweep_every_s=0,  # no sweeper thread outliving the dropped database
     )
     server = create_app(settings)
     client = server.test_client()

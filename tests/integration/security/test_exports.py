@@ -135,8 +135,13 @@ def web(
 def _plain_settings(pg_url: str, instance: Path) -> object:
     from dashapp.settings import load_settings
 
+    # No lost-run sweeper thread: it would outlive this module's app and the session's database.
     return load_settings(
-        instance_path=instance, database_url=pg_url, redis_url=None, log_json=False
+        instance_path=instance,
+        database_url=pg_url,
+        redis_url=None,
+        log_json=False,
+        training_sweep_every_s=0,
     )
 
 
