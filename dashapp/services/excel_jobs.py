@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import undefer
 
 from dashapp.extensions import db
@@ -27,6 +27,7 @@ from dashapp.services.grid.errors import GridQueryError
 from dashapp.services.grid.export import cell_row_limit, download_name, export_columns
 from dashapp.services.grid.service import GridState
 from dashapp.services.grid.sheet import EXCEL_MAX_ROWS, write_sheet
+from dashapp.services.job_rows import claim_queued
 from dashapp.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -106,19 +107,6 @@ def queue_excel(
     return row.id
 
 
-def _claim(export_id: int) -> ExcelExport | None:
-    """Mark a queued export running; None if it is not queued (run once, never twice)."""
-    claimed = db.session.execute(
-        update(ExcelExport)
-        .where(ExcelExport.id == export_id, ExcelExport.status == "queued")
-        .values(status="running", started_at=utcnow())
-    )
-    db.session.commit()
-    if not claimed.rowcount:  # type: ignore[attr-defined]
-        return None
-    return db.session.get(ExcelExport, export_id)
-
-
 def _finish(row: ExcelExport, error: str | None, data: bytes | None, rows: int) -> None:
     row.status = "failed" if error else "done"
     row.error = error[:500] if error else None
@@ -132,7 +120,7 @@ def run_excel(
     export_id: int, settings: Settings, progress: Callable[[int, int], None] | None = None
 ) -> Finished:
     """Build a queued export (in a background job); `progress(rows written, row limit)`."""
-    row = _claim(export_id)
+    row = claim_queued(ExcelExport, export_id)
     if row is None:
         return Finished(export_id, False, "This export was already built or does not exist.")
     deadline = time.monotonic() + settings.dataview_xlsx_job_time_limit_s

@@ -25,6 +25,7 @@ from dashapp.services.compositing.bounds import JobTerminated, memory_budget, st
 from dashapp.services.compositing.compose import OUTPUT_FORMATS, encode
 from dashapp.services.compositing.geometry import PlacementError
 from dashapp.services.compositing.images import ImageInputError
+from dashapp.services.job_rows import claim_queued
 from dashapp.settings import Settings
 
 ACTIVE = ("queued", "running")
@@ -164,19 +165,6 @@ def queue_render(
     return row.id
 
 
-def _claim(render_id: int) -> CompositorRender | None:
-    """Mark a queued render running; None if it is not queued (run once, never twice)."""
-    claimed = db.session.execute(
-        update(CompositorRender)
-        .where(CompositorRender.id == render_id, CompositorRender.status == "queued")
-        .values(status="running", started_at=utcnow())
-    )
-    db.session.commit()
-    if not claimed.rowcount:  # type: ignore[attr-defined]
-        return None
-    return db.session.get(CompositorRender, render_id)
-
-
 def _finish(
     row: CompositorRender, error: str | None, data: bytes | None, mime: str, status: str = ""
 ) -> None:
@@ -205,7 +193,7 @@ def run_render(
     on the worker), the memory budget (an address-space limit on the job's process), a cancel
     (seen between steps) and SIGTERM (a terminated job records that it was cancelled).
     """
-    row = _claim(render_id)
+    row = claim_queued(CompositorRender, render_id)
     if row is None:
         return Finished(render_id, False, "This render was already run or does not exist.")
     deadline = time.monotonic() + settings.compositor_render_time_limit_s
