@@ -38,6 +38,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from dashapp.pages.compositor import ids as compositor_ids  # noqa: E402
 from dashapp.pages.dashboard_parts import ids as dashboard_ids  # noqa: E402
 from dashapp.pages.training import ids as training_ids  # noqa: E402
 from dashapp.pages.training import sweep_ids  # noqa: E402
@@ -173,9 +174,12 @@ def save_full_page(driver: Driver, path: Path, max_height: int = 8000) -> None:
     viewport (the grid's height follows it), so the picture showed a page no one sees.
     """
     size = driver.execute_script(
-        "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight];"
+        "const d = document.documentElement;"
+        "return [Math.max(d.scrollWidth, window.innerWidth), Math.max(d.scrollHeight, 1)];"
     )
     width, height = int(size[0]), min(int(size[1]), max_height)
+    if not (0 < width <= 10_000):  # CDP refuses a clip out of range; say what it was
+        raise RuntimeError(f"page size {size!r} cannot be captured")
     shot = driver.execute_cdp_cmd(
         "Page.captureScreenshot",
         {
@@ -439,6 +443,76 @@ def embedded_states(session: Session, driver: Driver, base: str, files: Path) ->
     attempt(session, "compositor-unsupported-file", unsupported_upload)
 
 
+def compositor_states(session: Session, driver: Driver, base: str, files: Path) -> None:
+    """The compositor while a person works: zoomed in, the layers panel, crop, and the
+    questions and notices of saving and deleting (name clash, delete, undo)."""
+    bg_path, fg_path, _svg = write_images(files)
+
+    def placed() -> None:
+        set_width(driver, max(WIDTHS))
+        driver.get(base + "/compositor")
+        wait_for(driver, f"#{compositor_ids.UPLOAD_BG} input[type=file]")
+        upload = f"#{compositor_ids.UPLOAD_BG} input[type=file]"
+        driver.find_element(By.CSS_SELECTOR, upload).send_keys(str(bg_path))
+        wait_for(driver, ".comp-stage img.comp-bg[src]")
+        upload = f"#{compositor_ids.UPLOAD_FG} input[type=file]"
+        driver.find_element(By.CSS_SELECTOR, upload).send_keys(str(fg_path))
+        wait_for(driver, ".comp-layer")
+        click(driver, ".comp-layer")
+
+    def zoomed() -> None:
+        placed()
+        click(driver, "[data-action=zoom-in]")
+        click(driver, "[data-action=zoom-in]")
+        driver.execute_script("window.scrollTo(0, 0);")
+        capture(session, driver, "compositor-zoomed", settle=0.3)
+
+    def crop() -> None:
+        placed()
+        click(driver, "[data-action=zoom-100]")
+        click(driver, "[data-action=crop]")
+        # A layer cut on two sides, as a person leaves it after dragging two crop handles.
+        driver.execute_script(
+            "const e = window.dashappCompositor.active(), l = e.layer(e.selected);"
+            "Object.assign(l, window.dashappCompositorGeometry.cropTo(l,"
+            " {crop_left: 60, crop_bottom: 40})); e.commit();"
+            "document.querySelector('.comp-layer.is-cropping')"
+            ".scrollIntoView({block: 'center', behavior: 'instant'});"
+        )
+        capture(session, driver, "compositor-crop", settle=0.3)
+
+    def layers_panel() -> None:
+        placed()
+        driver.execute_script(
+            "document.querySelector('.comp-props').scrollIntoView({behavior: 'instant'});"
+        )
+        capture(session, driver, "compositor-layers-panel", settle=0.3)
+
+    def save_clash_delete_undo() -> None:
+        placed()
+        for attempt_no in range(2):  # the second save under the same name asks
+            fill(driver, f"#{compositor_ids.NAME}", "Card")
+            click(driver, f"#{compositor_ids.SAVE_BTN}")
+            if attempt_no == 0:
+                WebDriverWait(driver, WAIT_S).until(
+                    lambda d: "Saved" in d.find_element(By.ID, compositor_ids.SAVE_MSG).text
+                )
+        wait_for(driver, f"#{compositor_ids.CLASH_TEXT}")
+        capture(session, driver, "compositor-name-clash", settle=0.3)
+        click(driver, f"#{compositor_ids.CLASH_CANCEL}")
+        click(driver, f"#{compositor_ids.GALLERY} button[id*='{compositor_ids.DELETE_TYPE}']")
+        wait_for(driver, f"#{compositor_ids.DELETE_TEXT}")
+        capture(session, driver, "compositor-delete-asks", settle=0.3)
+        click(driver, f"#{compositor_ids.DELETE_CONFIRM}")
+        wait_for(driver, f"#{compositor_ids.UNDO_BTN}")
+        capture(session, driver, "compositor-delete-undo", settle=0.3)
+
+    attempt(session, "compositor-zoomed", zoomed)
+    attempt(session, "compositor-crop", crop)
+    attempt(session, "compositor-layers-panel", layers_panel)
+    attempt(session, "compositor-name-clash", save_clash_delete_undo)
+
+
 def sweep_states(session: Session, driver: Driver, base: str) -> None:
     """The form's Sweep mode (a preview, an error) and a finished sweep's view."""
 
@@ -673,6 +747,7 @@ def main() -> int:
             with serve(instance) as server:
                 embedded_states(session, driver, server.url, work)
                 sweep_states(session, driver, server.url)
+                compositor_states(session, driver, server.url, work)
             warehouse_states(session, driver, work)
             if not any(session.wants(state) for state in LATER_STATES):
                 return _finish(session)
