@@ -5,6 +5,7 @@ blocks) while the worker renders."""
 from __future__ import annotations
 
 import io
+import os
 import time
 from typing import Any
 
@@ -155,7 +156,7 @@ def test_render_runs_on_worker_while_web_answers(
         f"{ordered[len(ordered) // 2] * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max "
         f"{max(grid) * 1000:.0f} ms over {len(grid)} requests; idle grid block median "
         f"{sorted(idle)[15] * 1000:.0f} ms, max {max(idle) * 1000:.0f} ms; load average "
-        f"{__import__('os').getloadavg()[0]:.1f}"
+        f"{os.getloadavg()[0]:.1f}"
     )
     assert max(latencies) < 0.2
     # The grid: 19 requests in 20 under 200 ms. Not every one: on the shared 2-core VM other
