@@ -427,6 +427,16 @@ def embedded_states(session: Session, driver: Driver, base: str, files: Path) ->
 
     attempt(session, "compositor-placed-layer", placed_layer)
 
+    def storage_prune() -> None:
+        # The uploads of the states before are unused by now: the question names them.
+        driver.get(base + "/compositor")
+        wait_for(driver, "#comp-prune-btn")
+        click(driver, "#comp-prune-btn")
+        wait_for(driver, "#comp-prune-ask:not([hidden])")
+        capture(session, driver, "compositor-storage-prune", settle=0.5)
+
+    attempt(session, "compositor-storage-prune", storage_prune)
+
     def unsupported_upload() -> None:
         driver.get(base + "/compositor")
         wait_for(driver, "#comp-upload-bg input[type=file]")
