@@ -14,10 +14,6 @@ from dashapp.services.compositing import storage
 from dashapp.settings import current_settings
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 2**20:.1f} MB"
-
-
 def _in_use(placement: Any, undo: Any, undo_open: Any) -> set[int]:
     """Uploads the page still needs: the canvas's, and a deleted composite's while Undo shows."""
     keep = storage.image_ids_in(placement)
@@ -69,15 +65,15 @@ def register_storage_callbacks(app: Dash) -> None:
                 return line, True, no_update, note
             question = (
                 f"Delete {free.images} upload{'s' if free.images > 1 else ''} "
-                f"({_megabytes(free.bytes)}) that no saved composite, the canvas or a render "
-                "uses? This cannot be undone."
+                f"({storage.size_text(free.bytes)}) that no saved composite, the canvas or a "
+                "render uses? This cannot be undone."
             )
             return line, False, question, None
         if trigger == ids.PRUNE_CONFIRM:
             freed = storage.delete_unused(user, keep)
             done = message(
                 f"Deleted {freed.images} unused upload{'s' if freed.images != 1 else ''} "
-                f"({_megabytes(freed.bytes)}).",
+                f"({storage.size_text(freed.bytes)}).",
                 "success",
             )
             return storage.describe(storage.usage(user), settings), True, no_update, done

@@ -132,9 +132,16 @@ def delete_unused(owner: str, keep: Iterable[int] = ()) -> Usage:
     return Usage(len(doomed), sum(doomed.values()))
 
 
+def size_text(size: int) -> str:
+    """Bytes in words: KB under a megabyte (0.0 MB would read as nothing), MB above."""
+    if size < 2**20:
+        return f"{max(1, round(size / 1024))} KB" if size else "0 KB"
+    return f"{size / 2**20:.1f} MB"
+
+
 def describe(used: Usage, settings: Settings) -> str:
     """One line for the page: images and megabytes stored, against the caps."""
     return (
         f"Stored: {used.images} of {settings.compositor_max_stored_images} images, "
-        f"{used.bytes / 2**20:.1f} of {settings.compositor_max_storage_mb:g} MB."
+        f"{size_text(used.bytes)} of {settings.compositor_max_storage_mb:g} MB."
     )
