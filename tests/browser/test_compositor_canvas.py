@@ -236,3 +236,52 @@ def test_pan_by_dragging_the_background_slider_drag_one_undo_step_typed_fields(
     layer = driver.execute_script(STATE_JS)["layers"][0]
     assert layer["scale_y"] == 2 and layer["rotation"] == 30 and abs(layer["opacity"] - 0.4) < 1e-9
     assert dash_duo.get_logs() == []
+
+
+def _compositor_listeners(driver: Any) -> dict[str, int]:
+    """Listeners on window and document whose handler is the compositor's own code (its scripts
+    in assets/, told apart by their source), by event type, as DevTools sees them."""
+    driver.execute_cdp_cmd("Debugger.enable", {})
+    ours: dict[str, bool] = {}
+    counts: dict[str, int] = {}
+    for expression in ("window", "document"):
+        handle = driver.execute_cdp_cmd("Runtime.evaluate", {"expression": expression})
+        found = driver.execute_cdp_cmd(
+            "DOMDebugger.getEventListeners", {"objectId": handle["result"]["objectId"]}
+        )
+        for listener in found["listeners"]:
+            script = listener["scriptId"]
+            if script not in ours:
+                source = driver.execute_cdp_cmd("Debugger.getScriptSource", {"scriptId": script})
+                ours[script] = "dashappCompositor" in source["scriptSource"]
+            if ours[script]:
+                counts[listener["type"]] = counts.get(listener["type"], 0) + 1
+    return counts
+
+
+def test_leaving_the_page_in_the_app_destroys_the_editor_and_its_listeners(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    bg_path, fg_path, _bg, _fg = write_images(tmp_path)
+    base = start(dash_duo, dash_app_for(settings_factory(dev_role="viewer")))
+    driver = dash_duo.driver
+    driver.get(base + "/compositor")
+    dash_duo.wait_for_element(f"#{ids.UPLOAD_BG}", timeout=10)
+    for _ in range(2):  # twice: nothing accumulates over visits
+        upload_both(dash_duo, bg_path, fg_path)
+        with_editor = _compositor_listeners(driver)
+        assert driver.execute_script("return !!window.dashappCompositor.active();") is True
+        # Leave through the navigation bar (Dash swaps the page; no reload).
+        driver.execute_script("window.__sameDocument = true;")
+        dash_duo.find_element(".navbar a.nav-link[href='/training']").click()
+        dash_duo.wait_for_element("#page-training", timeout=15)
+        assert driver.execute_script("return window.__sameDocument;") is True
+        left = _compositor_listeners(driver)
+        assert driver.execute_script("return !!window.dashappCompositor.active();") is False
+        # The editor's keyboard and resize listeners went with it; the page-wide ones set once
+        # per session stay, once (unsaved-work warning, render cancel on pagehide, the upload
+        # checks' change and drop).
+        assert with_editor.get("keydown", 0) >= 1 and with_editor.get("resize", 0) >= 1
+        assert left == {"beforeunload": 1, "pagehide": 1, "change": 1, "drop": 1}, left
+        dash_duo.find_element(".navbar a.nav-link[href='/compositor']").click()
+        dash_duo.wait_for_element(f"#{ids.UPLOAD_BG}", timeout=15)
