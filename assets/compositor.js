@@ -84,6 +84,18 @@
     pendingRender = null;
   });
 
+  // Leaving the page inside the app (Dash's router swaps the page's content, no reload):
+  // destroy its editor then, so none of its document/window listeners outlives the page.
+  // One observer for the whole session; it does nothing while no editor is mounted.
+  function watchPageChanges() {
+    if (!window.MutationObserver) { return; }
+    new MutationObserver(function () {
+      if (live.length) { sweep(); }
+    }).observe(document.body, { childList: true, subtree: true });
+  }
+  if (document.body) { watchPageChanges(); }
+  else { document.addEventListener("DOMContentLoaded", watchPageChanges, { once: true }); }
+
   window.dashappCompositor = Object.assign(window.dashappCompositor || {}, { active: active });
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     compositor: {

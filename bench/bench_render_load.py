@@ -5,13 +5,16 @@
 Embedded mode (SQLite, jobs in their own processes): uploads a 4000x3000 background and a
 1000x1000 RGBA layer, queues N renders (4000x3000, the layer rotated 30 deg and scaled 1.3, PNG)
 through the page's callbacks at once, and while they run requests /healthz and the compositor's
-gallery thumbnail route in a loop. Prints the latency percentiles and each render's time.
+gallery thumbnail route in a loop, and a block of the data view's grid (the first 100 of
+20,000 seeded orders, sorted by amount, through the grid's own callback). Prints the latency
+percentiles (idle and during the renders) and each render's time.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import os
 import statistics
 import sys
 import tempfile
@@ -26,7 +29,10 @@ from dashapp import create_app  # noqa: E402
 from dashapp.extensions import db  # noqa: E402
 from dashapp.models.compositor import CompositorRender  # noqa: E402
 from dashapp.pages.compositor import ids  # noqa: E402
+from dashapp.pages.dashboard_parts import ids as grid_ids  # noqa: E402
 from dashapp.services.compositing import library  # noqa: E402
+from dashapp.services.seed import seed  # noqa: E402
+from dashapp.services.seed_data import SeedPlan  # noqa: E402
 from dashapp.settings import current_settings, load_settings  # noqa: E402
 from tests.support.dash_requests import DashCallbacks, callbacks_of  # noqa: E402
 
@@ -58,6 +64,31 @@ def job_body(callbacks: DashCallbacks, render_id: int) -> dict[str, Any]:
     )
 
 
+def grid_body(callbacks: DashCallbacks) -> dict[str, Any]:
+    """The data view grid's first block of orders, sorted by amount, as the renderer asks."""
+    request = {
+        "startRow": 0,
+        "endRow": 100,
+        "sortModel": [{"colId": "amount", "sort": "desc"}],
+        "filterModel": {},
+    }
+    return callbacks.body(
+        f"{grid_ids.ROWS}.data",
+        inputs={f"{grid_ids.GRID}.getRowsRequest": request},
+        state={f"{grid_ids.TABLE}.data": "orders", f"{grid_ids.FACET_COLUMNS}.data": []},
+    )
+
+
+def timed_grid(client: Any, body: dict[str, Any]) -> float:
+    """Seconds for one grid block request (which must return its 100 rows)."""
+    t0 = time.perf_counter()
+    reply = client.post("/_dash-update-component", json=body)
+    elapsed = time.perf_counter() - t0
+    assert reply.status_code == 200, reply.get_data(as_text=True)[:300]
+    assert len(reply.get_json()["response"][grid_ids.ROWS]["data"]["rowData"]) == 100
+    return elapsed
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
@@ -66,7 +97,11 @@ def pct(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--renders", type=int, default=4)
+    parser.add_argument(
+        "--nice", type=int, default=None, help="COMPOSITOR_RENDER_NICE (default: the setting's)"
+    )
     args = parser.parse_args()
+    print(f"load average at start: {os.getloadavg()[0]:.1f}; render nice: {args.nice}")
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(
             instance_path=Path(tmp),
@@ -75,12 +110,14 @@ def main() -> None:
             secret_key="bench",
             log_json=False,
             compositor_max_concurrent_renders=args.renders,
+            **({} if args.nice is None else {"compositor_render_nice": args.nice}),
         )
         app = create_app(settings)
         with app.app_context():
             from flask_migrate import upgrade
 
             upgrade(revision="heads")
+            seed(db.engine, SeedPlan.for_orders(20_000))
             s = current_settings()
             bg = library.store_bytes("dev", "bg.png", _png(photo_like(4000, 3000, 1)), s)
             fg = library.store_bytes("dev", "fg.png", _png(foreground(1000)), s)
@@ -94,11 +131,13 @@ def main() -> None:
         placement = {"background": bg.as_dict(), "layers": [{**layer, "rotation": 30.0}]}
         client = app.test_client()
         callbacks = callbacks_of(app)
-        idle = []
+        grid = grid_body(callbacks)
+        idle, idle_grid = [], []
         for _ in range(30):
             t0 = time.perf_counter()
             client.get("/healthz")
             idle.append(time.perf_counter() - t0)
+            idle_grid.append(timed_grid(client, grid))
         render_ids = []
         started = time.perf_counter()
         for _ in range(args.renders):
@@ -106,7 +145,7 @@ def main() -> None:
             render_id = int(reply.get_json()["sideUpdate"][ids.RENDER_REQ]["data"]["render_id"])
             client.post("/_dash-update-component", json=job_body(callbacks, render_id))
             render_ids.append(render_id)
-        health, thumbs = [], []
+        health, thumbs, grids = [], [], []
         while True:
             t0 = time.perf_counter()
             assert client.get("/healthz").status_code == 200
@@ -114,6 +153,7 @@ def main() -> None:
             t0 = time.perf_counter()
             assert client.get(f"/compositor/composites/{cid}/thumbnail").status_code == 200
             thumbs.append(time.perf_counter() - t0)
+            grids.append(timed_grid(client, grid))
             with app.app_context():
                 rows = db.session.query(CompositorRender).filter(
                     CompositorRender.id.in_(render_ids)
@@ -140,6 +180,15 @@ def main() -> None:
             f"thumbnail during    p50 {pct(thumbs, 0.5):6.1f} ms  p95 {pct(thumbs, 0.95):6.1f} ms"
             f"  max {max(thumbs) * 1000:6.1f} ms"
         )
+        print(
+            f"grid block idle    p50 {pct(idle_grid, 0.5):6.1f} ms"
+            f"  p95 {pct(idle_grid, 0.95):6.1f} ms"
+        )
+        print(
+            f"grid block during  p50 {pct(grids, 0.5):6.1f} ms  p95 {pct(grids, 0.95):6.1f} ms"
+            f"  max {max(grids) * 1000:6.1f} ms  ({len(grids)} requests)"
+        )
+        print(f"load average at end: {os.getloadavg()[0]:.1f}")
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -146,8 +146,9 @@ class Settings(BaseSettings):
     # One upload request: how many files and how many pixels in all (checked before decoding).
     compositor_max_files_per_upload: int = Field(default=8, ge=1)
     compositor_max_request_pixels: int = Field(default=120_000_000, ge=1)
-    # All of one user's stored uploads together.
+    # All of one user's stored uploads together: megabytes, and how many images.
     compositor_max_storage_mb: float = Field(default=500.0, gt=0)
+    compositor_max_stored_images: int = Field(default=200, ge=1)
     # One render's work: layers (plus the background) times output pixels.
     compositor_max_render_work: int = Field(default=600_000_000, ge=1)
     # Renders run as background jobs: at most this many at once per user, each within this time.
@@ -159,6 +160,8 @@ class Settings(BaseSettings):
     # Address space one render may add to its job process; past it the render fails with a
     # message instead of the worker swapping or being killed by the kernel.
     compositor_render_memory_mb: float = Field(default=2048.0, gt=0)
+    # A render job's CPU priority (nice value, 0-19): a web process on the same host comes first.
+    compositor_render_nice: int = Field(default=10, ge=0, le=19)
     # A saved composite's HTTP download renders in the web request only up to this much work
     # (layers plus background, times pixels); larger ones go through a render job.
     compositor_sync_render_work: int = Field(default=12_000_000, ge=0)

@@ -431,6 +431,20 @@ def embedded_states(session: Session, driver: Driver, base: str, files: Path) ->
 
     attempt(session, "compositor-placed-layer", placed_layer)
 
+    def storage_prune() -> None:
+        # A new background leaves the previous one unused: the question names it.
+        driver.get(base + "/compositor")
+        wait_for(driver, "#comp-upload-bg input[type=file]")
+        driver.find_element(By.CSS_SELECTOR, "#comp-upload-bg input[type=file]").send_keys(
+            str(bg_path)
+        )
+        time.sleep(3)
+        click(driver, "#comp-prune-btn")
+        wait_for(driver, "#comp-prune-ask:not([hidden])")
+        capture(session, driver, "compositor-storage-prune", settle=0.5)
+
+    attempt(session, "compositor-storage-prune", storage_prune)
+
     def unsupported_upload() -> None:
         driver.get(base + "/compositor")
         wait_for(driver, "#comp-upload-bg input[type=file]")

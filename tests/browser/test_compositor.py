@@ -181,8 +181,9 @@ def test_bad_upload_shows_message_and_page_keeps_working(
     dash_duo.find_element("#comp-upload-bg input[type=file]").send_keys(str(path))
     expected = "not an image" if bad == "text" else "pixels"
     dash_duo.wait_for_contains_text("#comp-messages", expected, timeout=10)
-    # Export with nothing placed explains itself too.
-    dash_duo.find_element("#comp-download-btn").click()
+    # Export with nothing placed explains itself too. (Scrolled into view at once: below the
+    # fold, Bootstrap's smooth scrolling would make Selenium's own click land elsewhere.)
+    click(dash_duo, "#comp-download-btn")
     dash_duo.wait_for_contains_text("#comp-export-msg", "background", timeout=10)
     assert dash_duo.get_logs() == []
 

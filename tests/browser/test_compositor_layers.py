@@ -9,6 +9,7 @@ import numpy as np
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
+from dashapp.pages.compositor import ids
 from tests.browser.test_compositor import STATE_JS, click, export_png
 from tests.browser.test_compositor_no_lost_work import UPLOAD_BG, UPLOAD_FG, send_files
 from tests.conftest import SettingsFactory
@@ -128,5 +129,35 @@ def test_dragging_a_row_by_its_grip_reorders_and_changes_the_download(
     chain.click_and_hold().move_by_offset(0, 3).release().perform()
     assert layer_names(dash_duo) == ["green.png", "red.png"]
     click(dash_duo, "[data-action=undo]")
+    assert layer_names(dash_duo) == ["red.png", "green.png"]
+    assert dash_duo.get_logs() == []
+
+
+def test_layer_limit_said_at_the_drop_zone_delete_key_and_flip(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    app = dash_app_for(settings_factory(dev_role="viewer", compositor_max_layers=2))
+    open_red_and_green(dash_duo, app, tmp_path)
+    # At the layer limit: a third foreground is refused next to the drop zone, nothing sent.
+    send_files(dash_duo, UPLOAD_FG, tmp_path / "red.png")
+    dash_duo.wait_for_contains_text(f"#{ids.UPLOAD_STATUS}", "Too many layers", timeout=10)
+    assert "at most 2" in dash_duo.find_element(f"#{ids.UPLOAD_STATUS}").text
+    assert len(layer_names(dash_duo)) == 2
+
+    # Flip the selected (green) layer from the panel: kept in the state the server renders.
+    row_button(dash_duo, "green.png", "select").click()
+    flip = dash_duo.find_element("[data-align=flip-x]")
+    flip.click()
+    assert flip.get_attribute("aria-pressed") == "true"
+    green = dash_duo.driver.execute_script(STATE_JS)["layers"][1]
+    assert green["name"] == "green.png" and green["flip_x"] is True
+
+    # The Delete key anywhere on the page (not typing) deletes the selected layer; undo.
+    dash_duo.driver.execute_script("document.activeElement.blur(); document.body.focus();")
+    ActionChains(dash_duo.driver).send_keys(Keys.DELETE).perform()
+    assert layer_names(dash_duo) == ["red.png"]
+    ActionChains(dash_duo.driver).key_down(Keys.CONTROL).send_keys("z").key_up(
+        Keys.CONTROL
+    ).perform()
     assert layer_names(dash_duo) == ["red.png", "green.png"]
     assert dash_duo.get_logs() == []

@@ -75,3 +75,12 @@ RENDER_DONE = "comp-render-done"  # {url, name} once the job finished it
 EXPORT_PROGRESS = "comp-export-progress"
 RENDER_CANCEL = "comp-render-cancel"  # shown while a render runs
 EXPORT_RESULT = "comp-export-result"
+
+# The user's stored uploads: the line against the caps, and deleting unused ones (asked first)
+STORAGE = "comp-storage"
+PRUNE_BTN = "comp-prune-btn"
+PRUNE_ASK = "comp-prune-ask"
+PRUNE_TEXT = "comp-prune-text"
+PRUNE_CONFIRM = "comp-prune-confirm"
+PRUNE_CANCEL = "comp-prune-cancel"
+PRUNE_MSG = "comp-prune-msg"

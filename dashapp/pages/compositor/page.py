@@ -13,6 +13,7 @@ from dashapp.pages.compositor import ids
 from dashapp.pages.compositor.common import owner
 from dashapp.pages.compositor.export_callbacks import register_export_callbacks
 from dashapp.pages.compositor.gallery_callbacks import register_gallery_callbacks
+from dashapp.pages.compositor.storage_callbacks import register_storage_callbacks
 from dashapp.pages.compositor.upload_callbacks import register_upload_callbacks
 from dashapp.pages.compositor.widgets import (
     delete_question,
@@ -22,7 +23,7 @@ from dashapp.pages.compositor.widgets import (
     undo_toast,
     upload_panel,
 )
-from dashapp.services.compositing import library
+from dashapp.services.compositing import library, storage
 from dashapp.settings import current_settings
 
 dash.register_page(
@@ -47,6 +48,7 @@ def layout(**_query: str) -> object:
     denied = page_guard(Role.VIEWER)
     if denied is not None:
         return denied
+    stored = storage.describe(storage.usage(owner()), current_settings())
     return html.Div(
         [
             html.H1("Compositor", className="h3 mb-3"),
@@ -60,7 +62,7 @@ def layout(**_query: str) -> object:
                         className="mb-3 comp-editor-col",
                     ),
                     dbc.Col(
-                        [upload_panel(), export_panel(), save_panel()],
+                        [upload_panel(stored), export_panel(), save_panel()],
                         lg={"size": 3, "order": 1},
                         xs={"size": 12, "order": 2},
                     ),
@@ -105,3 +107,4 @@ def register_callbacks(app: Dash) -> None:
     register_upload_callbacks(app)
     register_export_callbacks(app)
     register_gallery_callbacks(app)
+    register_storage_callbacks(app)

@@ -27,8 +27,9 @@ def _limits_text() -> str:
     )
 
 
-def upload_panel() -> dbc.Card:
-    """Drop zones for the background and the foregrounds, and the upload messages."""
+def upload_panel(stored: str) -> dbc.Card:
+    """Drop zones for the background and the foregrounds, the upload messages, and what the
+    user stores (`stored`: the line against the caps) with a way to free room."""
     return dbc.Card(
         dbc.CardBody(
             [
@@ -58,9 +59,50 @@ def upload_panel() -> dbc.Card:
                 html.Div(id=ids.UPLOAD_STATUS, className="mt-2", role="status"),
                 # ... and by the server.
                 dcc.Loading(html.Div(id=ids.MESSAGES, className="mt-2", role="status"), type="dot"),
+                _storage_line(stored),
             ]
         ),
         className="dashapp-card mb-3",
+    )
+
+
+def _storage_line(stored: str) -> html.Div:
+    """Images and MB stored against the caps; Delete unused uploads asks before it deletes."""
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Span(stored, id=ids.STORAGE, className="me-2"),
+                    dbc.Button(
+                        [html.I(className="bi bi-trash3 me-1"), "Delete unused uploads"],
+                        id=ids.PRUNE_BTN,
+                        color="secondary",
+                        outline=True,
+                        size="sm",
+                    ),
+                ],
+                className="small text-body-secondary d-flex flex-wrap align-items-center gap-1",
+            ),
+            html.Div(
+                [
+                    html.Div(id=ids.PRUNE_TEXT, className="mb-2"),
+                    html.Div(
+                        [
+                            dbc.Button("Delete", id=ids.PRUNE_CONFIRM, color="danger", size="sm"),
+                            dbc.Button("Cancel", id=ids.PRUNE_CANCEL, color="secondary", size="sm"),
+                        ],
+                        className="d-flex flex-wrap gap-1",
+                    ),
+                ],
+                id=ids.PRUNE_ASK,
+                hidden=True,
+                className="alert alert-warning p-2 mt-2 mb-0 small",
+                role="alertdialog",
+                **_labelled_by(ids.PRUNE_TEXT),
+            ),
+            html.Div(id=ids.PRUNE_MSG, className="mt-2", role="status"),
+        ],
+        className="mt-3 pt-2 border-top",
     )
 
 

@@ -1,4 +1,5 @@
-"""Bounds on one render job in its own process: memory (an address-space limit) and SIGTERM.
+"""Bounds on one render job in its own process: memory (an address-space limit), SIGTERM, and
+its CPU priority below the web processes'.
 
 A render runs in a job process (a Celery prefork child, or the embedded helper's forked child)
 that does one job at a time, so a process-wide limit set for the length of the job bounds that
@@ -76,3 +77,19 @@ def stop_on_sigterm() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def lower_priority(nice: int) -> None:
+    """Raise the calling thread's nice value to `nice` (never lowers it; 0 leaves it alone).
+
+    On a host that also runs web processes, a render (several CPU-bound threads) then takes only
+    the CPU they leave: the scheduler weighs nice 10 about a tenth of nice 0. On Linux the nice
+    value is per thread and inherited by threads started later (the render's band threads).
+    It cannot be lowered back without privilege, so a Celery prefork child that ran a render
+    keeps it for its later jobs, which only makes background jobs yield to the web tier too.
+    """
+    if nice <= 0 or not hasattr(os, "getpriority"):
+        return
+    with contextlib.suppress(OSError):
+        if os.getpriority(os.PRIO_PROCESS, 0) < nice:
+            os.setpriority(os.PRIO_PROCESS, 0, nice)

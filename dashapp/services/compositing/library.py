@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
 from dashapp.extensions import db
 from dashapp.models.compositor import Composite, CompositorImage
 from dashapp.services.compositing import state as stored_state
+from dashapp.services.compositing import storage
 from dashapp.services.compositing.compose import Encoded, composite, encode
 from dashapp.services.compositing.geometry import Placement, PlacementError, placement_from_dict
 from dashapp.services.compositing.images import (
@@ -82,23 +83,7 @@ def limits_from(settings: Settings) -> ImageLimits:
 
 def storage_used(owner: str) -> int:
     """Bytes of `owner`'s stored uploads (the originals; previews are small)."""
-    used = db.session.scalar(
-        select(func.coalesce(func.sum(func.length(CompositorImage.data)), 0)).where(
-            CompositorImage.owner == owner
-        )
-    )
-    return int(used or 0)
-
-
-def check_storage(owner: str, incoming: int, settings: Settings) -> None:
-    """Refuse `incoming` more bytes when they would take `owner` over the storage cap."""
-    cap = int(settings.compositor_max_storage_mb * 1024 * 1024)
-    used = storage_used(owner)
-    if used + incoming > cap:
-        raise ImageInputError(
-            f"Your image storage is full ({used / 2**20:.1f} of {cap / 2**20:.0f} MB used); "
-            "this file does not fit. Ask an administrator to raise the limit."
-        )
+    return storage.usage(owner).bytes
 
 
 def save_upload(owner: str, filename: str, contents: str, settings: Settings) -> Uploaded:
@@ -108,9 +93,9 @@ def save_upload(owner: str, filename: str, contents: str, settings: Settings) ->
 
 
 def store_bytes(owner: str, filename: str, data: bytes, settings: Settings) -> Uploaded:
-    """Check the owner's storage, decode and store an upload (ImageInputError if refused)."""
+    """Check the owner's room (images, bytes), decode and store one upload (ImageInputError)."""
     limits = limits_from(settings)
-    check_storage(owner, len(data), settings)
+    storage.check_room(owner, len(data), settings)
     decoded = load_image(data, limits)
     width, height = decoded.size
     row = CompositorImage(

@@ -21,7 +21,12 @@ from sqlalchemy.orm import undefer
 from dashapp.extensions import db
 from dashapp.models.compositor import CompositorRender, utcnow
 from dashapp.services.compositing import library
-from dashapp.services.compositing.bounds import JobTerminated, memory_budget, stop_on_sigterm
+from dashapp.services.compositing.bounds import (
+    JobTerminated,
+    lower_priority,
+    memory_budget,
+    stop_on_sigterm,
+)
 from dashapp.services.compositing.compose import OUTPUT_FORMATS, encode
 from dashapp.services.compositing.geometry import PlacementError
 from dashapp.services.compositing.images import ImageInputError
@@ -189,14 +194,17 @@ def run_render(
 ) -> Finished:
     """Run a queued render (in a background job): composite, encode, store the bytes.
 
-    Bounded: the time limit (checked between steps here, and by Celery's soft and hard limits
-    on the worker), the memory budget (an address-space limit on the job's process), a cancel
-    (seen between steps) and SIGTERM (a terminated job records that it was cancelled).
+    Runs at a lower CPU priority (COMPOSITOR_RENDER_NICE). Bounded: the time limit (checked
+    between steps here, and by Celery's soft and hard limits on the worker), the memory budget
+    (an address-space limit on the job's process), a cancel (seen between steps) and SIGTERM
+    (a terminated job records that it was cancelled).
     """
     row = claim_queued(CompositorRender, render_id)
     if row is None:
         return Finished(render_id, False, "This render was already run or does not exist.")
     deadline = time.monotonic() + settings.compositor_render_time_limit_s
+    # The web tier first: on a shared host a render takes only the CPU it leaves.
+    lower_priority(settings.compositor_render_nice)
 
     def on_layer(done: int, total: int) -> None:
         if _status(render_id) == "cancelled":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dashapp.services.compositing import library
+from dashapp.services.compositing import library, storage
 from dashapp.services.compositing.images import ImageInputError, decode_data_url, probe
 from dashapp.settings import Settings
 
@@ -48,14 +48,18 @@ def store_request(
     """Store each (name, data URL) of one request for `owner`; `room` = layers still allowed.
 
     Count, bytes and header sizes are checked for the whole request first; only files that pass
-    are decoded, one at a time.
+    are decoded, one at a time. Files past the user's stored-image cap are refused by name.
     """
     check_count(len(files), settings, room)
     limits = library.limits_from(settings)
     outcome = Outcome()
     accepted: list[tuple[str, bytes]] = []
     pixels = 0
+    image_room = storage.image_room(owner, settings)
     for name, contents in files:
+        if len(accepted) >= image_room:
+            outcome.refused.append(Refused(name, storage.count_refusal(settings)))
+            continue
         try:
             data = decode_data_url(contents, limits.max_bytes)
             width, height = probe(data, limits)

@@ -1,9 +1,11 @@
 """Full-size renders through the real stack: Dash background callback -> Celery worker (queue
-`dash`) -> PostgreSQL; the web process keeps answering while the worker renders."""
+`dash`) -> PostgreSQL; the web process keeps answering (health checks and the data view grid's
+blocks) while the worker renders."""
 
 from __future__ import annotations
 
 import io
+import os
 import time
 from typing import Any
 
@@ -16,7 +18,10 @@ from PIL import Image
 from dashapp import create_app
 from dashapp.models.compositor import CompositorRender
 from dashapp.pages.compositor import ids
+from dashapp.pages.dashboard_parts import ids as grid_ids
 from dashapp.services.compositing import library
+from dashapp.services.seed import seed
+from dashapp.services.seed_data import SeedPlan
 from dashapp.settings import current_settings
 from tests.conftest import SettingsFactory
 from tests.integration.compositor.test_library import layer, state
@@ -74,6 +79,27 @@ def uploads_for(server: Flask, owner: str) -> dict[str, Any]:
     return {"placement": state(bg, *layers, plain), "fg": fg}
 
 
+def grid_block(client: FlaskClient) -> tuple[float, int]:
+    """(seconds, rows) for the data view grid's first block of orders sorted by amount, as the
+    renderer asks for it (built from the app's callback map)."""
+    request = {
+        "startRow": 0,
+        "endRow": 100,
+        "sortModel": [{"colId": "amount", "sort": "desc"}],
+        "filterModel": {},
+    }
+    started = time.perf_counter()
+    response = callbacks_of(client.application).post(
+        client,
+        f"{grid_ids.ROWS}.data",
+        inputs={f"{grid_ids.GRID}.getRowsRequest": request},
+        state={f"{grid_ids.TABLE}.data": "orders", f"{grid_ids.FACET_COLUMNS}.data": []},
+    )
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return elapsed, len(response.get_json()["response"][grid_ids.ROWS]["data"]["rowData"])
+
+
 def _png(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG", compress_level=1)
@@ -85,7 +111,13 @@ def test_render_runs_on_worker_while_web_answers(
 ) -> None:
     client = celery_app.test_client()
     with celery_app.app_context():
+        from dashapp.extensions import db
+
+        seed(db.engine, SeedPlan.for_orders(5000))
         made = uploads_for(celery_app, "dev")
+    assert grid_block(client)[1] == 100  # warm: the table's schema is read once
+    # The same requests with no render running, for comparison (the VM is shared).
+    idle = [grid_block(client)[0] for _ in range(30)]
     render_id = queued_render_id(download_click(client, made["placement"]))
     started = client.post(
         "/_dash-update-component", json=job_body(client, {"render_id": render_id})
@@ -94,13 +126,16 @@ def test_render_runs_on_worker_while_web_answers(
     handles = started.get_json()
     assert handles and "job" in handles  # handed to the worker, not run here
 
-    latencies, statuses = [], set()
+    latencies, grid, statuses = [], [], set()
     deadline = time.monotonic() + 120
     while True:
         t0 = time.perf_counter()
         health = client.get("/healthz")
         latencies.append(time.perf_counter() - t0)
         assert health.status_code == 200
+        seconds, rows = grid_block(client)
+        grid.append(seconds)
+        assert rows == 100
         with celery_app.app_context():
             from dashapp.extensions import db
 
@@ -114,8 +149,20 @@ def test_render_runs_on_worker_while_web_answers(
         time.sleep(0.05)
     assert status == "done", statuses
     assert "running" in statuses  # we saw it working on the worker
-    print(f"healthz during render: max {max(latencies) * 1000:.0f} ms over {len(latencies)}")
+    ordered = sorted(grid)
+    p95 = ordered[int(0.95 * len(ordered))]
+    print(
+        f"during the render: /healthz max {max(latencies) * 1000:.0f} ms; grid block median "
+        f"{ordered[len(ordered) // 2] * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max "
+        f"{max(grid) * 1000:.0f} ms over {len(grid)} requests; idle grid block median "
+        f"{sorted(idle)[15] * 1000:.0f} ms, max {max(idle) * 1000:.0f} ms; load average "
+        f"{os.getloadavg()[0]:.1f}"
+    )
     assert max(latencies) < 0.2
+    # The grid: 19 requests in 20 under 200 ms. Not every one: on the shared 2-core VM other
+    # processes' load (not the render) puts a rare block over it (also seen with no render).
+    assert p95 < 0.2
+    assert max(grid) < 1.0
 
     # The browser's poll ends with the URL of the file.
     query = {"cacheKey": handles["cacheKey"], "job": handles["job"]}
