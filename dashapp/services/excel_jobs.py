@@ -22,6 +22,7 @@ from sqlalchemy.orm import undefer
 
 from dashapp.extensions import db
 from dashapp.models.dataview import ExcelExport, utcnow
+from dashapp.services import job_rows
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
 from dashapp.services.grid.export import cell_row_limit, download_name, export_columns
@@ -180,7 +181,4 @@ def result(owner: str, export_id: int) -> tuple[str, bytes] | None:
 
 def owns_queued(owner: str, export_id: Any) -> bool:
     """True when `export_id` is `owner`'s export waiting for its job (the web tier's guard)."""
-    if not isinstance(export_id, int) or isinstance(export_id, bool):
-        return False
-    row = db.session.get(ExcelExport, export_id)
-    return row is not None and row.owner == owner and row.status == "queued"
+    return job_rows.owns_queued(ExcelExport, owner, export_id)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import undefer
 
 from dashapp.extensions import db
 from dashapp.models.compositor import CompositorRender, utcnow
+from dashapp.services import job_rows
 from dashapp.services.compositing import library
 from dashapp.services.compositing.bounds import JobTerminated, memory_budget, stop_on_sigterm
 from dashapp.services.compositing.compose import OUTPUT_FORMATS, encode
@@ -112,6 +113,11 @@ def cancel_render(owner: str, render_id: Any) -> bool:
         db.session.rollback()
         raise
     return bool(ended.rowcount)  # type: ignore[attr-defined]
+
+
+def owns_queued(owner: str, render_id: Any) -> bool:
+    """True when `render_id` is `owner`'s render waiting for its job (the web tier's guard)."""
+    return job_rows.owns_queued(CompositorRender, owner, render_id)
 
 
 def _status(render_id: int) -> str | None:
