@@ -306,3 +306,48 @@ def test_gallery_buttons_naming_others_or_forged_ids_do_nothing(
     with app.app_context():
         assert library.composite_state("ann", anns.composite)[0] == "private"
         assert db.session.query(CompositorRender).filter_by(owner="bob").count() == 0
+
+
+def test_each_user_keeps_a_bounded_number_of_views_and_composites(app: Flask) -> None:
+    """Every save is bounded in size; the number of rows one user keeps is bounded too."""
+    import datetime as dt
+
+    from dashapp.models.compositor import Composite
+    from dashapp.models.dataview import SavedView
+    from dashapp.services import saved_views
+    from dashapp.services.compositing.geometry import PlacementError
+    from dashapp.services.grid.errors import GridQueryError
+
+    user = f"hoarder-{uuid.uuid4().hex[:6]}"
+    with app.test_request_context():
+        settings = current_settings()
+        bg = library.store_bytes(user, "bg.png", _png(), settings)
+        placement = {"background": bg.as_dict(), "layers": [{**bg.as_dict(), "x": 10, "y": 5}]}
+        db.session.add_all(
+            SavedView(owner=user, table_name="orders", name=f"v{i}", state={})
+            for i in range(saved_views.MAX_VIEWS)
+        )
+        db.session.add_all(
+            Composite(owner=user, name=f"c{i}", state={}, width=1, height=1, thumbnail=b"")
+            for i in range(library.MAX_COMPOSITES)
+        )
+        db.session.commit()
+        with pytest.raises(GridQueryError, match="500 saved views"):
+            saved_views.save_view(user, "orders", "one more", {})
+        with pytest.raises(PlacementError, match="holds 500 composites"):
+            library.save_composite(user, "one more", placement, settings)
+        # Saving over an existing name needs no room; others are not affected.
+        saved_views.save_view(user, "orders", "v1", {"quick": "x"})
+        library.save_composite(user, "c1", placement, settings)
+        saved_views.save_view(f"{user}-other", "orders", "first", {})
+        # A deleted view frees its place once its undo window has passed.
+        view = saved_views.save_view(user, "orders", "v2", {})
+        assert saved_views.delete_view(user, view.id)
+        with pytest.raises(GridQueryError, match="500 saved views"):
+            saved_views.save_view(user, "orders", "one more", {})
+        row = db.session.get(SavedView, view.id)
+        assert row is not None
+        row.deleted_at = row.deleted_at - dt.timedelta(seconds=60)  # type: ignore[operator]
+        db.session.commit()
+        saved_views.save_view(user, "orders", "one more", {})
+        db.session.remove()
