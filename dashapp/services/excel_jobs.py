@@ -29,6 +29,7 @@ from dashapp.services.grid.export import cell_row_limit, download_name, export_c
 from dashapp.services.grid.service import GridState
 from dashapp.services.grid.sheet import EXCEL_MAX_ROWS, write_sheet
 from dashapp.services.job_rows import claim_queued
+from dashapp.services.user_locks import lock_user
 from dashapp.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,9 @@ def queue_excel(
         min(max_rows, EXCEL_MAX_ROWS), len(chosen), settings.dataview_xlsx_job_max_cells
     )
     most = settings.dataview_xlsx_jobs_per_user
+    lock_user("excel", owner, ExcelExport)  # concurrent clicks must not all pass the count
     if _active_count(owner, settings) >= most:
+        db.session.rollback()  # releases the lock
         raise ExcelRefused(
             f"You already have {most} Excel export{'s' if most > 1 else ''} being built; "
             "wait for it to finish."

@@ -7,11 +7,10 @@ whatever the page shows.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select
 
 from dashapp.auth import Role, User
 from dashapp.extensions import db
@@ -19,6 +18,7 @@ from dashapp.models.sweeps import Sweep
 from dashapp.models.training import ACTIVE_STATUSES, RunArtifact, RunStatus, TrainingRun, utcnow
 from dashapp.recipes import Recipe, validate_params
 from dashapp.services import recipe_catalog
+from dashapp.services.user_locks import lock_user
 from dashapp.settings import current_settings
 
 
@@ -67,18 +67,8 @@ class RunRateLimited(RunError):
 
 
 def _lock_launches(username: str) -> None:
-    """Serialise this user's launches until the transaction ends, across web processes.
-
-    Without it the count below is check-then-insert: concurrent launches all read the same count
-    and all pass. PostgreSQL: a transaction-scoped advisory lock per user. SQLite: a no-op write
-    takes the database's write lock (SQLite serialises writers).
-    """
-    if db.engine.dialect.name == "postgresql":
-        digest = hashlib.blake2b(f"launch:{username}".encode(), digest_size=8).digest()
-        key = int.from_bytes(digest, "big", signed=True)
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-    else:
-        db.session.execute(update(TrainingRun).where(TrainingRun.id == -1).values(owner=""))
+    """Serialise this user's launches until the transaction ends, across web processes."""
+    lock_user("launch", username, TrainingRun)
 
 
 class TooManyActiveRuns(RunRateLimited):

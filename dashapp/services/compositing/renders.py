@@ -27,6 +27,7 @@ from dashapp.services.compositing.compose import OUTPUT_FORMATS, encode
 from dashapp.services.compositing.geometry import PlacementError
 from dashapp.services.compositing.images import ImageInputError
 from dashapp.services.job_rows import claim_queued
+from dashapp.services.user_locks import lock_user
 from dashapp.settings import Settings
 
 ACTIVE = ("queued", "running")
@@ -147,7 +148,9 @@ def queue_render(
     most = settings.compositor_max_concurrent_renders
     if end_abandoned(owner, settings):
         db.session.commit()
+    lock_user("render", owner, CompositorRender)  # concurrent clicks must not all pass the count
     if _active_count(owner) >= most:
+        db.session.rollback()  # releases the lock
         raise RenderRefused(
             f"You already have {most} render{'s' if most > 1 else ''} running; "
             "wait for one to finish."

@@ -351,3 +351,65 @@ def test_each_user_keeps_a_bounded_number_of_views_and_composites(app: Flask) ->
         db.session.commit()
         saved_views.save_view(user, "orders", "one more", {})
         db.session.remove()
+
+
+def test_per_user_job_caps_hold_for_16_concurrent_requests(app: Flask) -> None:
+    """One Excel job and two renders per user (the defaults), however many clicks arrive at
+    once: the count and the insert happen under a per-user lock."""
+    import threading
+
+    user = f"burst-{uuid.uuid4().hex[:6]}"
+    headers = {"X-Forwarded-User": user, "X-Forwarded-Groups": "ml"}
+    with app.app_context():
+        bg = library.store_bytes(user, "bg.png", _png(), current_settings())
+        db.session.remove()
+    placement = {"background": bg.as_dict(), "layers": [{**bg.as_dict(), "x": 10, "y": 5}]}
+    callbacks = callbacks_of(app)
+
+    def excel(client: FlaskClient) -> Any:
+        return callbacks.post(
+            client,
+            f"{dash_ids.XLSX_JOB}.data",
+            {f"{dash_ids.EXPORT_XLSX}.n_clicks": 1},
+            {
+                f"{dash_ids.TABLE}.data": "orders",
+                f"{dash_ids.XLSX_ARGS}.data": {"state": {}, "columns": ["id", "amount"]},
+            },
+            headers=headers,
+            environ_base=PROXY,
+        )
+
+    def render_click(client: FlaskClient) -> Any:
+        state = {
+            f"{comp_ids.PLACEMENT}.data": placement,
+            f"{comp_ids.FORMAT}.value": "png",
+            f"{comp_ids.QUALITY}.value": 90,
+            f"{comp_ids.NAME}.value": "burst",
+        }
+        click = {f"{comp_ids.DOWNLOAD_BTN}.n_clicks": 1}
+        return callbacks.post(
+            client, f"{comp_ids.DOWNLOAD}.data", click, state, headers=headers, environ_base=PROXY
+        )
+
+    for send, model, cap in ((excel, ExcelExport, 1), (render_click, CompositorRender, 2)):
+        barrier = threading.Barrier(16)
+        statuses: list[int] = []
+
+        def one(
+            send: Any = send, barrier: threading.Barrier = barrier, statuses: list[int] = statuses
+        ) -> None:
+            client = app.test_client()
+            barrier.wait()
+            response = send(client)
+            statuses.append(response.status_code)
+
+        threads = [threading.Thread(target=one) for _ in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert statuses == [200] * 16, statuses  # refusals are messages on the page
+        with app.app_context():
+            stored = db.session.query(model).filter_by(owner=user, status="queued").count()
+            db.session.remove()
+        assert stored == cap, (model.__name__, stored)
