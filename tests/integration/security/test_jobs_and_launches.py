@@ -215,3 +215,20 @@ def test_the_active_run_cap_holds_for_16_concurrent_launches(
         stored = db.session.query(TrainingRun).filter_by(owner=user).count()
         db.session.remove()
     assert stored == 5
+
+
+def test_a_launch_over_the_memory_budget_is_refused_before_it_is_queued(
+    guarded_app: Flask, redis_url: str, queue_name: str
+) -> None:
+    client = guarded_app.test_client()
+    user = f"mem-{uuid.uuid4().hex[:8]}"
+    headers = {"X-Forwarded-User": user, "X-Forwarded-Groups": "ml"}
+    huge = {"recipe": "synthetic", "samples": 2_000_000, "image_size": 128, "epochs": 1}
+    response = launch(client, huge, headers=headers, environ_base=PROXY)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and '"run_id"' not in body, body[:300]
+    assert "over the budget of 8,192 MiB" in body, body[:500]
+    with guarded_app.app_context():
+        assert db.session.query(TrainingRun).filter_by(owner=user).count() == 0
+        db.session.remove()
+    assert queued_messages(redis_url, queue_name) == 0
