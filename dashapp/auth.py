@@ -253,6 +253,13 @@ def callback_body_matches(spec: dict[str, Any], body: dict[str, Any]) -> bool:
     return True
 
 
+def _too_large(settings: Settings) -> ResponseReturnValue:
+    """413 for a callback body over the limit, naming the limit."""
+    kb = settings.max_callback_body_kb
+    message = f"This request is too large: an action may send at most {kb:,} KB."
+    return jsonify(error=message + " Only an image upload may send more."), 413
+
+
 def install_request_auth(server: Flask, dash_app: Any, settings: Settings) -> None:
     """Identify every request; 401 without identity in production; check Dash callback roles."""
     open_paths = ("/healthz", "/readyz")
@@ -272,13 +279,13 @@ def install_request_auth(server: Flask, dash_app: Any, settings: Settings) -> No
             body_limit = settings.max_callback_body_kb * 1024
             if not bound_callback_body(request, body_limit):
                 server.logger.warning("refused large callback body")
-                return jsonify(error="This request is too large."), 413
+                return _too_large(settings)
             try:
                 # Not silent: Dash reads the same cached parse instead of parsing a second time.
                 body = request.get_json()
             except HTTPException as exc:
                 if exc.code == 413:  # a chunked body ran past the limit while being read
-                    return jsonify(error="This request is too large."), 413
+                    return _too_large(settings)
                 body = None
             except RecursionError:
                 body = None  # nested past the parser's recursion limit
@@ -292,7 +299,7 @@ def install_request_auth(server: Flask, dash_app: Any, settings: Settings) -> No
             # The first bytes named the upload callback; the parsed body must agree (a repeated
             # "output" key must not carry a large body to another callback).
             if output not in LARGE_BODY_OUTPUTS and len(request.get_data()) > body_limit:
-                return jsonify(error="This request is too large."), 413
+                return _too_large(settings)
             needed = role_for_callback(dash_app, output)
             if needed is None:
                 server.logger.warning("refused undeclared callback", extra={"output": output})

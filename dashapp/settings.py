@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     training_poll_ms: int = Field(default=1000, ge=200)
     # Launches per user per minute (counted on the runs table, so it holds across web processes).
     training_launches_per_minute: int = Field(default=6, ge=1)
+    # Runs one user may have queued or running at once, a sweep's runs each counting: the
+    # launch rate alone let one trainer fill the queue (6 sweeps of 32 runs a minute).
+    training_max_active_runs: int = Field(default=64, ge=1)
     # Recipes beyond the built-ins: `module:attribute[,module:attribute...]` (plus the
     # `dashapp.recipes` entry-point group). Web and worker must see the same list.
     recipes: CsvList = Field(default_factory=list)

@@ -62,6 +62,9 @@ def _test_settings(instance: Path, **overrides: Any) -> Settings:
         "secret_key": "test-secret",
         # No lost-run sweeper thread per test app; tests that need it turn it on.
         "training_sweep_every_s": 0,
+        # The session's PostgreSQL database is shared and no worker runs most queued runs:
+        # earlier tests' runs must not count against later ones. Tests of the cap set it.
+        "training_max_active_runs": 1_000_000,
     }
     if overrides.get("env") == "production":
         # Production has no default for trusted proxies (docs/security.md): tests use loopback.

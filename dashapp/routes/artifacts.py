@@ -1,11 +1,15 @@
-"""Run artifacts over HTTP: authenticated, with ETag and Cache-Control, inline or as download."""
+"""Run artifacts over HTTP: authenticated, with ETag and Cache-Control, inline or as download.
+
+Images for any viewer (they are part of watching a run); other files for the run's owner or
+an admin (checked in `runs.artifact`).
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from dashapp.auth import Role, require_role
+from dashapp.auth import Role, current_user, require_role
 from dashapp.services.runs import RunError, artifact
 
 bp = Blueprint("artifacts", __name__)
@@ -25,7 +29,7 @@ def artifact_url(run_id: int, name: str, download: bool = False) -> str:
 def get_artifact(run_id: int, name: str) -> ResponseReturnValue:
     """The artifact's bytes; 304 when the browser already has this version."""
     try:
-        found = artifact(run_id, name)
+        found = artifact(current_user(), run_id, name)
     except RunError as exc:
         return jsonify(error=str(exc)), exc.status_code
     etag = found.sha256

@@ -22,12 +22,14 @@ from sqlalchemy.orm import undefer
 
 from dashapp.extensions import db
 from dashapp.models.dataview import ExcelExport, utcnow
+from dashapp.services import job_rows
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
 from dashapp.services.grid.export import cell_row_limit, download_name, export_columns
 from dashapp.services.grid.service import GridState
 from dashapp.services.grid.sheet import EXCEL_MAX_ROWS, write_sheet
 from dashapp.services.job_rows import claim_queued
+from dashapp.services.user_locks import lock_user
 from dashapp.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -79,7 +81,9 @@ def queue_excel(
         min(max_rows, EXCEL_MAX_ROWS), len(chosen), settings.dataview_xlsx_job_max_cells
     )
     most = settings.dataview_xlsx_jobs_per_user
+    lock_user("excel", owner, ExcelExport)  # concurrent clicks must not all pass the count
     if _active_count(owner, settings) >= most:
+        db.session.rollback()  # releases the lock
         raise ExcelRefused(
             f"You already have {most} Excel export{'s' if most > 1 else ''} being built; "
             "wait for it to finish."
@@ -180,7 +184,4 @@ def result(owner: str, export_id: int) -> tuple[str, bytes] | None:
 
 def owns_queued(owner: str, export_id: Any) -> bool:
     """True when `export_id` is `owner`'s export waiting for its job (the web tier's guard)."""
-    if not isinstance(export_id, int) or isinstance(export_id, bool):
-        return False
-    row = db.session.get(ExcelExport, export_id)
-    return row is not None and row.owner == owner and row.status == "queued"
+    return job_rows.owns_queued(ExcelExport, owner, export_id)

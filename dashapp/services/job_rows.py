@@ -27,3 +27,12 @@ def claim_queued(model: type[Row], row_id: int) -> Row | None:
     if not claimed.rowcount:  # type: ignore[attr-defined]
         return None
     return db.session.get(model, row_id)
+
+
+def owns_queued(model: type[Any], owner: str, row_id: Any) -> bool:
+    """True when `row_id` is `owner`'s row waiting for its job: the web tier's guard before a
+    job request reaches the broker (anything else — forged, foreign, finished — is refused)."""
+    if not isinstance(row_id, int) or isinstance(row_id, bool) or not 0 < row_id < 2**63:
+        return False  # past 2**63 SQLite's driver overflows: no row has such an id
+    row = db.session.get(model, row_id)
+    return row is not None and row.owner == owner and row.status == "queued"

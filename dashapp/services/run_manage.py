@@ -18,7 +18,13 @@ from dashapp.extensions import db
 from dashapp.models.training import RunArtifact, RunPoint, RunStatus, RunTag, TrainingRun, utcnow
 from dashapp.services.grid.export import FORMULA_PREFIXES
 from dashapp.services.run_lifecycle import Decisions, RunState, decide
-from dashapp.services.runs import RunError, RunForbidden, RunNotFound, can_control
+from dashapp.services.runs import (
+    RunError,
+    RunForbidden,
+    RunNotFound,
+    can_control,
+    may_take_files,
+)
 from dashapp.settings import current_settings
 
 MAX_NAME = 120
@@ -145,7 +151,7 @@ def metrics_csv(user: User | None, run_id: int) -> str:
     if user is None or not user.has(Role.VIEWER):
         raise RunForbidden("This needs the viewer role.")
     run = _get(run_id)
-    if not (user.has(Role.ADMIN) or run.owner == user.username):
+    if not may_take_files(user, run):
         raise RunForbidden(
             f"Run {run_id} is not yours: only its owner or an admin can download it."
         )

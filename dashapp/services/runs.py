@@ -7,11 +7,10 @@ whatever the page shows.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select
 
 from dashapp.auth import Role, User
 from dashapp.extensions import db
@@ -19,6 +18,7 @@ from dashapp.models.sweeps import Sweep
 from dashapp.models.training import ACTIVE_STATUSES, RunArtifact, RunStatus, TrainingRun, utcnow
 from dashapp.recipes import Recipe, validate_params
 from dashapp.services import recipe_catalog
+from dashapp.services.user_locks import lock_user
 from dashapp.settings import current_settings
 
 
@@ -67,24 +67,20 @@ class RunRateLimited(RunError):
 
 
 def _lock_launches(username: str) -> None:
-    """Serialise this user's launches until the transaction ends, across web processes.
-
-    Without it the count below is check-then-insert: concurrent launches all read the same count
-    and all pass. PostgreSQL: a transaction-scoped advisory lock per user. SQLite: a no-op write
-    takes the database's write lock (SQLite serialises writers).
-    """
-    if db.engine.dialect.name == "postgresql":
-        digest = hashlib.blake2b(f"launch:{username}".encode(), digest_size=8).digest()
-        key = int.from_bytes(digest, "big", signed=True)
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-    else:
-        db.session.execute(update(TrainingRun).where(TrainingRun.id == -1).values(owner=""))
+    """Serialise this user's launches until the transaction ends, across web processes."""
+    lock_user("launch", username, TrainingRun)
 
 
-def _check_launch_rate(user: User) -> None:
-    """Refuse a launch past the per-user limit; counted on the table under a per-user lock, so
-    all web processes agree (the caller inserts and commits in the same transaction)."""
+class TooManyActiveRuns(RunRateLimited):
+    """The user's queued and running runs would pass the per-user cap."""
+
+
+def _check_launch_rate(user: User, new_runs: int = 1) -> None:
+    """Refuse a launch of `new_runs` runs past the per-user limits (launches per minute; runs
+    queued or running at once); counted on the table under a per-user lock, so all web
+    processes agree (the caller inserts and commits in the same transaction)."""
     _lock_launches(user.username)
+    _check_active_runs(user, new_runs)
     limit = current_settings().training_launches_per_minute
     since = utcnow() - dt.timedelta(minutes=1)
     recent = db.session.scalar(
@@ -103,6 +99,23 @@ def _check_launch_rate(user: User) -> None:
         db.session.rollback()  # releases the lock
         raise RunRateLimited(
             f"You started {limit} runs in the last minute; wait a moment before starting more."
+        )
+
+
+def _check_active_runs(user: User, new_runs: int) -> None:
+    """Refuse when the user's queued and running runs plus `new_runs` pass the cap."""
+    cap = current_settings().training_max_active_runs
+    active = db.session.scalar(
+        select(func.count())
+        .select_from(TrainingRun)
+        .where(TrainingRun.owner == user.username, TrainingRun.status.in_(ACTIVE_STATUSES))
+    )
+    if (active or 0) + new_runs > cap:
+        db.session.rollback()  # releases the lock
+        asked = "this run" if new_runs == 1 else f"these {new_runs} runs"
+        raise TooManyActiveRuns(
+            f"You have {active or 0} runs queued or running; with {asked} that would pass the "
+            f"limit of {cap}. Wait for some to finish, or cancel some."
         )
 
 
@@ -213,11 +226,23 @@ def list_runs(user: User | None, scope: str = "mine", limit: int = 500) -> list[
     return list(db.session.scalars(query))
 
 
-def artifact(run_id: int, name: str) -> RunArtifact:
-    """One artifact with its bytes."""
+def may_take_files(user: User | None, run: TrainingRun) -> bool:
+    """Whether `user` may download the run's files (checkpoints, metrics): its owner or an admin.
+
+    Any viewer may watch a run, images included; its files are its owner's work to hand out.
+    """
+    return user is not None and (user.has(Role.ADMIN) or run.owner == user.username)
+
+
+def artifact(user: User | None, run_id: int, name: str) -> RunArtifact:
+    """One artifact with its bytes: images for any viewer, other files for may_take_files."""
     found = db.session.scalars(
         select(RunArtifact).where(RunArtifact.run_id == run_id, RunArtifact.name == name)
     ).first()
     if found is None:
         raise RunNotFound(f"Run {run_id} has no artifact {name!r}.")
+    if found.kind != "image" and not may_take_files(user, found.run):
+        raise RunForbidden(
+            f"Run {run_id} is not yours: only its owner or an admin can download {name!r}."
+        )
     return found

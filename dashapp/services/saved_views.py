@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from dashapp.extensions import db
@@ -23,6 +23,8 @@ MAX_NAME = 80
 # A deleted view can be brought back by its owner this long (the page offers Undo for 8 s).
 UNDO_SECONDS = 15
 MAX_STATE_BYTES = 64_000
+# Saved views per user, all tables together (each holds up to MAX_STATE_BYTES).
+MAX_VIEWS = 500
 STATE_KEYS = frozenset({"filterModel", "sortModel", "columnState", "quick", "facets", "dimension"})
 
 
@@ -122,6 +124,22 @@ def _clean_name(name: object) -> str:
     return name.strip()
 
 
+def _check_room(owner: str) -> None:
+    """Refuse a new view past MAX_VIEWS (views deleted within the undo window count too)."""
+    undo_since = utcnow() - dt.timedelta(seconds=UNDO_SECONDS)
+    count = db.session.scalar(
+        select(func.count(SavedView.id)).where(
+            SavedView.owner == owner,
+            or_(SavedView.deleted_at.is_(None), SavedView.deleted_at >= undo_since),
+        )
+    )
+    if (count or 0) >= MAX_VIEWS:
+        raise GridQueryError(
+            f"You have {MAX_VIEWS} saved views, the most one person may keep. "
+            "Delete some, or save over one of the same name."
+        )
+
+
 def save_view(owner: str, table: str, name: object, state: object) -> ViewInfo:
     """Create the owner's view `name`, or overwrite it when it exists."""
     label = _clean_name(name)
@@ -133,6 +151,7 @@ def save_view(owner: str, table: str, name: object, state: object) -> ViewInfo:
     try:
         view = db.session.scalars(stmt).first()
         if view is None:
+            _check_room(owner)
             view = SavedView(owner=owner, table_name=table, name=label, state=cleaned)
             db.session.add(view)
         else:

@@ -53,12 +53,13 @@ def launch(user: User | None, spec: SweepSpec) -> Sweep:
     """Check the whole sweep, insert it and its N queued runs in one commit, then queue them.
 
     Nothing is queued unless every run passed: parameters, memory budget, launch rate (a sweep
-    counts as one launch; its size is bounded by the `max_sweep_runs` setting).
+    counts as one launch; its size is bounded by the `max_sweep_runs` setting; each of its runs
+    counts toward the user's runs queued or running at once).
     """
     user = runs._require(user, Role.TRAINER)
     checked = plan(spec)
     _check_memory(checked)
-    runs._check_launch_rate(user)
+    runs._check_launch_rate(user, new_runs=len(checked.params))
     sweep = Sweep(
         owner=user.username,
         recipe=checked.recipe.name,

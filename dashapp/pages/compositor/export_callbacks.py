@@ -7,8 +7,9 @@ from typing import Any
 from dash import ClientsideFunction, Dash, Input, Output, State, no_update, set_props
 from flask import Flask
 
-from dashapp.auth import Role, secured_callback
+from dashapp.auth import Role, User, secured_callback
 from dashapp.background import managers_for
+from dashapp.job_guards import guard_job
 from dashapp.pages.compositor import ids
 from dashapp.pages.compositor.common import owner, text
 from dashapp.pages.compositor.widgets import message
@@ -94,6 +95,18 @@ def register_export_callbacks(app: Dash) -> None:
             return no_update, no_update
         return run_job(app.server, render_id, lambda text: set_progress([text]))
 
+    def check_job_request(body: dict[str, Any], user: User) -> tuple[int, str] | None:
+        """Only the owner's queued render may start a job (refused before the broker)."""
+        inputs = body.get("inputs") or [{}]
+        first = inputs[0] if isinstance(inputs, list) and isinstance(inputs[0], dict) else {}
+        request = first.get("value")
+        render_id = request.get("render_id") if isinstance(request, dict) else None
+        if renders.owns_queued(user.username, render_id):
+            return None
+        return 404, "No such render waiting to be run."
+
+    guard_job(app, render_job_key(app), check_job_request)
+
     @secured_callback(
         app,
         Role.VIEWER,
@@ -122,3 +135,11 @@ def register_export_callbacks(app: Dash) -> None:
         Input(ids.RENDER_DONE, "data"),
         prevent_initial_call=True,
     )
+
+
+def render_job_key(app: Dash) -> str:
+    """The callback-map key of the render job callback (its outputs, as Dash names them)."""
+    for key in app.callback_map:
+        if f"{ids.RENDER_DONE}.data" in key and f"{ids.EXPORT_RESULT}.children" in key:
+            return key
+    raise LookupError("the render job callback is not registered")

@@ -104,7 +104,9 @@ def panel_outputs(
         figure,
         not decisions.can_cancel,
         not decisions.can_rerun,
-        no_update if finished_parts else render.gallery(run),
+        no_update
+        if finished_parts
+        else render.gallery(run, runs.may_take_files(current_user(), run)),
         no_update if finished_parts else render.config_table(run),
         run.log,
         force_cancel,

@@ -73,8 +73,9 @@ def stats(run: TrainingRun) -> list[Any]:
     return parts
 
 
-def gallery(run: TrainingRun) -> list[Any]:
-    """Thumbnails (click for the lightbox) and download links for every artifact."""
+def gallery(run: TrainingRun, may_take_files: bool) -> list[Any]:
+    """Thumbnails (click for the lightbox) and download links: every image, and the run's other
+    files (checkpoints) only for those who may take them (the route checks it too)."""
     items: list[Any] = []
     for artifact in run.artifacts:
         url = artifact_url(run.id, artifact.name)
@@ -96,6 +97,7 @@ def gallery(run: TrainingRun) -> list[Any]:
             className="me-3 small",
         )
         for a in run.artifacts
+        if a.kind == "image" or may_take_files
     ]
     if links:
         items.append(html.Div(links, className="w-100"))

@@ -28,6 +28,8 @@ from dashapp.services.compositing.thumbnails import thumbnail_png
 from dashapp.settings import Settings
 
 MAX_NAME = 120
+# Saved composites per user: each row holds a thumbnail and up to 64 KB of state.
+MAX_COMPOSITES = 500
 
 
 class NotFoundError(LookupError):
@@ -221,6 +223,16 @@ def free_name(owner: str, name: str) -> str:
     raise PlacementError("Too many composites share this name; choose another.")
 
 
+def _check_gallery_room(owner: str) -> None:
+    """Refuse a new composite past MAX_COMPOSITES (checked before the thumbnail is drawn)."""
+    count = db.session.scalar(select(func.count(Composite.id)).where(Composite.owner == owner))
+    if (count or 0) >= MAX_COMPOSITES:
+        raise PlacementError(
+            f"Your gallery holds {MAX_COMPOSITES} composites, the most it keeps. "
+            "Delete some, or save over one of the same name."
+        )
+
+
 def save_composite(
     owner: str, name: str, state: Any, settings: Settings, replace: bool = True
 ) -> int:
@@ -231,14 +243,16 @@ def save_composite(
     name = clean_name(name)
     if not name:
         raise PlacementError("Give the composite a name before saving.")
-    placement = parse_placement(state, settings)
-    # From the stored previews: saving never decodes the originals in the web process.
-    thumbnail = thumbnail_png(owner, placement)
     existing = db.session.scalar(
         select(Composite).where(Composite.owner == owner, Composite.name == name)
     )
     if existing is not None and not replace:
         raise NameTakenError(f"A composite named “{name}” already exists.")
+    if existing is None:
+        _check_gallery_room(owner)
+    placement = parse_placement(state, settings)
+    # From the stored previews: saving never decodes the originals in the web process.
+    thumbnail = thumbnail_png(owner, placement)
     row = existing or Composite(owner=owner, name=name)
     row.state = clean_state(placement, state)
     row.width, row.height = placement.width, placement.height

@@ -20,6 +20,7 @@ from sqlalchemy.orm import undefer
 
 from dashapp.extensions import db
 from dashapp.models.compositor import CompositorRender, utcnow
+from dashapp.services import job_rows
 from dashapp.services.compositing import library
 from dashapp.services.compositing.bounds import (
     JobTerminated,
@@ -31,6 +32,7 @@ from dashapp.services.compositing.compose import OUTPUT_FORMATS, encode
 from dashapp.services.compositing.geometry import PlacementError
 from dashapp.services.compositing.images import ImageInputError
 from dashapp.services.job_rows import claim_queued
+from dashapp.services.user_locks import lock_user
 from dashapp.settings import Settings
 
 ACTIVE = ("queued", "running")
@@ -119,6 +121,11 @@ def cancel_render(owner: str, render_id: Any) -> bool:
     return bool(ended.rowcount)  # type: ignore[attr-defined]
 
 
+def owns_queued(owner: str, render_id: Any) -> bool:
+    """True when `render_id` is `owner`'s render waiting for its job (the web tier's guard)."""
+    return job_rows.owns_queued(CompositorRender, owner, render_id)
+
+
 def _status(render_id: int) -> str | None:
     return db.session.scalar(
         select(CompositorRender.status).where(CompositorRender.id == render_id)
@@ -146,7 +153,9 @@ def queue_render(
     most = settings.compositor_max_concurrent_renders
     if end_abandoned(owner, settings):
         db.session.commit()
+    lock_user("render", owner, CompositorRender)  # concurrent clicks must not all pass the count
     if _active_count(owner) >= most:
+        db.session.rollback()  # releases the lock
         raise RenderRefused(
             f"You already have {most} render{'s' if most > 1 else ''} running; "
             "wait for one to finish."

@@ -29,6 +29,8 @@ def production_env(pg_url: str, redis_url: str, instance: Path) -> dict[str, str
         # Queues of their own: the session's test worker must not take these jobs.
         DASHAPP_UI_QUEUE="dash-cluster",
         DASHAPP_TRAINING_QUEUE="gpu-cluster",
+        # The session's database is shared: other tests' queued runs must not count here.
+        DASHAPP_TRAINING_MAX_ACTIVE_RUNS="1000000",
     )
     return env
 

@@ -28,10 +28,12 @@ from PIL import Image
 from dashapp import create_app
 from dashapp.extensions import db
 from dashapp.models.commerce import Order
-from dashapp.models.compositor import CompositorImage
+from dashapp.models.compositor import Composite, CompositorImage, CompositorRender
+from dashapp.models.dataview import ExcelExport
 from dashapp.models.training import TrainingRun
 from dashapp.pages.compositor import ids as comp_ids
 from dashapp.pages.dashboard_parts import ids
+from dashapp.pages.dashboard_parts.excel_callbacks import job_callback_key
 from dashapp.services.seed import seed
 from dashapp.services.seed_data import SeedPlan
 from tests.conftest import SettingsFactory
@@ -423,6 +425,89 @@ def test_compositor_uploads_and_placements_never_crash(server: Flask) -> None:
     case()
     assert fingerprint(server, CompositorImage, theirs) == before
     assert before[0] == 1
+
+
+def id_callback(server: Flask, kind: str, value: Any) -> dict[str, Any]:
+    """A callback that names a per-user object by id: a gallery card's button, or a job."""
+    callbacks = callbacks_of(server)
+    if kind == "render-job":
+        return callbacks.body(
+            f"{comp_ids.RENDER_DONE}.data",
+            {f"{comp_ids.RENDER_REQ}.data": value},
+            changed=[f"{comp_ids.RENDER_REQ}.data"],
+        )
+    if kind == "excel-job":
+        key = job_callback_key(server.extensions["dash_app"])
+        return callbacks.body(
+            key, {f"{ids.XLSX_JOB}.data": value}, changed=[f"{ids.XLSX_JOB}.data"]
+        )
+    component = {"type": kind, "id": value}
+    entry = {"id": component, "property": "n_clicks", "value": 1}
+    output = next(
+        key
+        for key, spec in callbacks.app.callback_map.items()
+        if any(f'"{kind}"' in str(dep["id"]) for dep in spec["inputs"])
+    )
+    changed = [json.dumps(component, separators=(",", ":"), default=str) + ".n_clicks"]
+    return callbacks.body(output, {f"{kind}.n_clicks": [entry]}, changed=changed)
+
+
+def test_callbacks_naming_objects_by_id_never_crash_or_write(server: Flask) -> None:
+    client: FlaskClient = server.test_client()
+    other = f"owner-{uuid.uuid4().hex[:8]}"  # unique: PostgreSQL's database is shared
+    with server.app_context():
+        from dashapp.services.compositing import library
+        from dashapp.settings import current_settings
+
+        bg = library.save_upload(
+            other,
+            "bg.png",
+            "data:image/png;base64," + base64.b64encode(REAL).decode(),
+            current_settings(),
+        )
+        placement = {"background": bg.as_dict(), "layers": [{**bg.as_dict(), "x": 1, "y": 1}]}
+        theirs_id = library.save_composite(other, "theirs", placement, current_settings())
+        # Jobs of ours that wait on PostgreSQL's shared database (earlier tests queued them).
+        waiting = {
+            (model, row_id)
+            for model in (CompositorRender, ExcelExport)
+            for (row_id,) in db.session.query(model.id).filter_by(owner="dev", status="queued")
+        }
+        db.session.remove()
+    theirs = Composite.owner == other
+    before = fingerprint(server, Composite, theirs)
+    ID = st.integers(-(2**70), 2**70) | st.just(theirs_id) | JSON | HOSTILE
+
+    @FUZZ
+    @given(
+        kind=st.sampled_from(
+            [comp_ids.OPEN_TYPE, comp_ids.DELETE_TYPE, comp_ids.GALLERY_DOWNLOAD_TYPE]
+        ),
+        job=st.sampled_from(["render-job", "excel-job"]),
+        composite_id=ID,
+        job_id=ID,
+        as_job=st.booleans(),
+    )
+    def case(kind: str, job: str, composite_id: Any, job_id: Any, as_job: bool) -> None:
+        if as_job:
+            field = "render_id" if job == "render-job" else "export_id"
+            body = id_callback(server, job, st_value(field, job_id))
+        else:
+            body = id_callback(server, kind, composite_id)
+        response = client.post("/_dash-update-component", json=body)
+        assert_clean(response)
+        model = CompositorRender if job == "render-job" else ExcelExport
+        ours = isinstance(job_id, int) and (model, job_id) in waiting
+        if as_job and not ours:  # refused before anything reaches the queue
+            assert response.status_code == 404, response.get_data(as_text=True)[:200]
+
+    case()
+    assert fingerprint(server, Composite, theirs) == before
+
+
+def st_value(field: str, value: Any) -> Any:
+    """The job store's value as the page writes it ({field: id}), or the raw value at times."""
+    return {field: value} if not isinstance(value, str) else value
 
 
 # --- saved views and raw bodies ---------------------------------------------------------------

@@ -10,6 +10,7 @@ import statistics
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 import pytest
@@ -172,17 +173,19 @@ def timed(call: object) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def idle_in_transaction(pg_url: str) -> int:
+def idle_in_transaction(pg_url: str) -> list[tuple[Any, ...]]:
+    """Sessions on the database idle inside a transaction: (pid, application, age, last query)."""
     name = pg_url.rsplit("/", 1)[1]
     admin = psycopg2.connect(pg_url.replace("postgresql+psycopg2://", "postgresql://"))
     try:
         with admin.cursor() as cur:
             cur.execute(
-                "SELECT count(*) FROM pg_stat_activity "
+                "SELECT pid, application_name, now() - xact_start, left(query, 120) "
+                "FROM pg_stat_activity "
                 "WHERE datname = %s AND state LIKE 'idle in transaction%%'",
                 (name,),
             )
-            return int(cur.fetchone()[0])
+            return list(cur.fetchall())
     finally:
         admin.close()
 
@@ -208,7 +211,6 @@ def test_16_stalled_exports_leave_health_and_grid_fast(
         time.sleep(8)  # the accepted exports are spooled and sending into full windows
         health_ms = [timed(health) for _ in range(10)]
         grid_ms = [timed(block) for _ in range(10)]
-        assert idle_in_transaction(pg_url) == 0
         print(
             f"\nwith 16 stalled exports: /healthz median {statistics.median(health_ms):.1f} ms "
             f"max {max(health_ms):.1f} ms; grid block median {statistics.median(grid_ms):.1f} ms "
@@ -218,10 +220,14 @@ def test_16_stalled_exports_leave_health_and_grid_fast(
         assert statistics.median(grid_ms) < 200, grid_ms
         statuses = []
         for sock in stalled:
-            sock.settimeout(10)
+            # A response starts once its export is spooled (it is sent with a Content-Length);
+            # on a loaded machine spooling 100,000 rows can outlast the sleep above.
+            sock.settimeout(60)
             statuses.append(sock.recv(64).split(b" ")[1].decode())
         # Two exports (the per-user cap) were sent; the rest refused at once.
         assert sorted(statuses) == ["200"] * 2 + ["429"] * 14, statuses
+        # Both are spooled and sending into windows nobody reads: no transaction waits on them.
+        assert idle_in_transaction(pg_url) == []
     finally:
         for sock in stalled:
             sock.close()

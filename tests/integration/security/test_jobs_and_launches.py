@@ -132,3 +132,103 @@ def test_launch_rate_limit_holds_for_16_concurrent_launches(
         stored = db.session.query(TrainingRun).filter_by(owner=user).count()
         db.session.remove()
     assert stored == 6
+
+
+def test_active_runs_are_capped_per_user_however_fast_the_launches_are_allowed(
+    pg_settings_factory: SettingsFactory, redis_url: str, queue_name: str
+) -> None:
+    """Sweeps count once against the launch rate, so the rate alone let a trainer queue
+    6 x 32 runs a minute, without end; the cap counts every queued or running run."""
+    from dashapp.auth import Role, User
+    from dashapp.services import runs, sweeps
+    from dashapp.services.sweep_spec import Axis, SweepSpec
+
+    app = create_app(
+        pg_settings_factory(
+            redis_url=redis_url,
+            training_queue=queue_name,
+            training_launches_per_minute=1000,
+            training_max_active_runs=10,
+        )
+    )
+    user = User(f"cap-{uuid.uuid4().hex[:8]}", Role.TRAINER)
+    axes = (Axis("lr", values=("0.01", "0.1")), Axis("batch_size", values=("32", "64")))
+    four = SweepSpec(recipe="digits", axes=axes, fixed={"epochs": "1", "max_samples": "100"})
+    small = {"epochs": "1", "max_samples": "100"}
+    with app.test_request_context():
+        first = sweeps.launch(user, four)
+        sweeps.launch(user, four)  # 8 queued
+        with pytest.raises(runs.TooManyActiveRuns, match="8 runs queued or running.*limit of 10"):
+            sweeps.launch(user, four)
+        runs.create_run(user, "digits", small)
+        runs.create_run(user, "digits", small)  # 10 queued
+        with pytest.raises(runs.TooManyActiveRuns, match="limit of 10"):
+            runs.create_run(user, "digits", small)
+        assert queued_messages(redis_url, queue_name) == 8  # sweeps queue at launch; runs by job
+        # Runs that ended stop counting.
+        assert sweeps.cancel(user, first.id) == 4
+        sweeps.launch(user, four)
+        active = db.session.query(TrainingRun).filter(
+            TrainingRun.owner == user.username, TrainingRun.status.in_(["queued", "running"])
+        )
+        assert active.count() == 10
+        db.session.remove()
+
+
+def test_the_active_run_cap_holds_for_16_concurrent_launches(
+    pg_settings_factory: SettingsFactory,
+) -> None:
+    app = create_app(
+        pg_settings_factory(
+            env="production",
+            trainer_groups=["ml"],
+            training_launches_per_minute=1000,
+            training_max_active_runs=5,
+        )
+    )
+    user = f"cap-{uuid.uuid4().hex[:8]}"
+    headers = {"X-Forwarded-User": user, "X-Forwarded-Groups": "ml"}
+    barrier = threading.Barrier(16)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def one_launch() -> None:
+        client = app.test_client()
+        barrier.wait()
+        response = launch(client, TINY, headers=headers, environ_base=PROXY)
+        body = response.get_data(as_text=True)
+        with lock:
+            if response.status_code == 200 and '"run_id"' in body:
+                outcomes.append("launched")
+            elif "queued or running" in body:
+                outcomes.append("capped")
+            else:
+                outcomes.append(f"other {response.status_code}: {body[:200]}")
+
+    threads = [threading.Thread(target=one_launch) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(outcomes) == ["capped"] * 11 + ["launched"] * 5, outcomes
+    with app.app_context():
+        stored = db.session.query(TrainingRun).filter_by(owner=user).count()
+        db.session.remove()
+    assert stored == 5
+
+
+def test_a_launch_over_the_memory_budget_is_refused_before_it_is_queued(
+    guarded_app: Flask, redis_url: str, queue_name: str
+) -> None:
+    client = guarded_app.test_client()
+    user = f"mem-{uuid.uuid4().hex[:8]}"
+    headers = {"X-Forwarded-User": user, "X-Forwarded-Groups": "ml"}
+    huge = {"recipe": "synthetic", "samples": 2_000_000, "image_size": 128, "epochs": 1}
+    response = launch(client, huge, headers=headers, environ_base=PROXY)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and '"run_id"' not in body, body[:300]
+    assert "over the budget of 8,192 MiB" in body, body[:500]
+    with guarded_app.app_context():
+        assert db.session.query(TrainingRun).filter_by(owner=user).count() == 0
+        db.session.remove()
+    assert queued_messages(redis_url, queue_name) == 0

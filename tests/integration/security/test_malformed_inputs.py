@@ -122,6 +122,37 @@ def test_oversized_callback_body_is_413_before_parsing(server: Flask) -> None:
     )
     assert response.status_code == 413
     assert_refused_clearly(response, "too large")
+    assert "at most 512 KB" in response.get_json()["error"]  # the limit is named
+
+
+def test_an_oversized_body_is_refused_without_being_parsed(server: Flask) -> None:
+    # Not JSON at all: a parse would answer 400 "Malformed"; the size check answers first.
+    raw = '{"output": "dash-rows.data", "inputs": ' + "[" * 600_000
+    response = server.test_client().post(
+        "/_dash-update-component", data=raw, content_type="application/json"
+    )
+    assert response.status_code == 413, response.get_data(as_text=True)[:300]
+
+
+def test_a_large_upload_must_name_its_callback_first(server: Flask) -> None:
+    """Only the first bytes are read before the size check, so a large upload body must start
+    with its "output" key, as Dash's renderer always writes it; an API client that sorts its keys
+    gets a 413 that says so (docs/security.md)."""
+    from dashapp.request_limits import LARGE_BODY_OUTPUTS
+
+    contents = "data:image/png;base64," + "A" * 700_000
+    body = callbacks_of(server).body(
+        LARGE_BODY_OUTPUTS[0],
+        inputs={"comp-upload-bg.contents": contents},
+        state={"comp-upload-bg.filename": "big.png"},
+    )
+    response = server.test_client().post(
+        "/_dash-update-component",
+        data=json.dumps(body, sort_keys=True),  # "changedPropIds" first
+        content_type="application/json",
+    )
+    assert response.status_code == 413
+    assert "Only an image upload may send more" in response.get_json()["error"]
 
 
 def test_the_upload_callback_alone_may_send_a_large_body(server: Flask) -> None:
