@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
