@@ -235,6 +235,7 @@ def test_comparison_charts_any_logged_metric_the_user_ticks(
         15,
         "comparison not drawn",
     )
+    assert not dash_duo.find_element(f"#{ids.COMPARE_HINT}").is_displayed()
     chooser = f"#{ids.COMPARE_METRICS}"
     labels = [e.text for e in dash_duo.find_elements(f"{chooser} label")]
     assert labels == ["loss", "val_accuracy", "epoch"]

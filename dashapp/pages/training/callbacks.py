@@ -249,6 +249,7 @@ def register_callbacks(app: Dash) -> None:
         Output(ids.COMPARE_BODY, "hidden"),
         Output(ids.COMPARE_METRICS, "options"),
         Output(ids.COMPARE_METRICS, "value"),
+        Output(ids.COMPARE_HINT, "hidden"),
         Input(ids.GRID, "selectedRows"),
         # An input, not a state: the chart follows the colour mode when it is switched.
         Input("theme-mode", "data"),
@@ -265,14 +266,15 @@ def register_callbacks(app: Dash) -> None:
         template = "plotly_dark" if theme == "dark" else "plotly_white"
         if not chosen:
             # Nothing ticked: the chart and table stay hidden under the hint.
-            return {"data": [], "layout": {}}, [], [{"field": "setting"}], True, [], []
+            return {"data": [], "layout": {}}, [], [{"field": "setting"}], True, [], [], False
         available = run_views.logged_metric_names(chosen)
         metrics = run_views.chosen_metrics(available, _names(ticked), _offered_names(offered))
         figure = run_views.curves_figure(chosen, template, metrics)
         figure.update_layout(paper_bgcolor="rgba(0,0,0,0)")
         columns = [{"field": "setting", "pinned": "left"}] + [{"field": f"#{r.id}"} for r in chosen]
         options = [{"label": name, "value": name} for name in available]
-        return figure, run_views.comparison_rows(chosen), columns, False, options, metrics
+        # The "tick runs" hint goes once runs are ticked.
+        return figure, run_views.comparison_rows(chosen), columns, False, options, metrics, True
 
 
 def _names(value: Any) -> list[str]:
