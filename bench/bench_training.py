@@ -1,7 +1,7 @@
 """Training overhead of the app versus a bare PyTorch loop, and launch-to-first-progress latency.
 
 .venv/bin/python bench/bench_training.py [--epochs 20] [--repeats 3] [--no-celery]
-    [--interleaved-only]
+    [--interleaved-only | --celery-only] [--launches 3]
 
 0. Recipe API per step, interleaved: within one run through the app's job, epochs alternate
    between reporting every step and not; the ratio of their training-thread CPU times (one torch
@@ -320,10 +320,13 @@ def celery_latency(launches: int) -> None:
             with server.app_context():
                 db.engine.dispose()
     print(f"launch (Start POST) -> first progress on the row, real Celery worker, {launches} runs:")
+    after = delays[1:] or delays
     print(
         f"  first (fresh worker child): {delays[0]:.2f} s; "
-        f"median: {statistics.median(delays):.2f} s   (target <= 1 s after the first job)"
+        f"median of the later ones: {statistics.median(after):.2f} s   "
+        "(target <= 1 s after the first job)"
     )
+    print("  each: " + ", ".join(f"{d:.2f}" for d in delays) + " s")
 
 
 def main() -> None:
@@ -335,7 +338,13 @@ def main() -> None:
     parser.add_argument(
         "--interleaved-only", action="store_true", help="only the interleaved recipe-API figure"
     )
+    parser.add_argument(
+        "--celery-only", action="store_true", help="only click -> first progress (Celery)"
+    )
     args = parser.parse_args()
+    if args.celery_only:
+        celery_latency(args.launches)
+        return
     recipe_api_interleaved(max(args.epochs, 20))
     if args.interleaved_only:
         return

@@ -415,6 +415,37 @@ def embedded_states(session: Session, driver: Driver, base: str, files: Path) ->
 
     attempt(session, "training-run-details", run_details)
 
+    def comparison() -> None:
+        # Two quick digits runs, both ticked; the chooser with every logged metric, one unticked.
+        set_width(driver, max(WIDTHS))
+        for lr in ("0.01", "0.003"):
+            driver.get(base + "/training?recipe=digits")
+            wait_for(driver, param("epochs"))
+            fill(driver, param("epochs"), "3")
+            fill(driver, param("max_samples"), "300")
+            fill(driver, param("lr"), lr)
+            click(driver, f"#{training_ids.START}")
+            WebDriverWait(driver, 180, ignored_exceptions=(StaleElementReferenceException,)).until(
+                lambda d: (
+                    "succeeded"
+                    in d.find_element(By.CSS_SELECTOR, f"#{training_ids.STATUS_BADGE}").text
+                )
+            )
+        driver.get(base + "/training")
+        wait_for(driver, f"#{training_ids.GRID} .ag-row")
+        boxes = f"#{training_ids.GRID} .ag-row .ag-selection-checkbox input"  # drawn, not shown
+        for box in driver.find_elements(By.CSS_SELECTOR, boxes)[:2]:
+            driver.execute_script("arguments[0].click();", box)
+        chooser = f"#{training_ids.COMPARE_METRICS} label"
+        wait_for(driver, chooser)
+        driver.execute_script(
+            "arguments[0].click();", driver.find_elements(By.CSS_SELECTOR, chooser)[-1]
+        )
+        time.sleep(2)
+        capture(session, driver, "training-compare", settle=0.5)
+
+    attempt(session, "training-compare", comparison)
+
     def placed_layer() -> None:
         driver.get(base + "/compositor")
         wait_for(driver, "#comp-upload-bg input[type=file]")

@@ -105,10 +105,21 @@ class MemorySink:
         return self.stop
 
 
+# How often tensor metric values logged on a GPU run are read back (see RunContext.log_metrics).
+METRIC_READ_EVERY_S = 1.0
+
+
+def _is_tensor(value: Any) -> bool:
+    """A torch tensor, told apart without importing torch."""
+    return hasattr(value, "detach") and hasattr(value, "numel") and hasattr(value, "device")
+
+
 def _number(name: str, value: Any) -> float:
     """A plain float from a Python number, a numpy scalar or a one-element tensor."""
     if isinstance(value, bool):
         return float(value)
+    if _is_tensor(value) and value.numel() != 1:
+        raise TypeError(f"metric {name!r} must be one number, got {value.numel()} values")
     try:
         if hasattr(value, "item"):  # a tensor (maybe needing grad) or a numpy scalar
             value = value.item()
@@ -127,8 +138,16 @@ class RunContext:
         stop_flag: Callable[[], bool] | None = None,
         checkpoint_meta: Mapping[str, Any] | None = None,
         resources: Mapping[str, Any] | None = None,
+        defer_reads: bool | None = None,
     ) -> None:
         self._sink = sink
+        # Tensor values are read in batches on an accelerator (None: when `device` is one).
+        self._defer = (
+            defer_reads if defer_reads is not None else device is not None and device.type != "cpu"
+        )
+        # (step, names, plain values, stacked tensor values or None), in logging order.
+        self._pending: list[tuple[int, dict[str, float], list[str], Any]] = []
+        self._last_read = time.perf_counter()
         self._resources = dict(resources or {})
         self._device = device
         self._stop_flag = stop_flag or (lambda: False)
@@ -164,29 +183,91 @@ class RunContext:
         self._sink.log(str(line))
 
     def log_metrics(self, step: int, **metrics: Any) -> None:
-        """Record named metric values at `step`; every name gets its own live chart."""
+        """Record named metric values at `step`; every name gets its own live chart.
+
+        Values may be numbers or one-element tensors. On a GPU, reading a tensor waits for all
+        queued work, so tensors are copied on the device now (the value at this call, even if
+        the recipe changes the tensor later) and read together about once a second, at
+        progress, images, checkpoints and the end of the run: the same values, a moment later.
+        """
         if isinstance(step, bool) or not isinstance(step, int) or step < 0:
             raise TypeError(f"step must be a non-negative int, got {step!r}")
-        values = {}
-        for name, value in metrics.items():
-            number = _number(name, value)
-            if math.isfinite(number):
-                values[name] = number
         self._step = step
-        if values:
-            self._sink.metrics(step, values)
+        if not self._defer:
+            self._send(step, {name: _number(name, value) for name, value in metrics.items()})
+            return
+        plain: dict[str, float] = {}
+        names: list[str] = []
+        tensors: list[Any] = []
+        for name, value in metrics.items():
+            if _is_tensor(value):
+                if value.numel() != 1:
+                    raise TypeError(
+                        f"metric {name!r} must be one number, got {value.numel()} values"
+                    )
+                names.append(name)
+                tensors.append(value.detach().reshape(()))
+            else:
+                plain[name] = _number(name, value)
+        stacked = None
+        if tensors:
+            import torch
+
+            if len({t.device for t in tensors}) > 1:  # rare: read them now
+                plain |= {n: _number(n, t) for n, t in zip(names, tensors, strict=True)}
+                names = []
+            else:
+                # float64 keeps integer counts exact; stack copies, so later changes miss it.
+                stacked = torch.stack([t.to(torch.float64) for t in tensors])
+        self._pending.append((step, plain, names, stacked))
+        self._maybe_read()
+
+    def _send(self, step: int, values: Mapping[str, float]) -> None:
+        finite = {name: v for name, v in values.items() if math.isfinite(v)}
+        if finite:
+            self._sink.metrics(step, finite)
+
+    def _maybe_read(self) -> None:
+        if self._pending and time.perf_counter() - self._last_read >= METRIC_READ_EVERY_S:
+            self.flush()
+
+    def flush(self) -> None:
+        """Send metric values still held on the device (one device sync for all of them)."""
+        self._last_read = time.perf_counter()
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        import torch
+
+        held = [stacked for _, _, _, stacked in pending if stacked is not None]
+        # One read per device the values live on (one device in practice).
+        read: dict[Any, list[float]] = {}
+        for device in dict.fromkeys(t.device for t in held):
+            read[device] = torch.cat([t for t in held if t.device == device]).tolist()
+        offsets = dict.fromkeys(read, 0)
+        for step, plain, names, stacked in pending:
+            values = dict(plain)
+            if stacked is not None:
+                start = offsets[stacked.device]
+                values |= dict(
+                    zip(names, read[stacked.device][start : start + len(names)], strict=True)
+                )
+                offsets[stacked.device] = start + len(names)
+            self._send(step, values)
 
     def progress(self, done: int, total: int) -> None:
         """Report `done` of `total` units of work; drives the progress bar and the ETA."""
         if total <= 0 or done < 0:
             raise ValueError(f"progress needs 0 <= done and total > 0, got {done}/{total}")
         done = min(done, total)
+        self._maybe_read()
         elapsed = time.perf_counter() - self._started
         eta = elapsed / done * (total - done) if done else None
         self._sink.progress(done, total, eta)
 
     def log_image(self, name: str, image: Any, title: str | None = None) -> None:
         """Store a PIL image, a matplotlib figure (or PNG bytes) in the run's gallery."""
+        self.flush()
         data = _png(image)
         filename = name if name.lower().endswith(".png") else f"{name}.png"
         _check_artifact_name(filename)
@@ -198,6 +279,7 @@ class RunContext:
         """Store a state_dict (with the run's parameters and step) as a downloadable file."""
         import torch
 
+        self.flush()
         _check_artifact_name(name)
         buffer = io.BytesIO()
         payload = {"state_dict": dict(state_dict), "step": self._step, **self._meta, **extra}

@@ -99,6 +99,16 @@ def free_device_memory() -> None:
         torch.cuda.empty_cache()
 
 
+def _flush_quietly(context: RunContext | None) -> None:
+    """Keep the metrics a failed or interrupted run logged; a broken device may refuse."""
+    if context is None:
+        return
+    try:
+        context.flush()
+    except Exception:  # noqa: BLE001 - the run's own error is the one to report
+        pass
+
+
 def run_recipe(
     recipe: Recipe,
     params: BaseModel,
@@ -116,6 +126,7 @@ def run_recipe(
     started = time.perf_counter()
     peak: int | None = None
     window = interrupter.window() if interrupter is not None else contextlib.nullcontext()
+    context: RunContext | None = None
     try:
         with captured_output(sink), window:
             device, name = choose_device(str(getattr(params, "device", "auto")))
@@ -125,15 +136,18 @@ def run_recipe(
             checkpoint_meta |= dict(meta or {})
             context = RunContext(sink, device, stop_flag, checkpoint_meta, resources)
             recipe.train(context, params)
+            context.flush()
             stopped = context.should_stop
             peak = peak_device_memory()
     except RunInterrupted:
+        _flush_quietly(context)
         sink.should_stop()  # the sink records why it was asked to stop
         sink.log("cancelled: the recipe did not stop by itself, so it was interrupted")
         timings = {"total_s": time.perf_counter() - started}
         return RecipeOutcome(RunStatus.CANCELLED, None, None, peak_device_memory(), timings)
     except Exception as exc:  # noqa: BLE001 - whatever the recipe raises ends the run failed
         text = traceback.format_exc()
+        _flush_quietly(context)
         for line in text.rstrip().splitlines():
             sink.log(line)
         message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

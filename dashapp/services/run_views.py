@@ -105,17 +105,48 @@ def metric_names(all_series: list[dict[str, Any]]) -> list[str]:
     return first + sorted(names - set(first))
 
 
-def curves_figure(runs: list[TrainingRun], template: str = "plotly_white") -> go.Figure:
-    """One panel per logged metric against the step; each run has one colour in every panel
-    and one legend entry (clicking it hides the run everywhere)."""
+def logged_metric_names(runs: list[TrainingRun]) -> list[str]:
+    """Every metric any of `runs` logged (`epoch` too), charted ones first in panel order."""
     all_series = [series(run) for run in runs]
-    names = metric_names(all_series)
+    charted = metric_names(all_series)
+    others = {name for s in all_series for name in s} - set(charted)
+    return charted + sorted(others)
+
+
+def chosen_metrics(
+    available: list[str], previous: list[str] | None, previously_offered: list[str] | None
+) -> list[str]:
+    """The metrics ticked once `available` is offered: what the user kept ticked stays ticked,
+    what they unticked stays off, and metrics new to the list arrive ticked (except `epoch`,
+    an x position, which is charted only when asked for)."""
+    kept = set(previous or [])
+    seen = set(previously_offered or [])
+    return [
+        name for name in available if name in kept or (name not in seen and name not in NOT_CHARTED)
+    ]
+
+
+def curves_figure(
+    runs: list[TrainingRun],
+    template: str = "plotly_white",
+    metrics: list[str] | None = None,
+) -> go.Figure:
+    """One panel per logged metric (or per name in `metrics`) against the step; each run has
+    one colour in every panel and one legend entry (clicking it hides the run everywhere)."""
+    all_series = [series(run) for run in runs]
+    if metrics is None:
+        names = metric_names(all_series)
+        empty_title = "no metrics yet"
+    else:
+        logged = {name for s in all_series for name in s}
+        names = [name for name in metrics if name in logged]
+        empty_title = "tick a metric to chart it"
     columns = 2 if len(names) > 1 else 1
     rows = max(1, math.ceil(len(names) / columns))
     figure = make_subplots(
         rows=rows,
         cols=columns,
-        subplot_titles=names or ["no metrics yet"],
+        subplot_titles=names or [empty_title],
         # Room between rows for the next row's panel titles.
         vertical_spacing=min(0.2, 0.6 / rows) if rows > 1 else 0.1,
     )

@@ -50,6 +50,18 @@ class ClassifierParams(BaseModel):
         title="Checkpoint to keep",
         description="The epoch whose model becomes model.pt",
     )
+    early_stop_patience: int = Field(
+        0,
+        ge=0,
+        le=200,
+        title="Early stopping patience",
+        description="Stop after this many epochs without a better early-stopping metric (0 = off)",
+    )
+    early_stop_metric: Literal["val_loss", "val_accuracy"] = Field(
+        "val_loss",
+        title="Early-stopping metric",
+        description="The validation metric early stopping watches",
+    )
 
 
 class SampledParams(ClassifierParams):
@@ -123,6 +135,11 @@ def train_classifier(
         on_train_metrics=lambda step, loss, acc: ctx.log_metrics(step, loss=loss, accuracy=acc),
     )
     result = train(config, data, hooks)
+    if result.stopped_early_at is not None:
+        ctx.log(
+            f"stopped early at epoch {result.stopped_early_at}: no improvement of "
+            f"{config.early_stop_metric} for {config.early_stop_patience} epochs"
+        )
     meta = {
         "versions": package_versions(),
         "code_version": code_version(),

@@ -14,6 +14,7 @@ DATASETS = {
 }
 OPTIMIZERS = ("adam", "adamw", "sgd")
 DEVICES = ("auto", "cpu", "cuda")
+EARLY_STOP_METRICS = ("val_loss", "val_accuracy")
 
 
 class ConfigError(ValueError):
@@ -41,6 +42,9 @@ class TrainingConfig:
     # Digits/orders: use at most this many examples (0 = all); keeps test runs tiny.
     max_samples: int = 0
     val_fraction: float = 0.2
+    # Stop once `early_stop_metric` has not improved for this many epochs (0 = never).
+    early_stop_patience: int = 0
+    early_stop_metric: str = "val_loss"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict (what the run row stores)."""
@@ -127,4 +131,6 @@ _PARSERS: dict[str, Any] = {
     "image_size": _integer(8, 128, "pixels"),
     "max_samples": _integer(0, 10_000_000, "examples"),
     "val_fraction": _real(0.05, 0.5, "fraction held out for validation"),
+    "early_stop_patience": _integer(0, 200, "epochs without improvement"),
+    "early_stop_metric": _choice(EARLY_STOP_METRICS),
 }

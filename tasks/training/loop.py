@@ -84,6 +84,8 @@ class Hooks:
     # (so a long first epoch still draws a curve); None turns it off.
     on_train_metrics: Callable[[int, float, float], None] | None = None
     train_metrics_every: int = 0
+    # Windows are read from the device together, at most this often (and at each epoch end).
+    train_metrics_flush_s: float = 1.0
     # After each epoch's metrics, with the model (to keep the best weights, say).
     on_epoch_model: Callable[[EpochMetrics, nn.Module], None] | None = None
 
@@ -101,6 +103,79 @@ class TrainResult:
     samples_per_s: float
     peak_memory_bytes: int | None
     timings: dict[str, float] = field(default_factory=dict)
+    # Set when early stopping ended the run: the last epoch trained.
+    stopped_early_at: int | None = None
+
+
+class EarlyStopping:
+    """Says stop once `metric` has not improved for `patience` epochs in a row (0 = never)."""
+
+    def __init__(self, patience: int, metric: str = "val_loss") -> None:
+        if metric not in ("val_loss", "val_accuracy"):
+            raise ValueError(f"early stopping watches val_loss or val_accuracy, not {metric!r}")
+        self.patience, self.metric = patience, metric
+        self.best: float | None = None
+        self.best_epoch = 0
+        self.stale = 0
+
+    def update(self, metrics: EpochMetrics) -> bool:
+        """Record this epoch; True when the run should stop after it."""
+        value = metrics.val_loss if self.metric == "val_loss" else metrics.val_acc
+        lower_is_better = self.metric == "val_loss"
+        improved = self.best is None or (
+            value < self.best if lower_is_better else value > self.best
+        )
+        if improved:
+            self.best, self.best_epoch, self.stale = value, metrics.epoch, 0
+        else:
+            self.stale += 1
+        return self.patience > 0 and self.stale >= self.patience
+
+
+class _TrainWindows:
+    """Training loss/accuracy over windows of steps, read from the device in batches.
+
+    Reading a CUDA tensor (`float(t)`) waits for every queued kernel; doing it on each report
+    step made the small, launch-bound digits run wait on the GPU every step. The running epoch
+    sums are snapshotted on the device instead (one small kernel) and read together at most
+    every `flush_s` seconds and at the end of each epoch: the same numbers, reported a little
+    later.
+    """
+
+    def __init__(self, report: Callable[[int, float, float], None], flush_s: float) -> None:
+        self._report, self._flush_s = report, flush_s
+        self._pending: list[tuple[int, int, torch.Tensor]] = []  # (global step, seen, sums)
+        self._last_flush = time.perf_counter()
+        self.start_epoch()
+
+    def start_epoch(self) -> None:
+        """A new epoch: its sums start from zero."""
+        self._window_start = (0.0, 0, 0)  # epoch sums (loss, correct, seen) when it opened
+
+    def snapshot(self, done: int, seen: int, loss_sum: torch.Tensor, correct: torch.Tensor) -> None:
+        """Close a window at global step `done` (float64 holds the counts exactly)."""
+        sums = torch.stack((loss_sum.double(), correct.double()))
+        self._pending.append((done, seen, sums))
+        if time.perf_counter() - self._last_flush >= self._flush_s:
+            self.flush()
+
+    def flush(self) -> None:
+        """Read the pending windows (one device sync) and report each."""
+        self._last_flush = time.perf_counter()
+        if not self._pending:
+            return
+        read = torch.stack([sums for _, _, sums in self._pending]).tolist()
+        for (done, seen, _), (loss_now, correct_now) in zip(self._pending, read, strict=True):
+            # float32 -> float64 -> float is exact, as float(loss_sum) was.
+            correct_now = int(correct_now)
+            span = seen - self._window_start[2]
+            self._report(
+                done,
+                (loss_now - self._window_start[0]) / span,
+                (correct_now - self._window_start[1]) / span,
+            )
+            self._window_start = (loss_now, correct_now, seen)
+        self._pending = []
 
 
 def select_device(preference: str) -> torch.device:
@@ -243,6 +318,13 @@ def train(config: TrainingConfig, data: Dataset, hooks: Hooks | None = None) -> 
     val_pred = np.zeros(0, dtype=np.int64)
     status, done, train_time, train_samples = RunStatus.SUCCEEDED.value, 0, 0.0, 0
     every = max(1, hooks.train_metrics_every or (steps * config.epochs) // 100)
+    windows = (
+        _TrainWindows(hooks.on_train_metrics, hooks.train_metrics_flush_s)
+        if hooks.on_train_metrics is not None
+        else None
+    )
+    stopper = EarlyStopping(config.early_stop_patience, config.early_stop_metric)
+    stopped_early_at: int | None = None
     loop_started = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
         epoch_started = time.perf_counter()
@@ -250,7 +332,8 @@ def train(config: TrainingConfig, data: Dataset, hooks: Hooks | None = None) -> 
         loss_sum = torch.zeros((), device=device)
         correct = torch.zeros((), device=device, dtype=torch.long)
         seen = 0
-        window_start = (0.0, 0, 0)  # epoch sums (loss, correct, seen) when the window opened
+        if windows is not None:
+            windows.start_epoch()
         for step in range(1, steps + 1):
             if hooks.should_stop():
                 status = RunStatus.CANCELLED.value
@@ -276,16 +359,11 @@ def train(config: TrainingConfig, data: Dataset, hooks: Hooks | None = None) -> 
             hooks.on_progress(
                 Progress(epoch, config.epochs, step, steps, done, total, elapsed, eta)
             )
-            if hooks.on_train_metrics is not None and done % every == 0:
+            if windows is not None and done % every == 0:
                 # Differences of the epoch sums: no extra tensor work on the other steps.
-                loss_now, correct_now = float(loss_sum), int(correct)
-                span = seen - window_start[2]
-                hooks.on_train_metrics(
-                    done,
-                    (loss_now - window_start[0]) / span,
-                    (correct_now - window_start[1]) / span,
-                )
-                window_start = (loss_now, correct_now, seen)
+                windows.snapshot(done, seen, loss_sum, correct)
+        if windows is not None:
+            windows.flush()
         if status == RunStatus.CANCELLED or seen == 0:
             break
         train_loss, train_acc = float(loss_sum) / seen, float(correct) / seen
@@ -302,6 +380,9 @@ def train(config: TrainingConfig, data: Dataset, hooks: Hooks | None = None) -> 
         hooks.on_epoch(metrics)
         if hooks.on_epoch_model is not None:
             hooks.on_epoch_model(metrics, model)
+        if stopper.update(metrics) and epoch < config.epochs:
+            stopped_early_at = epoch
+            break
     if len(val_pred) != len(data.y_val):
         _, _, val_pred = evaluate(
             model, data.x_val, data.y_val, device, config.batch_size, eval_loss, precision
@@ -322,4 +403,5 @@ def train(config: TrainingConfig, data: Dataset, hooks: Hooks | None = None) -> 
             "train_s": time.perf_counter() - loop_started,
             "total_s": time.perf_counter() - started,
         },
+        stopped_early_at=stopped_early_at,
     )

@@ -209,3 +209,51 @@ def test_run_url_round_trip_and_one_colour_per_run(
     assert sorted(name for name, _c, legend, _a in traces if legend) == sorted(colours)
     assert {axis for *_rest, axis in traces} == {"x", "x2"}  # loss and val_accuracy panels
     assert dash_duo.get_logs() == []
+
+
+def test_comparison_charts_any_logged_metric_the_user_ticks(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory
+) -> None:
+    from dashapp.extensions import db
+    from dashapp.models.training import RunPoint
+
+    dash_app = dash_app_for(settings_factory(dev_role="admin"))
+    first = _finished_run(dash_app.server, "digits", [2.0, 1.0, 0.5])
+    second = _finished_run(dash_app.server, "orders", [1.5, 1.2, 0.9])
+    with dash_app.server.app_context():
+        for step in range(3):  # `epoch` is logged but not charted until ticked
+            db.session.add(RunPoint(run_id=first, name="epoch", step=step, value=step + 1))
+        db.session.commit()
+    base = start(dash_duo, dash_app)
+    dash_duo.driver.get(f"{base}/training")
+    for run_id in (first, second):
+        box = f"#{ids.GRID} .ag-row[row-id='{run_id}'] .ag-selection-checkbox input"
+        dash_duo.wait_for_element(box, timeout=15)
+        _click(dash_duo, box)
+    _wait(
+        lambda: len(dash_duo.driver.execute_script(TRACES, ids.COMPARE_GRAPH) or []) == 4,
+        15,
+        "comparison not drawn",
+    )
+    assert not dash_duo.find_element(f"#{ids.COMPARE_HINT}").is_displayed()
+    chooser = f"#{ids.COMPARE_METRICS}"
+    labels = [e.text for e in dash_duo.find_elements(f"{chooser} label")]
+    assert labels == ["loss", "val_accuracy", "epoch"]
+    ticked = [e.is_selected() for e in dash_duo.find_elements(f"{chooser} input")]
+    assert ticked == [True, True, False]
+
+    def drawn() -> list[tuple[str, str]]:
+        traces = dash_duo.driver.execute_script(TRACES, ids.COMPARE_GRAPH) or []
+        return sorted((name, axis) for name, _colour, _legend, axis in traces)
+
+    # Untick loss and tick epoch: val_accuracy for both runs, epoch for the run that logged it.
+    _click(dash_duo, dash_duo.find_elements(f"{chooser} label")[0])
+    _click(dash_duo, dash_duo.find_elements(f"{chooser} label")[2])
+    expected = [(f"#{first} digits", "x"), (f"#{first} digits", "x2"), (f"#{second} orders", "x")]
+    _wait(lambda: drawn() == expected, 15, f"chart not redrawn: {drawn()}")
+    titles = dash_duo.driver.execute_script(
+        f"return Array.from(document.querySelectorAll('#{ids.COMPARE_GRAPH} .annotation-text'))"
+        ".map(function (a) { return a.textContent; });"
+    )
+    assert "val_accuracy" in titles and "epoch" in titles and "loss" not in titles
+    assert dash_duo.get_logs() == []

@@ -247,20 +247,42 @@ def register_callbacks(app: Dash) -> None:
         Output(ids.COMPARE_TABLE, "rowData"),
         Output(ids.COMPARE_TABLE, "columnDefs"),
         Output(ids.COMPARE_BODY, "hidden"),
+        Output(ids.COMPARE_METRICS, "options"),
+        Output(ids.COMPARE_METRICS, "value"),
+        Output(ids.COMPARE_HINT, "hidden"),
         Input(ids.GRID, "selectedRows"),
         # An input, not a state: the chart follows the colour mode when it is switched.
         Input("theme-mode", "data"),
+        Input(ids.COMPARE_METRICS, "value"),
+        State(ids.COMPARE_METRICS, "options"),
     )
-    def _compare(selected: list[dict[str, Any]] | None, theme: Any) -> tuple[Any, ...]:
-        """Curves overlaid and configs side by side for the ticked runs."""
+    def _compare(
+        selected: list[dict[str, Any]] | None, theme: Any, ticked: Any, offered: Any
+    ) -> tuple[Any, ...]:
+        """Curves of the ticked metrics overlaid and configs side by side for the ticked runs."""
         rows = selected if isinstance(selected, list) else []
         picked = [run_id_from(row.get("id") if isinstance(row, dict) else None) for row in rows[:8]]
         chosen = [r for r in (db.session.get(TrainingRun, i) for i in picked) if r is not None]
         template = "plotly_dark" if theme == "dark" else "plotly_white"
         if not chosen:
             # Nothing ticked: the chart and table stay hidden under the hint.
-            return {"data": [], "layout": {}}, [], [{"field": "setting"}], True
-        figure = run_views.curves_figure(chosen, template)
+            return {"data": [], "layout": {}}, [], [{"field": "setting"}], True, [], [], False
+        available = run_views.logged_metric_names(chosen)
+        metrics = run_views.chosen_metrics(available, _names(ticked), _offered_names(offered))
+        figure = run_views.curves_figure(chosen, template, metrics)
         figure.update_layout(paper_bgcolor="rgba(0,0,0,0)")
         columns = [{"field": "setting", "pinned": "left"}] + [{"field": f"#{r.id}"} for r in chosen]
-        return figure, run_views.comparison_rows(chosen), columns, False
+        options = [{"label": name, "value": name} for name in available]
+        # The "tick runs" hint goes once runs are ticked.
+        return figure, run_views.comparison_rows(chosen), columns, False, options, metrics, True
+
+
+def _names(value: Any) -> list[str]:
+    """The ticked metric names the browser sent (anything else is ignored)."""
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _offered_names(value: Any) -> list[str]:
+    """The metric names the chooser offered (from its options, as the browser sent them)."""
+    options = value if isinstance(value, list) else []
+    return _names([o.get("value") for o in options if isinstance(o, dict)])

@@ -235,6 +235,19 @@ def history_section(user_name: str, recipe_names: dict[str, str] | None = None) 
             # Shown once a run is ticked: no empty axes or "No Rows To Show" before that.
             html.Div(
                 [
+                    html.Fieldset(
+                        [
+                            html.Legend("Metrics to chart", className="small mb-1 fs-6"),
+                            dbc.Checklist(
+                                id=ids.COMPARE_METRICS,
+                                options=[],
+                                value=[],
+                                inline=True,
+                                className="small",
+                            ),
+                        ],
+                        className="mb-1",
+                    ),
                     dcc.Graph(id=ids.COMPARE_GRAPH, config={"displaylogo": False}),
                     dag.AgGrid(
                         id=ids.COMPARE_TABLE,

@@ -61,6 +61,25 @@ def test_validation_errors_are_shown_and_nothing_is_queued(embedded: Flask) -> N
         assert db.session.query(TrainingRun).count() == 0
 
 
+def test_a_run_over_the_memory_budget_is_refused_saying_by_how_much(
+    settings_factory: SettingsFactory,
+) -> None:
+    server = create_app(settings_factory(training_memory_budget_mb=1024))
+    client = server.test_client()
+    form = {"recipe": "synthetic", "samples": 200_000, "image_size": 64, "device": "cpu"}
+    response = launch(client, form)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    alert = str(response.get_json()["response"][ids.FORM_ERROR]["children"])
+    # 400 MiB + 4 x 200,000 x 3 x 64 x 64 x 4 bytes = 37,900 MiB: 36,876 MiB over 1,024 MiB.
+    assert "needs about 37,900 MiB" in alert and "36,876 MiB over the budget of 1,024 MiB" in alert
+    with server.app_context():
+        assert db.session.query(TrainingRun).count() == 0
+    # Within the budget, the same recipe launches.
+    assert launched_run_id(launch(client, {**form, "samples": 1000, "image_size": 16}))
+    with server.app_context():
+        db.engine.dispose()
+
+
 def test_viewer_cannot_start_or_cancel_but_can_see(settings_factory: SettingsFactory) -> None:
     app = create_app(settings_factory(dev_role="viewer"))
     client = app.test_client()

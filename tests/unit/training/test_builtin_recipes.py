@@ -5,11 +5,14 @@ from __future__ import annotations
 import io
 import time
 
+import pytest
 import torch
 
 from dashapp.recipes import RunStatus, run_recipe, validate_params
 from dashapp.recipes.api import MemorySink
+from dashapp.recipes.validation import ParamsError
 from tasks.training.builtin_recipes import BUILTINS
+from tasks.training.loop import EarlyStopping, EpochMetrics
 
 SMALL = {"epochs": 4, "max_samples": 300, "batch_size": 32, "device": "cpu", "lr": 0.01}
 
@@ -62,3 +65,50 @@ def test_memory_estimates_grow_with_the_data() -> None:
     large = validate_params(synthetic, {"samples": 2_000_000, "image_size": 128})
     assert synthetic.memory_estimate is not None
     assert synthetic.memory_estimate(large) > 100 * 2**30 > synthetic.memory_estimate(small)
+
+
+def _epoch(epoch: int, val_loss: float, val_acc: float = 0.5) -> EpochMetrics:
+    return EpochMetrics(epoch, 1.0, 0.5, val_loss, val_acc, 1.0, 100.0)
+
+
+def test_early_stopping_counts_epochs_without_improvement() -> None:
+    stopper = EarlyStopping(patience=2, metric="val_loss")
+    says = [stopper.update(_epoch(e, v)) for e, v in enumerate([1.0, 0.8, 0.9, 0.8], 1)]
+    assert says == [False, False, False, True] and stopper.best_epoch == 2
+    assert stopper.update(_epoch(5, 0.7)) is False and stopper.best_epoch == 5
+    accuracy = EarlyStopping(patience=1, metric="val_accuracy")
+    assert [accuracy.update(_epoch(e, 1.0, a)) for e, a in enumerate([0.5, 0.6, 0.6], 1)] == [
+        False,
+        False,
+        True,
+    ]
+    never = EarlyStopping(patience=0)
+    assert not any(never.update(_epoch(e, 1.0)) for e in range(1, 30))
+
+
+def test_digits_stops_early_when_val_loss_stops_improving_and_says_so() -> None:
+    recipe = BUILTINS["digits"]
+    # A learning rate this high makes validation loss bounce after the first epochs.
+    values = {**SMALL, "epochs": 30, "lr": 0.5, "optimizer": "sgd", "early_stop_patience": 2}
+    sink = MemorySink()
+    assert run_recipe(recipe, validate_params(recipe, values), sink).status is RunStatus.SUCCEEDED
+    losses = [v["val_loss"] for _, v in sink.metric_rows if "val_loss" in v]
+    stopped = len(losses)
+    assert 3 <= stopped < 30
+    # The last two epochs were no better than the best before them; every earlier pair was.
+    best_before = min(losses[: stopped - 2])
+    assert min(losses[-2:]) >= best_before
+    message = f"stopped early at epoch {stopped}: no improvement of val_loss for 2 epochs"
+    assert message in sink.lines
+    # Off (the default): every epoch runs.
+    sink = MemorySink()
+    run_recipe(recipe, validate_params(recipe, {**values, "early_stop_patience": 0}), sink)
+    assert len([v for _, v in sink.metric_rows if "val_loss" in v]) == 30
+    assert not any(line.startswith("stopped early") for line in sink.lines)
+
+
+def test_early_stopping_fields_are_checked_like_any_parameter() -> None:
+    recipe = BUILTINS["digits"]
+    with pytest.raises(ParamsError) as caught:
+        validate_params(recipe, {"early_stop_patience": "abc", "early_stop_metric": "loss"})
+    assert set(caught.value.errors) == {"early_stop_patience", "early_stop_metric"}

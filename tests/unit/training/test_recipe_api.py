@@ -31,6 +31,10 @@ def test_importing_the_api_loads_neither_dash_nor_flask() -> None:
         "import sys\n"
         "from dashapp.recipes import Recipe, RunContext, load_recipes\n"
         "load_recipes(builtins=True)\n"
+        # Every module of the worker-side training code too (point 7: tasks/ stays Dash-free).
+        "import importlib, pkgutil, tasks.training as t\n"
+        "for m in pkgutil.iter_modules(t.__path__):\n"
+        "    importlib.import_module('tasks.training.' + m.name)\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('dash', 'flask'))\n"
         "print(bad)\n"
         "assert not bad, bad\n"

@@ -1,0 +1,63 @@
+"""The comparison's metric chooser: which metrics are offered, kept ticked, and drawn."""
+
+from __future__ import annotations
+
+from dashapp.models.training import RunPoint, TrainingRun
+from dashapp.services import run_views
+
+
+def _run(run_id: int, metrics: dict[str, list[float]]) -> TrainingRun:
+    run = TrainingRun(id=run_id, owner="u", recipe="digits", config={})
+    for name, values in metrics.items():
+        for step, value in enumerate(values):
+            run.points.append(RunPoint(name=name, step=step, value=value))
+    return run
+
+
+def test_every_logged_metric_is_offered_epoch_included_charted_ones_first() -> None:
+    runs = [
+        _run(1, {"loss": [1.0, 0.5], "epoch": [1, 2], "samples_per_s": [9.0, 9.0]}),
+        _run(2, {"val_accuracy": [0.5], "f1": [0.4]}),
+    ]
+    assert run_views.logged_metric_names(runs) == [
+        "loss",
+        "val_accuracy",
+        "f1",
+        "samples_per_s",
+        "epoch",
+    ]
+
+
+def test_chosen_metrics_keep_the_users_ticks_and_tick_new_metrics() -> None:
+    offered = ["loss", "val_accuracy", "epoch"]
+    # First time: everything but epoch.
+    assert run_views.chosen_metrics(offered, None, None) == ["loss", "val_accuracy"]
+    # The user unticked loss and ticked epoch; a run with f1 is added: f1 arrives ticked.
+    now = ["loss", "val_accuracy", "f1", "epoch"]
+    assert run_views.chosen_metrics(now, ["val_accuracy", "epoch"], offered) == [
+        "val_accuracy",
+        "f1",
+        "epoch",
+    ]
+    # Forged names that no run logged are never charted.
+    assert run_views.chosen_metrics(offered, ["nope", "loss"], offered) == ["loss"]
+
+
+def test_the_figure_draws_only_the_ticked_metrics_one_colour_per_run() -> None:
+    runs = [
+        _run(1, {"loss": [1.0, 0.5], "val_accuracy": [0.2, 0.4], "epoch": [1, 2]}),
+        _run(2, {"loss": [2.0, 1.0], "val_accuracy": [0.1, 0.3]}),
+    ]
+    figure = run_views.curves_figure(runs, metrics=["val_accuracy", "epoch"])
+    drawn = [(t.name, t.line.color, t.xaxis) for t in figure.data]
+    assert [(name, axis) for name, _c, axis in drawn] == [
+        ("#1 digits", "x"),
+        ("#1 digits", "x2"),
+        ("#2 digits", "x"),
+    ]
+    assert drawn[0][1] == drawn[1][1] != drawn[2][1]
+    titles = [a.text for a in figure.layout.annotations]
+    assert titles == ["val_accuracy", "epoch"]
+    nothing = run_views.curves_figure(runs, metrics=[])
+    assert list(nothing.data) == []
+    assert [a.text for a in nothing.layout.annotations] == ["tick a metric to chart it"]
