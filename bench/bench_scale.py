@@ -1,6 +1,9 @@
 """Scale: the grid on 1,000,000 and 10,000,000 PostgreSQL rows, next to a minimal Dash app.
 
-.venv/bin/python bench/bench_scale.py [--sizes 1000000,10000000] [--repeat 7]
+.venv/bin/python bench/bench_scale.py [--sizes 1000000,10000000] [--repeat 7] [--keep-db NAME]
+
+--keep-db NAME keeps the tables in database NAME (created when missing) and reuses a table that
+already holds the asked number of rows, so a rerun skips the 10M build (about a minute of CPU).
 
 Builds both tables in a throwaway database (generate_series in SQL, an index for the filter,
 VACUUM ANALYZE), then serves dashapp (its dashboards file points a source at that database) and
@@ -46,7 +49,11 @@ from dashapp import create_app  # noqa: E402
 from dashapp.pages.dashboard_parts import ids  # noqa: E402
 from dashapp.settings import load_settings  # noqa: E402
 from tests.support.dash_requests import DashCallbacks, callbacks_of  # noqa: E402
-from tests.support.services import throwaway_postgres_database, with_driver  # noqa: E402
+from tests.support.services import (  # noqa: E402
+    PG_ADMIN_URL,
+    throwaway_postgres_database,
+    with_driver,
+)
 
 NORTH = {"region": {"filterType": "set", "values": ["North"]}}
 BLOCK = 100
@@ -57,12 +64,24 @@ def label(rows: int) -> str:
     return f"facts_{rows // 1_000_000}m" if rows % 1_000_000 == 0 else f"facts_{rows // 1000}k"
 
 
-def build_table(url: str, rows: int) -> float:
-    """Create and fill one table in SQL; seconds taken."""
+def built_marker(rows: int) -> str:
+    """The table comment a finished build leaves (a rerun with --keep-db reuses the table)."""
+    return f"bench_scale {rows} rows"
+
+
+def build_table(url: str, rows: int) -> float | None:
+    """Create and fill one table in SQL; seconds taken, None when a finished one was reused."""
     name = label(rows)
     started = time.perf_counter()
     engine = sa.create_engine(url)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        comment = conn.execute(
+            sa.text("SELECT obj_description(to_regclass(:t), 'pg_class')"), {"t": name}
+        ).scalar()
+        if comment == built_marker(rows):
+            engine.dispose()
+            return None
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
         conn.exec_driver_sql("SET maintenance_work_mem = '512MB'")
         # UNLOGGED: a throwaway table need not be crash-safe, and it loads twice as fast.
         conn.exec_driver_sql(
@@ -81,8 +100,23 @@ def build_table(url: str, rows: int) -> float:
         )
         conn.exec_driver_sql(f"CREATE INDEX ON {name} (region, id)")
         conn.exec_driver_sql(f"VACUUM ANALYZE {name}")
+        conn.exec_driver_sql(f"COMMENT ON TABLE {name} IS '{built_marker(rows)}'")
     engine.dispose()
     return time.perf_counter() - started
+
+
+@contextmanager
+def kept_database(name: str) -> Iterator[str]:
+    """The URL of database `name` on the test server, created when missing and kept after."""
+    admin = sa.create_engine(with_driver(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).scalar()
+        if not exists:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
 
 
 @dataclass
@@ -221,17 +255,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1000000,10000000")
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--keep-db", default="", help="keep and reuse the tables in this database")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    database = kept_database(args.keep_db) if args.keep_db else None
     with (
         tempfile.TemporaryDirectory(prefix="dashapp-scale-") as tmp,
-        throwaway_postgres_database("dashapp_bench_scale") as raw_url,
+        database or throwaway_postgres_database("dashapp_bench_scale") as raw_url,
     ):
         work, url = Path(tmp), with_driver(raw_url)
         for rows in sizes:
-            print(
-                f"built {label(rows)} ({rows:,} rows) in {build_table(url, rows):.1f} s", flush=True
-            )
+            took = build_table(url, rows)
+            done = "reused" if took is None else f"built in {took:.1f} s"
+            print(f"{label(rows)} ({rows:,} rows): {done}", flush=True)
         dashboards = work / "dashboards.yml"
         listed = "\n".join(
             f"  - {{source: bench, name: {label(r)}, id: {label(r)}}}" for r in sizes
