@@ -12,10 +12,13 @@ process, and times the same grid requests over HTTP against both, in the same ru
 
 - first rows: rows 0-100, default sort;
 - filtered block: rows 0-100 with a set filter (region = North, a fifth of the rows);
-- deep jump: 100 rows at 90 % of the table.
+- deep jump: 100 rows at 90 % of the table;
+- second jump (50 %), then, after --landmark-wait seconds, later jump (70 %): what dragging the
+  scrollbar around costs once dashapp's background landmark pass (started by the second
+  jump) has finished.
 
-Each is timed cold (the first request of its kind in the process: dashapp's count probe and
-landmark pass included) and warm (median of --repeat more). Ratios: 10M / 1M per app, and
+Each is timed cold (the first request of its kind in the process) and warm (median of
+--repeat more). Ratios: 10M / 1M per app, and
 dashapp / minimal per size. RSS of the dashapp web process before and after. Prints a table.
 """
 
@@ -202,19 +205,31 @@ def timed(served: Served, body: dict[str, Any]) -> tuple[float, int]:
     return elapsed, len(found["rowData"])
 
 
+def at(rows: int, share: float) -> dict[str, Any]:
+    """A block starting at `share` of the table (a scrollbar drag), default sort, no filter."""
+    start = int(rows * share) // BLOCK * BLOCK
+    return {"sortModel": [], "filterModel": {}, "startRow": start, "endRow": start + BLOCK}
+
+
 def scenarios(rows: int) -> dict[str, dict[str, Any]]:
-    """The three requests, as the grid sends them."""
-    deep = int(rows * 0.9) // BLOCK * BLOCK
+    """The requests timed cold and warm, in this order, as the grid sends them.
+
+    "second jump" (to 50 %) is the second uncached jump into the same filter and sort: in
+    dashapp it starts the background landmark pass. Its warm figure and "later jump" (to 70 %)
+    are timed after --landmark-wait seconds, when that pass has had time to finish.
+    """
     plain: dict[str, Any] = {"sortModel": [], "filterModel": {}}
     return {
         "first rows": {**plain, "startRow": 0, "endRow": BLOCK},
         "filtered block": {**plain, "filterModel": NORTH, "startRow": 0, "endRow": BLOCK},
-        "deep jump": {**plain, "startRow": deep, "endRow": deep + BLOCK},
+        "deep jump": at(rows, 0.9),
+        "second jump": at(rows, 0.5),
+        "later jump": at(rows, 0.7),
     }
 
 
 def measure(
-    served: Served, kind: str, sizes: list[int], repeat: int
+    served: Served, kind: str, sizes: list[int], repeat: int, wait: float
 ) -> dict[tuple[str, int], tuple[float, float]]:
     """{(scenario, rows): (cold ms, warm median ms)}."""
     make = dashapp_body if kind == "dashapp" else minimal_body
@@ -228,8 +243,16 @@ def measure(
         timed(served, make(served, table, other))
         for name, request in scenarios(rows).items():
             body = make(served, table, request)
+            if name == "later jump":
+                time.sleep(wait)  # the same pause for both apps
+                second = make(served, table, scenarios(rows)["second jump"])
+                warm = statistics.median(timed(served, second)[0] for _ in range(repeat))
+                found[("second jump", rows)] = (found[("second jump", rows)][0], warm)
             cold, got = timed(served, body)
             assert got == BLOCK, (kind, name, rows, got)
+            if name == "second jump":
+                found[(name, rows)] = (cold, float("nan"))  # warm: after the pause
+                continue
             warm = statistics.median(timed(served, body)[0] for _ in range(repeat))
             found[(name, rows)] = (cold, warm)
     return found
@@ -255,9 +278,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1000000,10000000")
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument(
+        "--landmark-wait", type=float, default=20.0,
+        help="seconds between the second and the later jump (the landmark pass runs)",
+    )  # fmt: skip
     parser.add_argument("--keep-db", default="", help="keep and reuse the tables in this database")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    print("load average at start: " + ", ".join(f"{v:.1f}" for v in os.getloadavg()))
     database = kept_database(args.keep_db) if args.keep_db else None
     with (
         tempfile.TemporaryDirectory(prefix="dashapp-scale-") as tmp,
@@ -297,14 +325,15 @@ def main() -> None:
         results: dict[str, dict[tuple[str, int], tuple[float, float]]] = {}
         with serve(dashapp_cmd, env, callbacks_of(local), work / "dashapp.log") as served:
             before = rss_mb(served.process)
-            results["dashapp"] = measure(served, "dashapp", sizes, args.repeat)
+            results["dashapp"] = measure(served, "dashapp", sizes, args.repeat, args.landmark_wait)
             after = rss_mb(served.process)
         minimal = DashCallbacks(build_minimal(url, [label(r) for r in sizes]))
         with serve(minimal_cmd, env, minimal, work / "minimal.log") as served:
             min_before = rss_mb(served.process)
-            results["minimal"] = measure(served, "minimal", sizes, args.repeat)
+            results["minimal"] = measure(served, "minimal", sizes, args.repeat, args.landmark_wait)
             min_after = rss_mb(served.process)
     report(results, sizes, (before, after), (min_before, min_after))
+    print("load average at end: " + ", ".join(f"{v:.1f}" for v in os.getloadavg()))
 
 
 def report(
