@@ -1,6 +1,7 @@
 """Scale: the grid on 1,000,000 and 10,000,000 PostgreSQL rows, next to a minimal Dash app.
 
-.venv/bin/python bench/bench_scale.py [--sizes 1000000,10000000] [--repeat 7] [--keep-db NAME]
+.venv/bin/python bench/bench_scale.py [--sizes 1000000,10000000] [--repeat 7] [--runs 3]
+    [--landmark-wait 20] [--keep-db NAME]
 
 --keep-db NAME keeps the tables in database NAME (created when missing) and reuses a table that
 already holds the asked number of rows, so a rerun skips the 10M build (about a minute of CPU).
@@ -18,8 +19,9 @@ process, and times the same grid requests over HTTP against both, in the same ru
   jump) has finished.
 
 Each is timed cold (the first request of its kind in the process) and warm (median of
---repeat more). Ratios: 10M / 1M per app, and
-dashapp / minimal per size. RSS of the dashapp web process before and after. Prints a table.
+--repeat more); --runs repeats all of it with fresh processes and reports medians over runs.
+Ratios: 10M / 1M per app, and dashapp / minimal per size. RSS of both web processes before and
+after each run. Prints a table.
 """
 
 from __future__ import annotations
@@ -258,6 +260,19 @@ def measure(
     return found
 
 
+def median_of(
+    runs: list[dict[tuple[str, int], tuple[float, float]]],
+) -> dict[tuple[str, int], tuple[float, float]]:
+    """Per (scenario, rows): the median over runs of the cold and of the warm figure."""
+    return {
+        key: (
+            statistics.median(r[key][0] for r in runs),
+            statistics.median(r[key][1] for r in runs),
+        )
+        for key in runs[0]
+    }
+
+
 def rss_mb(process: subprocess.Popen[bytes]) -> float:
     """Resident memory of a process, in MB."""
     return psutil.Process(process.pid).memory_info().rss / 1e6
@@ -282,6 +297,7 @@ def main() -> None:
         "--landmark-wait", type=float, default=20.0,
         help="seconds between the second and the later jump (the landmark pass runs)",
     )  # fmt: skip
+    parser.add_argument("--runs", type=int, default=3, help="fresh processes each; medians")
     parser.add_argument("--keep-db", default="", help="keep and reuse the tables in this database")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -322,25 +338,34 @@ def main() -> None:
             tables,
         ]
         dashapp_cmd = [sys.executable, "-m", "dashapp.cli", "run"]
-        results: dict[str, dict[tuple[str, int], tuple[float, float]]] = {}
-        with serve(dashapp_cmd, env, callbacks_of(local), work / "dashapp.log") as served:
-            before = rss_mb(served.process)
-            results["dashapp"] = measure(served, "dashapp", sizes, args.repeat, args.landmark_wait)
-            after = rss_mb(served.process)
+        runs: dict[str, list[dict[tuple[str, int], tuple[float, float]]]] = {
+            "dashapp": [], "minimal": []
+        }  # fmt: skip
+        rss: dict[str, list[tuple[float, float]]] = {"dashapp": [], "minimal": []}
         minimal = DashCallbacks(build_minimal(url, [label(r) for r in sizes]))
-        with serve(minimal_cmd, env, minimal, work / "minimal.log") as served:
-            min_before = rss_mb(served.process)
-            results["minimal"] = measure(served, "minimal", sizes, args.repeat, args.landmark_wait)
-            min_after = rss_mb(served.process)
-    report(results, sizes, (before, after), (min_before, min_after))
+        apps = {
+            "dashapp": (dashapp_cmd, callbacks_of(local)),
+            "minimal": (minimal_cmd, minimal),
+        }
+        for run in range(args.runs):
+            # Fresh processes every run, the two apps one after the other: a run's cold
+            # figures are really cold, and drifting machine load hits both apps alike.
+            for kind, (command, callbacks) in apps.items():
+                with serve(command, env, callbacks, work / f"{kind}.log") as served:
+                    before = rss_mb(served.process)
+                    runs[kind].append(measure(served, kind, sizes, args.repeat, args.landmark_wait))
+                    rss[kind].append((before, rss_mb(served.process)))
+            print(f"run {run + 1}/{args.runs} done", flush=True)
+        results = {kind: median_of(found) for kind, found in runs.items()}
+    report(results, sizes, rss["dashapp"], rss["minimal"])
     print("load average at end: " + ", ".join(f"{v:.1f}" for v in os.getloadavg()))
 
 
 def report(
     results: dict[str, dict[tuple[str, int], tuple[float, float]]],
     sizes: list[int],
-    rss: tuple[float, float],
-    min_rss: tuple[float, float],
+    rss: list[tuple[float, float]],
+    min_rss: list[tuple[float, float]],
 ) -> None:
     """Print per scenario: each app's cold/warm ms at each size, and the ratios."""
     small, large = sizes[0], sizes[-1]
@@ -365,8 +390,9 @@ def report(
             parts.append(f"{label(s)} {d[0] / m[0]:.2f}/{d[1] / m[1]:.2f}")
         print(f"  {name:16s} " + "   ".join(parts))
     print()
-    print(f"dashapp web process RSS: {rss[0]:.0f} MB before, {rss[1]:.0f} MB after")
-    print(f"minimal app RSS: {min_rss[0]:.0f} MB before, {min_rss[1]:.0f} MB after")
+    for kind, pairs in (("dashapp web process", rss), ("minimal app", min_rss)):
+        each = ", ".join(f"{b:.0f} -> {a:.0f}" for b, a in pairs)
+        print(f"{kind} RSS per run (MB, before -> after): {each}")
 
 
 if __name__ == "__main__":
