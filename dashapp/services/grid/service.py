@@ -232,6 +232,8 @@ class DataView:
 
         def start(query: GridQuery) -> None:
             key = (table, query.filter_key, query.sort_key)
+            if self.cache.get(("landmarks-failed", *key)) is not None:
+                return  # it timed out lately: jumps keep seeking until the cache forgets
             with self._building_lock:
                 if key in self._building or len(self._building) >= MAX_LANDMARK_BUILDS:
                     return
@@ -247,15 +249,18 @@ class DataView:
         self, source: DataSource, query: GridQuery, key: tuple[str, str, str]
     ) -> None:
         """One landmark pass in its own read-only connection; the result lands in the cache."""
+        found = None
         try:
             with (
                 unreachable_as_error(source.name),
                 read_connection(source.engine, source.timeout_ms) as conn,
             ):
-                paging.landmarks(conn, query, self.cache)
+                found = paging.landmarks(conn, query, self.cache)
         except Exception:  # a background pass must not die loudly; jumps keep seeking
             log.warning("landmark pass failed on %s", query.table.name, exc_info=True)
         finally:
+            if found is None:  # not again on every jump (a pass that times out costs the most)
+                self.cache.set(("landmarks-failed", *key), True)
             with self._building_lock:
                 self._building.discard(key)
 
