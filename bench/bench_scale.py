@@ -1,6 +1,10 @@
 """Scale: the grid on 1,000,000 and 10,000,000 PostgreSQL rows, next to a minimal Dash app.
 
-.venv/bin/python bench/bench_scale.py [--sizes 1000000,10000000] [--repeat 7]
+.venv/bin/python bench/bench_scale.py [--sizes 1000000,10000000] [--repeat 7] [--runs 3]
+    [--landmark-wait 20] [--keep-db NAME]
+
+--keep-db NAME keeps the tables in database NAME (created when missing) and reuses a table that
+already holds the asked number of rows, so a rerun skips the 10M build (about a minute of CPU).
 
 Builds both tables in a throwaway database (generate_series in SQL, an index for the filter,
 VACUUM ANALYZE), then serves dashapp (its dashboards file points a source at that database) and
@@ -9,11 +13,15 @@ process, and times the same grid requests over HTTP against both, in the same ru
 
 - first rows: rows 0-100, default sort;
 - filtered block: rows 0-100 with a set filter (region = North, a fifth of the rows);
-- deep jump: 100 rows at 90 % of the table.
+- deep jump: 100 rows at 90 % of the table;
+- second jump (50 %), then, after --landmark-wait seconds, later jump (70 %): what dragging the
+  scrollbar around costs once dashapp's background landmark pass (started by the second
+  jump) has finished.
 
-Each is timed cold (the first request of its kind in the process: dashapp's count probe and
-landmark pass included) and warm (median of --repeat more). Ratios: 10M / 1M per app, and
-dashapp / minimal per size. RSS of the dashapp web process before and after. Prints a table.
+Each is timed cold (the first request of its kind in the process) and warm (median of
+--repeat more); --runs repeats all of it with fresh processes and reports medians over runs.
+Ratios: 10M / 1M per app, and dashapp / minimal per size. RSS of both web processes before and
+after each run. Prints a table.
 """
 
 from __future__ import annotations
@@ -46,7 +54,11 @@ from dashapp import create_app  # noqa: E402
 from dashapp.pages.dashboard_parts import ids  # noqa: E402
 from dashapp.settings import load_settings  # noqa: E402
 from tests.support.dash_requests import DashCallbacks, callbacks_of  # noqa: E402
-from tests.support.services import throwaway_postgres_database, with_driver  # noqa: E402
+from tests.support.services import (  # noqa: E402
+    PG_ADMIN_URL,
+    throwaway_postgres_database,
+    with_driver,
+)
 
 NORTH = {"region": {"filterType": "set", "values": ["North"]}}
 BLOCK = 100
@@ -57,12 +69,24 @@ def label(rows: int) -> str:
     return f"facts_{rows // 1_000_000}m" if rows % 1_000_000 == 0 else f"facts_{rows // 1000}k"
 
 
-def build_table(url: str, rows: int) -> float:
-    """Create and fill one table in SQL; seconds taken."""
+def built_marker(rows: int) -> str:
+    """The table comment a finished build leaves (a rerun with --keep-db reuses the table)."""
+    return f"bench_scale {rows} rows"
+
+
+def build_table(url: str, rows: int) -> float | None:
+    """Create and fill one table in SQL; seconds taken, None when a finished one was reused."""
     name = label(rows)
     started = time.perf_counter()
     engine = sa.create_engine(url)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        comment = conn.execute(
+            sa.text("SELECT obj_description(to_regclass(:t), 'pg_class')"), {"t": name}
+        ).scalar()
+        if comment == built_marker(rows):
+            engine.dispose()
+            return None
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
         conn.exec_driver_sql("SET maintenance_work_mem = '512MB'")
         # UNLOGGED: a throwaway table need not be crash-safe, and it loads twice as fast.
         conn.exec_driver_sql(
@@ -81,8 +105,23 @@ def build_table(url: str, rows: int) -> float:
         )
         conn.exec_driver_sql(f"CREATE INDEX ON {name} (region, id)")
         conn.exec_driver_sql(f"VACUUM ANALYZE {name}")
+        conn.exec_driver_sql(f"COMMENT ON TABLE {name} IS '{built_marker(rows)}'")
     engine.dispose()
     return time.perf_counter() - started
+
+
+@contextmanager
+def kept_database(name: str) -> Iterator[str]:
+    """The URL of database `name` on the test server, created when missing and kept after."""
+    admin = sa.create_engine(with_driver(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).scalar()
+        if not exists:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
 
 
 @dataclass
@@ -168,19 +207,31 @@ def timed(served: Served, body: dict[str, Any]) -> tuple[float, int]:
     return elapsed, len(found["rowData"])
 
 
+def at(rows: int, share: float) -> dict[str, Any]:
+    """A block starting at `share` of the table (a scrollbar drag), default sort, no filter."""
+    start = int(rows * share) // BLOCK * BLOCK
+    return {"sortModel": [], "filterModel": {}, "startRow": start, "endRow": start + BLOCK}
+
+
 def scenarios(rows: int) -> dict[str, dict[str, Any]]:
-    """The three requests, as the grid sends them."""
-    deep = int(rows * 0.9) // BLOCK * BLOCK
+    """The requests timed cold and warm, in this order, as the grid sends them.
+
+    "second jump" (to 50 %) is the second uncached jump into the same filter and sort: in
+    dashapp it starts the background landmark pass. Its warm figure and "later jump" (to 70 %)
+    are timed after --landmark-wait seconds, when that pass has had time to finish.
+    """
     plain: dict[str, Any] = {"sortModel": [], "filterModel": {}}
     return {
         "first rows": {**plain, "startRow": 0, "endRow": BLOCK},
         "filtered block": {**plain, "filterModel": NORTH, "startRow": 0, "endRow": BLOCK},
-        "deep jump": {**plain, "startRow": deep, "endRow": deep + BLOCK},
+        "deep jump": at(rows, 0.9),
+        "second jump": at(rows, 0.5),
+        "later jump": at(rows, 0.7),
     }
 
 
 def measure(
-    served: Served, kind: str, sizes: list[int], repeat: int
+    served: Served, kind: str, sizes: list[int], repeat: int, wait: float
 ) -> dict[tuple[str, int], tuple[float, float]]:
     """{(scenario, rows): (cold ms, warm median ms)}."""
     make = dashapp_body if kind == "dashapp" else minimal_body
@@ -194,11 +245,32 @@ def measure(
         timed(served, make(served, table, other))
         for name, request in scenarios(rows).items():
             body = make(served, table, request)
+            if name == "later jump":
+                time.sleep(wait)  # the same pause for both apps
+                second = make(served, table, scenarios(rows)["second jump"])
+                warm = statistics.median(timed(served, second)[0] for _ in range(repeat))
+                found[("second jump", rows)] = (found[("second jump", rows)][0], warm)
             cold, got = timed(served, body)
             assert got == BLOCK, (kind, name, rows, got)
+            if name == "second jump":
+                found[(name, rows)] = (cold, float("nan"))  # warm: after the pause
+                continue
             warm = statistics.median(timed(served, body)[0] for _ in range(repeat))
             found[(name, rows)] = (cold, warm)
     return found
+
+
+def median_of(
+    runs: list[dict[tuple[str, int], tuple[float, float]]],
+) -> dict[tuple[str, int], tuple[float, float]]:
+    """Per (scenario, rows): the median over runs of the cold and of the warm figure."""
+    return {
+        key: (
+            statistics.median(r[key][0] for r in runs),
+            statistics.median(r[key][1] for r in runs),
+        )
+        for key in runs[0]
+    }
 
 
 def rss_mb(process: subprocess.Popen[bytes]) -> float:
@@ -221,17 +293,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1000000,10000000")
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument(
+        "--landmark-wait", type=float, default=20.0,
+        help="seconds between the second and the later jump (the landmark pass runs)",
+    )  # fmt: skip
+    parser.add_argument("--runs", type=int, default=3, help="fresh processes each; medians")
+    parser.add_argument("--keep-db", default="", help="keep and reuse the tables in this database")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    print("load average at start: " + ", ".join(f"{v:.1f}" for v in os.getloadavg()))
+    database = kept_database(args.keep_db) if args.keep_db else None
     with (
         tempfile.TemporaryDirectory(prefix="dashapp-scale-") as tmp,
-        throwaway_postgres_database("dashapp_bench_scale") as raw_url,
+        database or throwaway_postgres_database("dashapp_bench_scale") as raw_url,
     ):
         work, url = Path(tmp), with_driver(raw_url)
         for rows in sizes:
-            print(
-                f"built {label(rows)} ({rows:,} rows) in {build_table(url, rows):.1f} s", flush=True
-            )
+            took = build_table(url, rows)
+            done = "reused" if took is None else f"built in {took:.1f} s"
+            print(f"{label(rows)} ({rows:,} rows): {done}", flush=True)
         dashboards = work / "dashboards.yml"
         listed = "\n".join(
             f"  - {{source: bench, name: {label(r)}, id: {label(r)}}}" for r in sizes
@@ -258,24 +338,34 @@ def main() -> None:
             tables,
         ]
         dashapp_cmd = [sys.executable, "-m", "dashapp.cli", "run"]
-        results: dict[str, dict[tuple[str, int], tuple[float, float]]] = {}
-        with serve(dashapp_cmd, env, callbacks_of(local), work / "dashapp.log") as served:
-            before = rss_mb(served.process)
-            results["dashapp"] = measure(served, "dashapp", sizes, args.repeat)
-            after = rss_mb(served.process)
+        runs: dict[str, list[dict[tuple[str, int], tuple[float, float]]]] = {
+            "dashapp": [], "minimal": []
+        }  # fmt: skip
+        rss: dict[str, list[tuple[float, float]]] = {"dashapp": [], "minimal": []}
         minimal = DashCallbacks(build_minimal(url, [label(r) for r in sizes]))
-        with serve(minimal_cmd, env, minimal, work / "minimal.log") as served:
-            min_before = rss_mb(served.process)
-            results["minimal"] = measure(served, "minimal", sizes, args.repeat)
-            min_after = rss_mb(served.process)
-    report(results, sizes, (before, after), (min_before, min_after))
+        apps = {
+            "dashapp": (dashapp_cmd, callbacks_of(local)),
+            "minimal": (minimal_cmd, minimal),
+        }
+        for run in range(args.runs):
+            # Fresh processes every run, the two apps one after the other: a run's cold
+            # figures are really cold, and drifting machine load hits both apps alike.
+            for kind, (command, callbacks) in apps.items():
+                with serve(command, env, callbacks, work / f"{kind}.log") as served:
+                    before = rss_mb(served.process)
+                    runs[kind].append(measure(served, kind, sizes, args.repeat, args.landmark_wait))
+                    rss[kind].append((before, rss_mb(served.process)))
+            print(f"run {run + 1}/{args.runs} done", flush=True)
+        results = {kind: median_of(found) for kind, found in runs.items()}
+    report(results, sizes, rss["dashapp"], rss["minimal"])
+    print("load average at end: " + ", ".join(f"{v:.1f}" for v in os.getloadavg()))
 
 
 def report(
     results: dict[str, dict[tuple[str, int], tuple[float, float]]],
     sizes: list[int],
-    rss: tuple[float, float],
-    min_rss: tuple[float, float],
+    rss: list[tuple[float, float]],
+    min_rss: list[tuple[float, float]],
 ) -> None:
     """Print per scenario: each app's cold/warm ms at each size, and the ratios."""
     small, large = sizes[0], sizes[-1]
@@ -300,8 +390,9 @@ def report(
             parts.append(f"{label(s)} {d[0] / m[0]:.2f}/{d[1] / m[1]:.2f}")
         print(f"  {name:16s} " + "   ".join(parts))
     print()
-    print(f"dashapp web process RSS: {rss[0]:.0f} MB before, {rss[1]:.0f} MB after")
-    print(f"minimal app RSS: {min_rss[0]:.0f} MB before, {min_rss[1]:.0f} MB after")
+    for kind, pairs in (("dashapp web process", rss), ("minimal app", min_rss)):
+        each = ", ".join(f"{b:.0f} -> {a:.0f}" for b, a in pairs)
+        print(f"{kind} RSS per run (MB, before -> after): {each}")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,9 @@ def make_engine(url: str, pool_size: int = 5, connect_timeout_s: int = 5) -> Eng
     """An engine with its own small pool for one source (never shared with the app's tables)."""
     normalised = normalise_url(url)
     backend = make_url(normalised).get_backend_name()
-    kwargs: dict[str, object] = {"pool_pre_ping": True}
+    # PostgreSQL: read_connection's first statement is the liveness check (one retry on a
+    # dropped connection), so a pre-ping round trip per checkout would only add latency.
+    kwargs: dict[str, object] = {"pool_pre_ping": backend != "postgresql"}
     connect_args: dict[str, object] = {}
     if backend == "sqlite":
         connect_args["check_same_thread"] = False

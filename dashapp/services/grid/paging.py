@@ -3,16 +3,22 @@
 Keyset pagination needs the sort key of the row just before the block. We get it from:
 1. the boundary cache: each served block records the key of its last row, so the next block
    (the usual scroll) is a pure keyset query;
-2. landmarks: for a jump deep into the result (dragging the scrollbar), one pass computes the
-   key of every `step`-th row for this filter+sort (cached), then the block is a keyset query
-   from the nearest landmark with an OFFSET below `step`;
-3. plain OFFSET when the sort cannot be keyset-paged (nullable sort columns, no unique key) or
+2. landmarks: once this filter+sort has been jumped into twice (dragging the scrollbar
+   around), one pass computes the key of every `step`-th row (cached), then any block is a
+   keyset query from the nearest landmark with an OFFSET below `step`;
+3. seek: a jump before landmarks exist reads only the sort key of the row just before the
+   block (`SELECT key ... OFFSET start-1 LIMIT 1`, an index-only scan when an index covers the
+   filter and sort), then the block is a keyset query from it. It still passes over `start`
+   keys — no B-tree knows row positions — but never waits for the landmark pass, which reads
+   every matching row (3.5 s on 10,000,000 rows);
+4. plain OFFSET when the sort cannot be keyset-paged (nullable sort columns, no unique key) or
    the landmark pass fails (for example it hit the statement timeout).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,11 +76,15 @@ def _boundary_cache_key(query: GridQuery, position: int) -> tuple[Any, ...]:
     return ("boundary", query.filter_key, query.sort_key, position)
 
 
+def _landmarks_cache_key(query: GridQuery, step: int) -> tuple[Any, ...]:
+    return ("landmarks", query.filter_key, query.sort_key, step)
+
+
 def landmarks(
     conn: Connection, query: GridQuery, cache: TTLCache | None, step: int = LANDMARK_STEP
 ) -> list[tuple[Any, ...]] | None:
     """Sort keys of rows step-1, 2*step-1, ... (0-based); None when the pass fails."""
-    cache_key = ("landmarks", query.filter_key, query.sort_key, step)
+    cache_key = _landmarks_cache_key(query, step)
     if cache is not None:
         cached = cache.get(cache_key)
         if cached is not None:
@@ -103,6 +113,24 @@ def landmarks(
     return found
 
 
+def seek_key(conn: Connection, query: GridQuery, position: int) -> tuple[Any, ...] | None:
+    """The sort key of row `position` (0-based), reading only key columns; None past the end."""
+    keys = [query.table.sql(s.column) for s in query.sort]
+    stmt = query.select(*keys).order_by(*query.order_by()).offset(position).limit(1)
+    row = conn.execute(stmt).first()
+    return tuple(row) if row is not None else None
+
+
+def _second_jump(cache: TTLCache | None, query: GridQuery) -> bool:
+    """Count an uncached deep jump into this filter+sort; True from the second one on."""
+    if cache is None:
+        return True  # nothing remembers landmarks either: compute them as before
+    key = ("jumped", query.filter_key, query.sort_key)
+    seen = cache.get(key)
+    cache.set(key, True)
+    return seen is not None
+
+
 def _run(conn: Connection, stmt: sa.Select[Any]) -> list[dict[str, Any]]:
     return [dict(row) for row in conn.execute(stmt).mappings()]
 
@@ -114,8 +142,13 @@ def fetch_block(
     end: int,
     cache: TTLCache | None = None,
     step: int = LANDMARK_STEP,
+    build_later: Callable[[GridQuery], None] | None = None,
 ) -> Block:
-    """Rows [start, end) of the query's result in its order."""
+    """Rows [start, end) of the query's result in its order.
+
+    `build_later(query)`, when given, runs the landmark pass elsewhere (a background thread)
+    instead of inside this request; the jump that asks for it is served by a seek.
+    """
     if start < 0 or end <= start:
         return Block([], "empty")
     limit = min(end - start, MAX_BLOCK)
@@ -128,7 +161,12 @@ def fetch_block(
             stmt = base.where(keyset_after(query, cached_key)).limit(limit)
             strategy = "keyset"
         elif start >= step:
-            marks = landmarks(conn, query, cache, step)
+            marks = cache.get(_landmarks_cache_key(query, step)) if cache is not None else None
+            if marks is None and _second_jump(cache, query):
+                if build_later is not None:
+                    build_later(query)
+                else:
+                    marks = landmarks(conn, query, cache, step)
             index = start // step - 1
             if marks is not None and index < len(marks):
                 skip = start - (index + 1) * step
@@ -136,6 +174,14 @@ def fetch_block(
                 strategy = "landmark"
             elif marks is not None:
                 return Block([], "past-end")
+            else:
+                key = seek_key(conn, query, start - 1)
+                if key is None:
+                    return Block([], "past-end")
+                if cache is not None:
+                    cache.set(_boundary_cache_key(query, start), key)
+                stmt = base.where(keyset_after(query, key)).limit(limit)
+                strategy = "seek"
     rows = _run(conn, stmt)
     if rows and query.keyset_ready and cache is not None:
         cache.set(_boundary_cache_key(query, start + len(rows)), _key_of(rows[-1], query.sort))

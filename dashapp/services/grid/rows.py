@@ -24,7 +24,7 @@ def export_rows(
     """Rows from a server-side cursor: memory stays flat however many rows match."""
     selected = [query.table.sql(query.table.column(name).name) for name in columns]
     stmt = query.select(*selected).order_by(*query.order_by()).limit(limit)
-    with read_connection(engine, timeout_ms, idle_ms) as conn:
+    with read_connection(engine, timeout_ms, idle_ms, streaming=True) as conn:
         result = conn.execution_options(stream_results=True, yield_per=FETCH_ROWS).execute(stmt)
         for row in result:
             yield tuple(row)

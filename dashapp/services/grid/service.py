@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -25,6 +26,8 @@ from dashapp.services.grid.schema import GridTable, discover_table
 from dashapp.services.grid.session import is_timeout, read_connection
 
 log = logging.getLogger(__name__)
+# Landmark passes running at once per process (each reads every matching row once).
+MAX_LANDMARK_BUILDS = 1
 
 
 def jsonable(value: Any) -> Any:
@@ -34,6 +37,17 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     return value
+
+
+def jsonable_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`rows` with their cells made jsonable, in place: only the columns that need it are
+    visited (a block is 100-1000 rows; most cells are already text or numbers)."""
+    plain = (str, int, float, bool, type(None))
+    needs = {k for row in rows for k, v in row.items() if not isinstance(v, plain)}
+    for row in rows:
+        for key in needs:
+            row[key] = jsonable(row[key])
+    return rows
 
 
 @dataclass(frozen=True)
@@ -130,6 +144,8 @@ class DataView:
         )
         self.cache = cache if cache is not None else TTLCache()
         self._tables = TTLCache(size=64, ttl=600.0)
+        self._building: set[tuple[str, str, str]] = set()
+        self._building_lock = threading.Lock()
 
     @property
     def allowed_tables(self) -> tuple[str, ...]:
@@ -193,9 +209,11 @@ class DataView:
             unreachable_as_error(source.name),
             read_connection(source.engine, source.timeout_ms) as conn,
         ):
-            count = counting.count_rows(conn, query, self.cache)
-            block = paging.fetch_block(conn, query, start, end, self.cache)
-        rows = [{k: jsonable(v) for k, v in row.items()} for row in block.rows]
+            count = counting.first_count(conn, query, self.cache)
+            block = paging.fetch_block(
+                conn, query, start, end, self.cache, build_later=self._landmarks_later(table)
+            )
+        rows = jsonable_rows(block.rows)
         total, exact = settle_estimate(count, start, end, len(rows))
         elapsed = (time.perf_counter() - started) * 1000
         log.info(
@@ -203,6 +221,53 @@ class DataView:
             table, start, end, len(rows), block.strategy, elapsed,
         )  # fmt: skip
         return RowsResult(rows, total, exact, block.strategy, elapsed)
+
+    def _landmarks_later(self, table: str) -> Callable[[GridQuery], None]:
+        """Start a landmark pass for `table` in a background thread (see paging.fetch_block).
+
+        At most MAX_LANDMARK_BUILDS run at once and each filter+sort once at a time; a jump
+        that finds them busy is served by a seek and asks again next time.
+        """
+        source = self.source(table)
+
+        def start(query: GridQuery) -> None:
+            key = (table, query.filter_key, query.sort_key)
+            if self.cache.get(("landmarks-failed", *key)) is not None:
+                return  # it timed out lately: jumps keep seeking until the cache forgets
+            with self._building_lock:
+                if key in self._building or len(self._building) >= MAX_LANDMARK_BUILDS:
+                    return
+                self._building.add(key)
+            threading.Thread(
+                target=self._build_landmarks, args=(source, query, key),
+                name="grid-landmarks", daemon=True,
+            ).start()  # fmt: skip
+
+        return start
+
+    def _build_landmarks(
+        self, source: DataSource, query: GridQuery, key: tuple[str, str, str]
+    ) -> None:
+        """One landmark pass in its own read-only connection; the result lands in the cache."""
+        found = None
+        try:
+            with (
+                unreachable_as_error(source.name),
+                read_connection(source.engine, source.timeout_ms) as conn,
+            ):
+                found = paging.landmarks(conn, query, self.cache)
+        except Exception:  # a background pass must not die loudly; jumps keep seeking
+            log.warning("landmark pass failed on %s", query.table.name, exc_info=True)
+        finally:
+            if found is None:  # not again on every jump (a pass that times out costs the most)
+                self.cache.set(("landmarks-failed", *key), True)
+            with self._building_lock:
+                self._building.discard(key)
+
+    def landmark_builds(self) -> int:
+        """How many landmark passes are running now (tests and benchmarks wait on it)."""
+        with self._building_lock:
+            return len(self._building)
 
     def summary(self, table: str, state: GridState, dimension: str | None = None) -> Summary:
         """KPIs, the trend and a breakdown (by `dimension` when offered, else the default)."""
