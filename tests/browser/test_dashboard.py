@@ -17,7 +17,7 @@ from flask_migrate import upgrade
 from selenium.webdriver.common.action_chains import ActionChains
 
 from dashapp import create_app
-from dashapp.pages.dashboard_parts import ids
+from dashapp.pages.dataview import ids
 from dashapp.services.seed import seed
 from dashapp.services.seed_data import SeedPlan
 from tests.conftest import SettingsFactory

@@ -31,7 +31,7 @@ from dashapp.models.commerce import Order
 from dashapp.models.compositor import CompositorImage
 from dashapp.models.training import TrainingRun
 from dashapp.pages.compositor import ids as comp_ids
-from dashapp.pages.dashboard_parts import ids
+from dashapp.pages.dataview import ids
 from dashapp.services.seed import seed
 from dashapp.services.seed_data import SeedPlan
 from tests.conftest import SettingsFactory

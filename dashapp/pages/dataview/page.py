@@ -10,17 +10,18 @@ import dash_bootstrap_components as dbc
 from dash import Dash, dcc, html
 
 from dashapp.auth import Role, current_user, page_guard
-from dashapp.pages.dashboard_parts import ids, layout_parts
-from dashapp.pages.dashboard_parts.excel_callbacks import register_excel_callbacks
-from dashapp.pages.dashboard_parts.filters_callbacks import (
+from dashapp.pages.dataview import ids
+from dashapp.pages.dataview import layout as parts
+from dashapp.pages.dataview.excel_callbacks import register_excel_callbacks
+from dashapp.pages.dataview.filters_callbacks import (
     column_chooser,
     filters_bar,
     register_filter_callbacks,
 )
-from dashapp.pages.dashboard_parts.grid_callbacks import register_grid_callbacks
-from dashapp.pages.dashboard_parts.state import state_from_url
-from dashapp.pages.dashboard_parts.summary_callbacks import register_summary_callbacks
-from dashapp.pages.dashboard_parts.views_callbacks import register_view_callbacks
+from dashapp.pages.dataview.grid_callbacks import register_grid_callbacks
+from dashapp.pages.dataview.page_state import state_from_url
+from dashapp.pages.dataview.summary_callbacks import register_summary_callbacks
+from dashapp.pages.dataview.views_callbacks import register_view_callbacks
 from dashapp.services import saved_views
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
@@ -69,7 +70,6 @@ def layout(
         dimension = spec.breakdown.column if spec.breakdown else None
     charts = [name for name in ("trend", "breakdown") if getattr(spec, name) is not None]
     has_date = any(c.kind is ColumnKind.DATE for c in grid_table.columns)
-    parts = layout_parts
     return html.Div(
         [
             dcc.Location(id=ids.URL, refresh="callback-nav"),

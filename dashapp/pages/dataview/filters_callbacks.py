@@ -10,8 +10,8 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, 
 from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, secured_callback
-from dashapp.pages.dashboard_parts import ids
-from dashapp.pages.dashboard_parts.chips import (
+from dashapp.pages.dataview import ids
+from dashapp.pages.dataview.chips import (
     CUSTOM,
     PRESETS,
     chips,
@@ -19,7 +19,7 @@ from dashapp.pages.dashboard_parts.chips import (
     preset_filter,
     range_filter,
 )
-from dashapp.pages.dashboard_parts.state import facets_of, page_state, url_search
+from dashapp.pages.dataview.page_state import facets_of, page_state, url_search
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
 from dashapp.services.grid.schema import ColumnKind, GridTable

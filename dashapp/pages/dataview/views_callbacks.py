@@ -10,9 +10,9 @@ from dash import ClientsideFunction, Dash, Input, Output, State, ctx, get_relati
 from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, current_user, secured_callback
-from dashapp.pages.dashboard_parts import ids
-from dashapp.pages.dashboard_parts.layout_parts import CONFIRM_CLASS
-from dashapp.pages.dashboard_parts.state import page_state
+from dashapp.pages.dataview import ids
+from dashapp.pages.dataview.layout import CONFIRM_CLASS
+from dashapp.pages.dataview.page_state import page_state
 from dashapp.services import saved_views
 from dashapp.services.grid.errors import GridQueryError
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from dashapp.pages.dashboard_parts.columns import sort_model_of
+from dashapp.pages.dataview.columns import sort_model_of
 from dashapp.services.grid.service import GridState
 
 

@@ -10,8 +10,8 @@ from dash import ClientsideFunction, Dash, Input, Output, State
 from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, secured_callback
-from dashapp.pages.dashboard_parts import ids
-from dashapp.pages.dashboard_parts.state import (
+from dashapp.pages.dataview import ids
+from dashapp.pages.dataview.page_state import (
     export_href,
     facets_of,
     grid_state,
