@@ -14,7 +14,7 @@ from dashapp.pages.dataview import ids
 from dashapp.pages.dataview.page_state import (
     export_href,
     facets_of,
-    grid_state,
+    grid_state_of,
     page_state,
     visible_columns,
 )
@@ -45,7 +45,7 @@ def answer_block(
         "quick": quick or "",
         "facets": list(facet_values),
     }
-    state = grid_state(
+    state = grid_state_of(
         request.get("filterModel"),
         request.get("sortModel"),
         quick,

@@ -1,13 +1,15 @@
-"""Turn the page's component values into the services' GridState."""
+"""The page's component values as the grid state (services/grid/grid_state.py serialises it)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import urlencode
 
+from werkzeug.exceptions import BadRequest
+
 from dashapp.pages.dataview.columns import sort_model_of
-from dashapp.services.grid.service import GridState
+from dashapp.services.grid import grid_state
+from dashapp.services.grid.grid_state import GridState
 
 
 def facets_of(columns: list[Any] | None, values: tuple[Any, ...] | list[Any]) -> dict[str, Any]:
@@ -26,17 +28,23 @@ def page_state(
     facet_columns: list[Any] | None,
     facet_values: tuple[Any, ...] | list[Any],
 ) -> dict[str, Any]:
-    """The JSON state a saved view or an export link carries."""
-    return {
-        "filterModel": filter_model or {},
-        "sortModel": sort_model_of(column_state),
-        "quick": quick or "",
-        "facets": facets_of(facet_columns, facet_values),
-    }
+    """The query state (grid_state.QUERY_KEYS) of what the page shows; a value not of the
+    state's form (only a forged request sends one) is a 400 with the reason."""
+    try:
+        return grid_state.from_page(
+            filter_model or {},
+            sort_model_of(column_state),
+            quick or "",
+            facets_of(facet_columns, facet_values),
+        )
+    except grid_state.GridStateError as exc:
+        raise BadRequest(str(exc)) from None
 
 
-def grid_state(filter_model: Any, sort_model: Any, quick: Any, facets: dict[str, Any]) -> GridState:
-    """A GridState for the services."""
+def grid_state_of(
+    filter_model: Any, sort_model: Any, quick: Any, facets: dict[str, Any]
+) -> GridState:
+    """A GridState for the services (validated against the table by the query)."""
     return GridState(filter_model, sort_model, quick, facets)
 
 
@@ -54,39 +62,30 @@ def visible_columns(column_state: Any) -> list[str]:
 def export_href(table: str, kind: str, state: dict[str, Any], column_state: Any) -> str:
     """The export URL for the current state (visible columns in their on-screen order)."""
     columns = visible_columns(column_state)
-    query = {"state": json.dumps(state, separators=(",", ":"))}
+    query = {"state": grid_state.dumps(grid_state.query_part(state))}
     if columns:
         query["columns"] = ",".join(columns)
     return f"/export/{table}.{kind}?{urlencode(query)}"
 
 
-MAX_URL_STATE = 8000
+def url_base(opened: Any, by_share: str | None, state: dict[str, Any]) -> dict[str, Any]:
+    """What the page's URL is written against: the view it opened (by id or share token)
+    and that view's query state. Kept in a store; see filters_callbacks' URL sync."""
+    if opened is None:
+        return {"view": None, "share": None, "state": {}}
+    return {
+        "view": opened.id,
+        "share": by_share,
+        "state": grid_state.query_part(state),
+    }
 
 
-def url_search(table: str, state: dict[str, Any], view_id: Any = None) -> str:
-    """The page's query string for what is on screen: table, view, filters, sort, search."""
-    params: dict[str, Any] = {"table": table}
-    if isinstance(view_id, int) and not isinstance(view_id, bool):
-        params["view"] = view_id
-    kept = {k: v for k, v in state.items() if v not in (None, "", {}, [])}
-    if kept:
-        text = json.dumps(kept, separators=(",", ":"), sort_keys=True)
-        if len(text) <= MAX_URL_STATE:  # a longer state stays on the page (save it as a view)
-            params["state"] = text
-    return "?" + urlencode(params)
-
-
-def state_from_url(raw: str | None) -> tuple[dict[str, Any], str]:
-    """(state, problem) from the URL's `state` parameter; a broken one gives ({}, why)."""
-    if not raw:
-        return {}, ""
-    if len(raw) > MAX_URL_STATE:
-        return {}, "This link's filters are too long to read; showing the table unfiltered."
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return {}, "This link's filters could not be read; showing the table unfiltered."
-    if not isinstance(data, dict):
-        return {}, "This link's filters could not be read; showing the table unfiltered."
-    keys = ("filterModel", "sortModel", "quick", "facets")
-    return {k: data[k] for k in keys if k in data}, ""
+def page_search(table: str, state: dict[str, Any], view_id: Any, base: Any) -> str:
+    """The page's query string for what is on screen (see grid_state.page_query)."""
+    base = base if isinstance(base, dict) else {}
+    same_view = view_id is not None and view_id == base.get("view")
+    if not same_view:  # the view was deleted (or none is open): the state says it all
+        return grid_state.page_query(table, state)
+    share = base.get("share") if isinstance(base.get("share"), str) else None
+    opens = base.get("state") if isinstance(base.get("state"), dict) else {}
+    return grid_state.page_query(table, state, view_id, share, opens)

@@ -18,7 +18,7 @@ from dashapp.pages.dataview import layout as parts
 from dashapp.pages.dataview.charts import breakdown_figure, trend_figure
 from dashapp.pages.dataview.formatting import format_value
 from dashapp.pages.dataview.grid_callbacks import status_text
-from dashapp.pages.dataview.page_state import facets_of, grid_state
+from dashapp.pages.dataview.page_state import facets_of, grid_state_of
 from dashapp.services.grid.aggregates import BLANK_LABEL, OTHER_LABEL
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
@@ -137,7 +137,7 @@ def register_summary_callbacks(app: Dash) -> None:
             # table has charts, their arrival (mounted on "ready") runs this once.
             raise PreventUpdate
         view = current_dataview()
-        state = grid_state(filter_model, None, quick, facets_of(facet_columns, facet_values))
+        state = grid_state_of(filter_model, None, quick, facets_of(facet_columns, facet_values))
         try:
             summary = view.summary(table, state, dimension)
         except GridQueryError as exc:

@@ -1,4 +1,4 @@
-"""Saved views: save, open (navigates to the view's URL), delete."""
+"""Saved views: save, open (navigates to the view's URL), delete, share."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def register_view_callbacks(app: Dash) -> None:
     @secured_callback(
         app,
         Role.VIEWER,
-        Output(ids.URL, "search"),
+        Output(ids.NAVIGATE, "data"),
         Output(ids.VIEW_MESSAGE, "children"),
         Input(ids.VIEW_SAVE, "n_clicks"),
         Input(ids.VIEW_NAME, "n_submit"),  # Enter in the name field saves too
@@ -104,7 +104,7 @@ def register_view_callbacks(app: Dash) -> None:
     @secured_callback(
         app,
         Role.VIEWER,
-        Output(ids.URL, "search", allow_duplicate=True),
+        Output(ids.NAVIGATE, "data", allow_duplicate=True),
         Input(ids.VIEWS, "value"),
         State(ids.VIEW_ID, "data"),
         State(ids.TABLE, "data"),
@@ -114,6 +114,15 @@ def register_view_callbacks(app: Dash) -> None:
         if view_id is None or view_id == current:
             raise PreventUpdate
         return view_search(table, int(view_id))
+
+    # Not through the page's dcc.Location: it keeps the address it was rendered at and, once
+    # the address bar follows the screen, pushes that stale address back (see dataview_url.js).
+    app.clientside_callback(
+        ClientsideFunction(namespace="dataviewUrl", function_name="go"),
+        Output(ids.URL_SYNCED, "data", allow_duplicate=True),
+        Input(ids.NAVIGATE, "data"),
+        prevent_initial_call=True,
+    )
 
     @secured_callback(
         app,
