@@ -29,7 +29,7 @@ from dashapp import create_app  # noqa: E402
 from dashapp.extensions import db  # noqa: E402
 from dashapp.models.compositor import CompositorRender  # noqa: E402
 from dashapp.pages.compositor import ids  # noqa: E402
-from dashapp.pages.dashboard_parts import ids as grid_ids  # noqa: E402
+from dashapp.pages.dataview import ids as grid_ids  # noqa: E402
 from dashapp.services.compositing import library  # noqa: E402
 from dashapp.services.seed import seed  # noqa: E402
 from dashapp.services.seed_data import SeedPlan  # noqa: E402

@@ -51,7 +51,7 @@ from minimal_grid_app import GRID as MINIMAL_GRID  # noqa: E402
 from minimal_grid_app import build_app as build_minimal  # noqa: E402
 
 from dashapp import create_app  # noqa: E402
-from dashapp.pages.dashboard_parts import ids  # noqa: E402
+from dashapp.pages.dataview import ids  # noqa: E402
 from dashapp.settings import load_settings  # noqa: E402
 from tests.support.dash_requests import DashCallbacks, callbacks_of  # noqa: E402
 from tests.support.services import (  # noqa: E402

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from dashapp.pages.compositor import ids as compositor_ids  # noqa: E402
-from dashapp.pages.dashboard_parts import ids as dashboard_ids  # noqa: E402
+from dashapp.pages.dataview import ids as dashboard_ids  # noqa: E402
 from dashapp.pages.training import ids as training_ids  # noqa: E402
 from dashapp.pages.training import sweep_ids  # noqa: E402
 from tests.support.a11y import MODES, WIDTHS, set_mode, set_width  # noqa: E402

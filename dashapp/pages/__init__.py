@@ -9,7 +9,7 @@ import dash
 from dash import Dash
 
 PAGE_MODULES = (
-    "dashapp.pages.dashboard",
+    "dashapp.pages.dataview.page",
     "dashapp.pages.training.page",
     "dashapp.pages.compositor.page",
     "dashapp.pages.admin.page",

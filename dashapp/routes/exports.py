@@ -9,7 +9,6 @@ user's role, a per-user cap on exports in progress, columns (each once), rows, c
 from __future__ import annotations
 
 import io
-import json
 import logging
 import os
 import tempfile
@@ -22,6 +21,7 @@ from flask.typing import ResponseReturnValue
 from dashapp.auth import Role, current_user, require_role
 from dashapp.services import excel_jobs
 from dashapp.services.export_slots import ExportBusy, ExportSlots
+from dashapp.services.grid import grid_state
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
 from dashapp.services.grid.export import (
@@ -30,15 +30,14 @@ from dashapp.services.grid.export import (
     export_columns,
     spool_csv,
 )
+from dashapp.services.grid.grid_state import GridState
 from dashapp.services.grid.query import GridQuery
-from dashapp.services.grid.service import GridState
 from dashapp.services.grid.sheet import EXCEL_MAX_ROWS, write_sheet
 from dashapp.settings import current_settings
 
 log = logging.getLogger(__name__)
 bp = Blueprint("exports", __name__, url_prefix="/export")
 
-MAX_STATE_CHARS = 32_000
 SLOTS_KEY = "dashapp_export_slots"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -66,13 +65,10 @@ def _export_request(table: str, max_cells: int) -> tuple[GridQuery, list[str], i
     user = current_user()
     if user is None or not user.has(Role.parse(settings.dataview_export_role)):
         raise PermissionError(f"Exports need the {settings.dataview_export_role} role.")
-    raw = request.args.get("state", "{}")
-    if len(raw) > MAX_STATE_CHARS:
-        raise GridQueryError("The export link is too long.")
     try:
-        state = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise GridQueryError("The export link's state is not valid JSON.") from None
+        state = grid_state.loads(request.args.get("state"), grid_state.QUERY_KEYS)
+    except grid_state.GridStateError as exc:
+        raise GridQueryError(f"The export link's state is not usable: {exc}") from None
     view = current_dataview()
     query = view.query(table, GridState.from_mapping(state))
     columns = export_columns(query.table, request.args.get("columns", "").split(","))

@@ -26,7 +26,7 @@ from dashapp.services import job_rows
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
 from dashapp.services.grid.export import cell_row_limit, download_name, export_columns
-from dashapp.services.grid.service import GridState
+from dashapp.services.grid.grid_state import GridState
 from dashapp.services.grid.sheet import EXCEL_MAX_ROWS, write_sheet
 from dashapp.services.job_rows import claim_queued
 from dashapp.services.user_locks import lock_user
@@ -74,7 +74,8 @@ def queue_excel(
 ) -> int:
     """Check an export (table, state, columns, the owner's jobs in flight) and queue it."""
     view = current_dataview()
-    query = view.query(table, GridState.from_mapping(state))  # GridQueryError when malformed
+    checked = GridState.from_mapping(state)  # GridQueryError (GridStateError) when malformed
+    query = view.query(table, checked)
     wanted = [c for c in columns if isinstance(c, str)] if isinstance(columns, list) else []
     chosen = export_columns(query.table, wanted)
     limit = cell_row_limit(
@@ -91,7 +92,7 @@ def queue_excel(
     row = ExcelExport(
         owner=owner,
         table_name=query.table.name,
-        state=state if isinstance(state, dict) else {},
+        state=checked.to_mapping(),  # the job reads the same validated form back
         columns=chosen,
         row_limit=limit,
         status="queued",

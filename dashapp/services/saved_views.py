@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import json
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dashapp.extensions import db
 from dashapp.models.dataview import SavedView, utcnow
+from dashapp.services.grid import grid_state
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
 from dashapp.settings import current_settings
@@ -22,10 +22,8 @@ from dashapp.settings import current_settings
 MAX_NAME = 80
 # A deleted view can be brought back by its owner this long (the page offers Undo for 8 s).
 UNDO_SECONDS = 15
-MAX_STATE_BYTES = 64_000
-# Saved views per user, all tables together (each holds up to MAX_STATE_BYTES).
+# Saved views per user, all tables together (each holds up to grid_state's state bound).
 MAX_VIEWS = 500
-STATE_KEYS = frozenset({"filterModel", "sortModel", "columnState", "quick", "facets", "dimension"})
 
 
 @dataclass(frozen=True)
@@ -44,20 +42,12 @@ def _info(view: SavedView) -> ViewInfo:
 
 
 def clean_state(state: object) -> dict[str, Any]:
-    """Keep only the grid-state keys; refuse anything that is not a small JSON object."""
-    if not isinstance(state, dict):
-        raise GridQueryError("A view's state must be an object.")
-    kept = {k: v for k, v in state.items() if k in STATE_KEYS}
+    """A view's state in the grid state's validated form (grid_state.VIEW_KEYS, bounded);
+    GridQueryError saying why for anything else."""
     try:
-        # allow_nan=False: PostgreSQL's json type refuses NaN and Infinity (SQLite stores them).
-        encoded = json.dumps(kept, default=str, allow_nan=False)
-    except ValueError:
-        raise GridQueryError(
-            "This view holds a number that cannot be saved (NaN or infinity)."
-        ) from None
-    if len(encoded) > MAX_STATE_BYTES:
-        raise GridQueryError("This view is too large to save.")
-    return kept
+        return grid_state.clean(state, grid_state.VIEW_KEYS)
+    except grid_state.GridStateError as exc:
+        raise GridQueryError(f"This view cannot be saved: {exc}") from None
 
 
 def list_views(owner: str, table: str) -> list[ViewInfo]:

@@ -17,7 +17,7 @@ from flask_migrate import upgrade
 from selenium.webdriver.common.action_chains import ActionChains
 
 from dashapp import create_app
-from dashapp.pages.dashboard_parts import ids
+from dashapp.pages.dataview import ids
 from dashapp.services.seed import seed
 from dashapp.services.seed_data import SeedPlan
 from tests.conftest import SettingsFactory
@@ -158,9 +158,12 @@ def test_saved_view_reopens_from_its_url(
     dash_duo.driver.execute_script(
         GRID_API + ".applyColumnState({state:[{colId:'amount', sort:'desc'}]});"
     )
+    # The filtered count, not the first status (empty, or the whole table's estimate "≈ ...").
     _wait_js(
         dash_duo,
-        "return !document.querySelector('#dash-status').textContent.startsWith('1,000,000')",
+        "var t=document.querySelector('#dash-status').textContent;"
+        f"return t.indexOf(' rows')>0 && t.indexOf('{ROWS:,}')<0 && t.indexOf('≈')<0;",
+        30,
     )
     expected = dash_duo.find_element("#dash-status").text.split(" · ")[0]
     name = f"big orders {time.time_ns()}"
@@ -362,3 +365,120 @@ def test_column_chooser_is_kept_in_a_saved_view(
         ".filter(e => e.checked).map(e => e.value);"
     )
     assert "channel" not in checked and "region" in checked
+
+
+ADDRESS = "return window.location.search"
+
+
+def _fresh_session(dash_duo: Any) -> None:
+    """As a new browser session would start: no cookies or storage from this one."""
+    dash_duo.driver.get("about:blank")
+    dash_duo.driver.delete_all_cookies()
+
+
+def test_the_address_bar_follows_the_screen_and_reproduces_it(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, seeded_pg: str
+) -> None:
+    base = _open(dash_duo, dash_app_for, settings_factory, seeded_pg)
+    _cell(dash_duo, 0, "id")
+    dash_duo.wait_for_contains_text("#dash-status", f"{ROWS:,} rows", timeout=20)
+    # Marks the rendered page: a re-render by Dash's router (a navigation) would drop it.
+    dash_duo.driver.execute_script("document.getElementById('dash-grid').dataset.marker='1';")
+    model = {"amount": {"filterType": "number", "type": "greaterThan", "filter": 900}}
+    dash_duo.driver.execute_script(GRID_API + f".setFilterModel({json.dumps(model)});")
+    dash_duo.driver.execute_script(
+        GRID_API + ".applyColumnState({state:[{colId:'amount', sort:'desc'}]});"
+    )
+    dash_duo.find_element("#dash-quick").send_keys("north")
+    _wait_js(dash_duo, "return document.querySelectorAll('.dv-chip').length === 2;", 20)
+    # The address bar (not only a link) carries table, filters, sort and search.
+    _wait_js(
+        dash_duo,
+        ADDRESS + ".indexOf('north')>=0 && window.location.search.indexOf('desc')>=0 "
+        "&& window.location.search.indexOf('900')>=0",
+        20,
+    )
+    engine = sa.create_engine(seeded_pg)
+    with engine.connect() as conn:
+        expected = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM orders WHERE amount > 900 AND (status ILIKE '%north%' "
+                "OR channel ILIKE '%north%' OR region ILIKE '%north%')"
+            )
+        ).scalar_one()
+    engine.dispose()
+    dash_duo.wait_for_contains_text("#dash-status", f"{expected:,} rows", timeout=30)
+    top = [_cell(dash_duo, i, "id") for i in range(3)]
+    address = dash_duo.driver.execute_script("return window.location.href")
+    assert address.startswith(base + "/?table=orders&state=")
+    # Rewriting the address did not render the page again (the grid kept its marker).
+    assert dash_duo.driver.execute_script(
+        "return document.getElementById('dash-grid').dataset.marker === '1';"
+    )
+    _fresh_session(dash_duo)
+    dash_duo.driver.get(address)
+    dash_duo.wait_for_contains_text("#dash-status", f"{expected:,} rows", timeout=30)
+    assert [_cell(dash_duo, i, "id") for i in range(3)] == top
+    assert dash_duo.find_element("#dash-quick").get_attribute("value") == "north"
+    _wait_js(dash_duo, "return document.querySelectorAll('.dv-chip').length === 2;", 20)
+    chip_text = dash_duo.find_element("#dash-chips").text
+    assert "Amount > 900" in chip_text and "north" in chip_text
+    # Reopened, the page writes the same address back.
+    assert dash_duo.driver.execute_script("return window.location.href") == address
+
+
+def test_saved_view_navigation_works_while_the_address_follows_the_screen(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, seeded_pg: str
+) -> None:
+    base = _open(dash_duo, dash_app_for, settings_factory, seeded_pg)
+    dash_duo.driver.get(base + "/?table=orders")
+    dash_duo.wait_for_contains_text("#dash-status", f"{ROWS:,} rows", timeout=30)
+    dash_duo.find_element("#dash-quick").send_keys("north")
+    _wait_js(dash_duo, ADDRESS + ".indexOf('north')>=0", 20)
+    dash_duo.wait_for_contains_text("#dash-chips", "north", timeout=20)
+    _wait_js(dash_duo, "return !document.querySelector('#dash-status').textContent"
+             f".startsWith('{ROWS:,}')", 30)  # fmt: skip
+    filtered = _status_count(dash_duo)
+    name = f"north {time.time_ns()}"
+    dash_duo.find_element("#dash-view-name").send_keys(name)
+    dash_duo.find_element("#dash-view-save").click()
+    # Saving opens the view: its own address, with no state beside it (the view says it all).
+    _wait_js(dash_duo, ADDRESS + ".indexOf('view=')>=0", 20)
+    view_search = _wait_js(
+        dash_duo,
+        "var s=window.location.search; return s.indexOf('state=')<0 ? s : null;",
+        20,
+    )
+    view_id = view_search.split("view=")[1].split("&")[0]
+    dash_duo.wait_for_contains_text("#dash-views", name, timeout=20)
+    # Clearing the view's search: the address says so (an empty state beside the view).
+    dash_duo.find_element("#dash-clear-all").click()
+    dash_duo.wait_for_contains_text("#dash-status", f"{ROWS:,} rows", timeout=30)
+    _wait_js(dash_duo, ADDRESS + ".indexOf('state=%7B%7D')>=0", 20)
+    cleared = dash_duo.driver.execute_script("return window.location.href")
+    # The table menu's current table goes back to the plain table, although the router last
+    # rendered a different address and the bar was rewritten since.
+    dash_duo.driver.get(base + "/?table=orders")
+    dash_duo.wait_for_contains_text("#dash-status", f"{ROWS:,} rows", timeout=30)
+    dash_duo.find_element("#dash-quick").send_keys("north")
+    _wait_js(dash_duo, ADDRESS + ".indexOf('north')>=0", 20)
+    dash_duo.find_element("#dash-table-picker button").click()
+    dash_duo.find_element("#dash-table-picker .dropdown-item.active").click()
+    _wait_js(dash_duo, "return document.getElementById('dash-quick').value === '';", 20)
+    dash_duo.wait_for_contains_text("#dash-status", f"{ROWS:,} rows", timeout=30)
+    assert dash_duo.driver.execute_script(ADDRESS) == "?table=orders"
+    # Opening the saved view from the menu shows it, at its own address.
+    dash_duo.driver.execute_script(
+        f"window.dash_clientside.set_props('{ids.VIEWS}', {{value: {int(view_id)}}});"
+    )
+    _wait_js(dash_duo, f"return window.location.search === '{view_search}';", 20)
+    _wait_js(dash_duo, "return document.getElementById('dash-quick').value === 'north';", 20)
+    dash_duo.wait_for_contains_text("#dash-status", f"{filtered:,} rows", timeout=30)
+    # Back returns to the plain table; the copied address of the cleared view reopens it so.
+    dash_duo.driver.back()
+    _wait_js(dash_duo, "return document.getElementById('dash-quick').value === '';", 20)
+    _fresh_session(dash_duo)
+    dash_duo.driver.get(cleared)
+    dash_duo.wait_for_contains_text("#dash-status", f"{ROWS:,} rows", timeout=30)
+    assert dash_duo.find_element("#dash-quick").get_attribute("value") == ""
+    dash_duo.wait_for_contains_text("#dash-views", name, timeout=20)

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from dashapp.extensions import db
-from dashapp.pages.dashboard_parts import ids
+from dashapp.pages.dataview import ids
 from dashapp.services.seed import seed
 from dashapp.services.seed_data import SeedPlan
 from tests.conftest import SettingsFactory

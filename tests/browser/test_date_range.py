@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from dashapp.extensions import db
-from dashapp.pages.dashboard_parts import ids
+from dashapp.pages.dataview import ids
 from dashapp.services.seed import seed
 from dashapp.services.seed_data import SeedPlan
 from tests.conftest import SettingsFactory

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from dashapp import create_app
 from dashapp.extensions import db
-from dashapp.pages.dashboard_parts import ids
+from dashapp.pages.dataview import ids
 from dashapp.services.seed import seed
 from dashapp.services.seed_data import SeedPlan
 from tests.conftest import SettingsFactory

@@ -8,7 +8,7 @@ from typing import Any
 from selenium.webdriver.common.keys import Keys
 
 from dashapp.extensions import db
-from dashapp.pages.dashboard_parts import ids
+from dashapp.pages.dataview import ids
 from dashapp.services import saved_views
 from dashapp.services.seed import seed
 from dashapp.services.seed_data import SeedPlan

@@ -262,10 +262,21 @@ def quick_search_condition(table: GridTable, text: object, max_words: int = 5) -
     if not isinstance(text, str) or len(text) > MAX_TEXT:
         raise GridQueryError(f"The search must be text of at most {MAX_TEXT} characters.")
     words = [w for w in text.replace("\x00", " ").split() if w][:max_words]
-    # Foreign-key labels are left out: a correlated lookup per row would make search slow.
     columns = [table.sql(c.name) for c in table.text_columns if c.label_of is None]
+    # A foreign key's label is searched through its referenced table (read once, not a lookup
+    # per row), and only where that table is small enough (schema.LABEL_SEARCH_ROWS).
+    labels = [
+        table.label_searches[c.name] for c in table.text_columns if c.name in table.label_searches
+    ]
     if not words:
         return None
-    if not columns:
+    if not columns and not labels:
         raise GridQueryError(f"Table {table.name!r} has no text columns to search.")
-    return sa.and_(*(sa.or_(*(c.icontains(w, autoescape=True) for c in columns)) for w in words))
+
+    def word_matches(word: str) -> Clause:
+        def contains(column: sa.ColumnElement[Any]) -> Clause:
+            return column.icontains(word, autoescape=True)
+
+        return sa.or_(*map(contains, columns), *(label.matching(contains) for label in labels))
+
+    return sa.and_(*(word_matches(w) for w in words))

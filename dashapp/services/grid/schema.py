@@ -65,6 +65,25 @@ def title_of(name: str) -> str:
     return spaced[:1].upper() + spaced[1:].lower() if spaced else name
 
 
+# The quick search looks in a foreign key's label only when the referenced table is at most this
+# big: the search then reads that table once (an uncorrelated IN), whatever the grid's size.
+LABEL_SEARCH_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class LabelSearch:
+    """How to search a foreign key's label: keys whose referenced label matches."""
+
+    key: sa.ColumnElement[Any]  # the foreign key in the grid's table
+    ref_key: sa.ColumnElement[Any]  # the referenced key, in an alias of its own
+    ref_label: sa.ColumnElement[Any]  # the referenced label column, in the same alias
+    referenced: sa.Table  # the referenced table (its size decides whether to search it)
+
+    def matching(self, condition: Any) -> sa.ColumnElement[bool]:
+        """`key IN (SELECT ref_key FROM ref WHERE condition(ref_label))`."""
+        return self.key.in_(sa.select(self.ref_key).where(condition(self.ref_label)))
+
+
 @dataclass(frozen=True)
 class GridTable:
     """A reflected table with the whitelist of columns the grid may touch."""
@@ -79,6 +98,9 @@ class GridTable:
     expressions: dict[str, sa.ColumnElement[Any]] = field(
         default_factory=dict, compare=False, hash=False
     )
+    # Foreign-key labels the quick search may look in, by label column name: a condition on the
+    # key, given a condition on the referenced label (see filters.quick_search_condition).
+    label_searches: dict[str, LabelSearch] = field(default_factory=dict, compare=False, hash=False)
 
     def __hash__(self) -> int:
         return hash((self.name, self.columns, self.key))
@@ -215,9 +237,10 @@ def label_column(table: sa.Table, configured: str | None = None) -> str | None:
 
 def _foreign_labels(
     table: sa.Table, labels: Mapping[str, str]
-) -> dict[str, tuple[str, sa.ColumnElement[Any]]]:
-    """{fk column: (label column name, correlated label expression)} for single-column keys."""
-    found: dict[str, tuple[str, sa.ColumnElement[Any]]] = {}
+) -> dict[str, tuple[str, sa.ColumnElement[Any], LabelSearch]]:
+    """{fk column: (label column name, correlated label expression, its search)} for
+    single-column keys."""
+    found: dict[str, tuple[str, sa.ColumnElement[Any], LabelSearch]] = {}
     for constraint in table.foreign_key_constraints:
         if len(constraint.elements) != 1:
             continue
@@ -230,7 +253,9 @@ def _foreign_labels(
         expression = (
             sa.select(ref.c[target]).where(ref.c[remote.name] == local).limit(1).scalar_subquery()
         )
-        found[local.name] = (f"{local.name}__label", expression)
+        lookup = remote.table.alias(f"find_{len(found)}")
+        search = LabelSearch(local, lookup.c[remote.name], lookup.c[target], remote.table)
+        found[local.name] = (f"{local.name}__label", expression, search)
     return found
 
 
@@ -271,6 +296,7 @@ def discover_table(
         sample = bounded_row_count(conn, table) > EXACT_ROWS
         classified: list[GridColumn] = []
         expressions: dict[str, sa.ColumnElement[Any]] = {}
+        searches: dict[str, LabelSearch] = {}
         for col in columns:
             if col.kind is ColumnKind.TEXT and col.name != key:
                 found = distinct_choices(conn, table, table.c[col.name], set_limit, sample)
@@ -279,10 +305,13 @@ def discover_table(
             elif col.kind is ColumnKind.BOOL:
                 col = replace(col, choices=(False, True))
             if col.name in foreign:
-                label_name, expression = foreign[col.name]
+                label_name, expression, search = foreign[col.name]
                 col = replace(col, foreign_key=True, hidden=True)
                 classified.append(col)
                 expressions[label_name] = expression
+                size = bounded_row_count(conn, search.referenced, LABEL_SEARCH_ROWS)
+                if size <= LABEL_SEARCH_ROWS:
+                    searches[label_name] = search
                 classified.append(
                     GridColumn(
                         name=label_name,
@@ -303,6 +332,7 @@ def discover_table(
         title=options.title,
         dialect=engine.dialect.name,
         expressions=expressions,
+        label_searches=searches,
     )
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -21,6 +21,7 @@ from dashapp.services.datasources import APP_SOURCE, DataSource
 from dashapp.services.grid import aggregates, counting, paging
 from dashapp.services.grid.cache import TTLCache
 from dashapp.services.grid.errors import GridQueryError
+from dashapp.services.grid.grid_state import GridState
 from dashapp.services.grid.query import GridQuery, build_query
 from dashapp.services.grid.schema import GridTable, discover_table
 from dashapp.services.grid.session import is_timeout, read_connection
@@ -48,28 +49,6 @@ def jsonable_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for key in needs:
             row[key] = jsonable(row[key])
     return rows
-
-
-@dataclass(frozen=True)
-class GridState:
-    """What the page sends for any query: the grid's models plus the page's own filters."""
-
-    filter_model: object = None
-    sort_model: object = None
-    quick: object = None
-    facets: Mapping[str, object] | None = None
-
-    @classmethod
-    def from_mapping(cls, data: object) -> GridState:
-        """Build from a JSON object (an export link, a saved view); GridQueryError if malformed."""
-        if data is None:
-            return cls()
-        if not isinstance(data, Mapping):
-            raise GridQueryError("The view state must be an object.")
-        facets = data.get("facets")
-        if facets is not None and not isinstance(facets, Mapping):
-            raise GridQueryError("Facets must be an object keyed by column.")
-        return cls(data.get("filterModel"), data.get("sortModel"), data.get("quick"), facets)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from PIL import Image
 from dashapp import create_app
 from dashapp.models.compositor import CompositorRender
 from dashapp.pages.compositor import ids
-from dashapp.pages.dashboard_parts import ids as grid_ids
+from dashapp.pages.dataview import ids as grid_ids
 from dashapp.services.compositing import library
 from dashapp.services.seed import seed
 from dashapp.services.seed_data import SeedPlan

@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 
 from dashapp import create_app
 from dashapp.extensions import db
-from dashapp.pages.dashboard_parts.formatting import format_value
+from dashapp.pages.dataview.formatting import format_value
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.service import GridState
 from dashapp.services.seed import seed

@@ -17,8 +17,8 @@ from openpyxl import load_workbook
 from dashapp import create_app
 from dashapp.extensions import db
 from dashapp.models.dataview import ExcelExport
-from dashapp.pages.dashboard_parts import ids
-from dashapp.pages.dashboard_parts.excel_callbacks import job_callback_key
+from dashapp.pages.dataview import ids
+from dashapp.pages.dataview.excel_callbacks import job_callback_key
 from dashapp.services import excel_jobs
 from dashapp.services.seed import seed
 from dashapp.services.seed_data import SeedPlan

@@ -210,6 +210,34 @@ def test_foreign_key_label_is_shown_filtered_and_sorted(
     assert [(r["invoice_id"], r["CustomerId__label"]) for r in result.rows] == expected
 
 
+def test_quick_search_matches_the_foreign_key_label(warehouse: Warehouse, wh_app: Flask) -> None:
+    view = _view(wh_app)
+    table = view.table("invoices")
+    assert "CustomerId__label" in table.label_searches  # 60 customers: small enough to search
+    inv, cust = warehouse.q(warehouse.sales, "invoice"), warehouse.q(warehouse.crm, "Customer")
+    mark = '"' if warehouse.dialect == "postgresql" else "`"
+    first, cid = f"{mark}FirstName{mark}", f"{mark}CustomerId{mark}"
+    join = f"FROM {inv} i JOIN {cust} c ON c.{cid} = i.{cid}"
+
+    def ids_of(quick: str) -> list[int]:
+        rows = view.rows("invoices", GridState(quick=quick), 0, 1000).rows
+        return sorted(int(r["invoice_id"]) for r in rows)
+
+    # "name01" is only in the customers' names (Name010 to Name019), never in an invoice's text.
+    expected = _all(
+        warehouse, f"SELECT i.invoice_id {join} WHERE LOWER(c.{first}) LIKE '%name01%' ORDER BY 1"
+    )
+    assert ids_of("NAME01") == [r[0] for r in expected] and expected
+    # Every word must match somewhere: the label for one, the invoice's own notes for the other.
+    both = _all(
+        warehouse,
+        f"SELECT i.invoice_id {join} WHERE LOWER(c.{first}) LIKE '%name01%' AND "
+        "(LOWER(i.notes) LIKE '%rush%' OR LOWER(i.status) LIKE '%rush%') ORDER BY 1",
+    )
+    assert ids_of("name01 rush") == [r[0] for r in both] and both
+    assert view.count("invoices", GridState(quick="name01"), exact=True).value == len(expected)
+
+
 def test_set_filters_come_from_real_distinct_values(warehouse: Warehouse, wh_app: Flask) -> None:
     view = _view(wh_app)
     # The small table after ANALYZE: exact values, whatever the planner's statistics say.

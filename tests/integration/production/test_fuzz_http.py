@@ -32,8 +32,8 @@ from dashapp.models.compositor import Composite, CompositorImage, CompositorRend
 from dashapp.models.dataview import ExcelExport
 from dashapp.models.training import TrainingRun
 from dashapp.pages.compositor import ids as comp_ids
-from dashapp.pages.dashboard_parts import ids
-from dashapp.pages.dashboard_parts.excel_callbacks import job_callback_key
+from dashapp.pages.dataview import ids
+from dashapp.pages.dataview.excel_callbacks import job_callback_key
 from dashapp.services.seed import seed
 from dashapp.services.seed_data import SeedPlan
 from tests.conftest import SettingsFactory

@@ -20,11 +20,11 @@ MARKER = "ann-private-search-7c1"
 
 def page_as(app: Flask, headers: dict[str, str], **query: str) -> str:
     """The dashboard layout as `headers`' user sees it for `query`, as JSON text."""
-    from dashapp.pages import dashboard  # registers a page: only once an app exists
+    from dashapp.pages.dataview import page  # registers a page: only once an app exists
 
     with app.test_request_context("/", headers=headers, environ_base=PROXY):
         app.preprocess_request()  # identifies the user, as for a real request
-        layout = dashboard.layout(**query)
+        layout = page.layout(**query)
     return json.dumps(layout, default=lambda c: c.to_plotly_json())
 
 
@@ -46,7 +46,7 @@ def test_another_users_view_ids_open_nothing(settings_factory: SettingsFactory) 
 
 
 def test_only_the_owner_gets_a_views_share_link(settings_factory: SettingsFactory) -> None:
-    from dashapp.pages.dashboard_parts import ids
+    from dashapp.pages.dataview import ids
     from tests.support.dash_requests import callbacks_of
 
     app = create_app(settings_factory(env="production"))

@@ -28,8 +28,8 @@ from dashapp.models.compositor import CompositorRender
 from dashapp.models.dataview import ExcelExport
 from dashapp.models.training import RunArtifact, TrainingRun
 from dashapp.pages.compositor import ids as comp_ids
-from dashapp.pages.dashboard_parts import ids as dash_ids
-from dashapp.pages.dashboard_parts.excel_callbacks import job_callback_key
+from dashapp.pages.dataview import ids as dash_ids
+from dashapp.pages.dataview.excel_callbacks import job_callback_key
 from dashapp.pages.training import render
 from dashapp.services.compositing import library
 from dashapp.settings import current_settings

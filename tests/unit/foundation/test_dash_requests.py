@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 
 from dashapp.auth import Role
-from dashapp.pages.dashboard_parts import ids
+from dashapp.pages.dataview import ids
 from tests.support.dash_requests import callbacks_of
 
 ROWS = f"{ids.ROWS}.data"

@@ -7,7 +7,7 @@ from typing import Any
 from dash import dcc
 from flask import Flask
 
-from dashapp.pages.dashboard_parts import ids
+from dashapp.pages.dataview import ids
 
 
 def walk(component: Any) -> list[Any]:
@@ -21,12 +21,12 @@ def walk(component: Any) -> list[Any]:
 
 
 def test_first_layout_has_chart_slots_but_no_graph(app: Flask) -> None:
-    from dashapp.pages import dashboard  # registers a page: only once an app exists
+    from dashapp.pages.dataview import page  # registers a page: only once an app exists
 
     with app.test_request_context("/"):
         app.preprocess_request()  # signs the development user in, as for a real request
-        page = dashboard.layout()
-    parts = walk(page)
+        shown = page.layout()
+    parts = walk(shown)
     assert not [p for p in parts if isinstance(p, dcc.Graph)]
     # Pattern-matching ids (the KPI slots) are dicts: only the string ids are compared here.
     slots = {p.id for p in parts if isinstance(getattr(p, "id", None), str)}
@@ -34,7 +34,7 @@ def test_first_layout_has_chart_slots_but_no_graph(app: Flask) -> None:
 
 
 def test_graphs_have_the_ids_the_summary_and_drill_downs_use() -> None:
-    from dashapp.pages.dashboard_parts.layout_parts import graph
+    from dashapp.pages.dataview.layout import graph
 
     assert graph("trend").id == ids.graph_id("trend")
     assert graph("breakdown").id == {"type": ids.GRAPH_TYPE, "chart": "breakdown"}

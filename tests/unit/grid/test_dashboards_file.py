@@ -129,7 +129,7 @@ def test_an_unreachable_source_is_a_message_not_a_crash(sqlite_engine: object) -
 def test_date_presets_cover_whole_days() -> None:
     import datetime as dt
 
-    from dashapp.pages.dashboard_parts.chips import preset_filter, preset_range
+    from dashapp.pages.dataview.chips import preset_filter, preset_range
 
     today = dt.date(2026, 5, 17)
     assert preset_range("today", today) == (today, today)
@@ -144,7 +144,7 @@ def test_date_presets_cover_whole_days() -> None:
 def test_custom_date_range_is_checked_and_inclusive() -> None:
     import datetime as dt
 
-    from dashapp.pages.dashboard_parts.chips import custom_range, range_filter
+    from dashapp.pages.dataview.chips import custom_range, range_filter
 
     assert custom_range("2026-01-05", "2026-02-10T00:00:00") == (
         dt.date(2026, 1, 5),

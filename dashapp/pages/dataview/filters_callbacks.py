@@ -10,8 +10,8 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, 
 from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, secured_callback
-from dashapp.pages.dashboard_parts import ids
-from dashapp.pages.dashboard_parts.chips import (
+from dashapp.pages.dataview import ids
+from dashapp.pages.dataview.chips import (
     CUSTOM,
     PRESETS,
     chips,
@@ -19,7 +19,7 @@ from dashapp.pages.dashboard_parts.chips import (
     preset_filter,
     range_filter,
 )
-from dashapp.pages.dashboard_parts.state import facets_of, page_state, url_search
+from dashapp.pages.dataview.page_state import facets_of, page_search, page_state
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
 from dashapp.services.grid.schema import ColumnKind, GridTable
@@ -59,7 +59,7 @@ def chip_buttons(found: list[Any]) -> list[Any]:
 
 
 def register_filter_callbacks(app: Dash) -> None:
-    """Bind chips, clear all, date presets, the share link and the column chooser."""
+    """Bind chips, clear all, date presets, the URL and share link, and the column chooser."""
 
     app.clientside_callback(
         ClientsideFunction(namespace="dataview", function_name="pinColumns"),
@@ -84,16 +84,18 @@ def register_filter_callbacks(app: Dash) -> None:
         Output(ids.CHIPS, "children"),
         Output(ids.CLEAR_ALL, "className"),
         Output(ids.SHARE_LINK, "href"),
+        Output(ids.URL_SYNC, "data"),
         Input(ids.GRID, "filterModel"),
         Input(ids.GRID, "columnState"),
         Input(ids.QUICK, "value"),
         *FACET_INPUTS,
+        Input(ids.VIEW_ID, "data"),  # a deleted view leaves the URL (its state stays)
         State(ids.TABLE, "data"),
         State(ids.FACET_COLUMNS, "data"),
-        State(ids.VIEW_ID, "data"),
+        State(ids.URL_BASE, "data"),
     )
     def _state_shown(filter_model: Any, column_state: Any, quick: Any, *rest: Any) -> Any:
-        facet_values, (table, facet_columns, view_id) = (
+        facet_values, (view_id, table, facet_columns, base) = (
             rest[: ids.MAX_FACETS],
             rest[ids.MAX_FACETS :],
         )
@@ -105,11 +107,23 @@ def register_filter_callbacks(app: Dash) -> None:
         found = chips(grid_table, filter_model, quick, facets)
         state = page_state(filter_model, column_state, quick, facet_columns, facet_values)
         hidden = "" if found else " d-none"
+        search = page_search(table, state, view_id, base)
         return (
             chip_buttons(found),
             "btn btn-sm btn-outline-secondary dv-clear-all" + hidden,
-            "/" + url_search(table, state, view_id),
+            "/" + search,
+            search,
         )
+
+    # The address bar follows what is on screen, without a navigation: replaceState is not
+    # seen by Dash's router (so the page is not rendered again); assets/dataview_url.js makes
+    # a later navigation to the page's first address still re-render it.
+    app.clientside_callback(
+        ClientsideFunction(namespace="dataviewUrl", function_name="follow"),
+        Output(ids.URL_SYNCED, "data"),
+        Input(ids.URL_SYNC, "data"),
+        prevent_initial_call=True,
+    )
 
     @secured_callback(
         app,

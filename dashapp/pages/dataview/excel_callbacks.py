@@ -12,7 +12,7 @@ from dashapp.auth import Role, User, current_user, secured_callback
 from dashapp.background import managers_for
 from dashapp.extensions import db
 from dashapp.job_guards import guard_job
-from dashapp.pages.dashboard_parts import ids
+from dashapp.pages.dataview import ids
 from dashapp.services import excel_jobs
 from dashapp.services.grid.errors import GridQueryError
 from dashapp.settings import Settings, current_settings

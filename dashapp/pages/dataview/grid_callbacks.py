@@ -10,11 +10,11 @@ from dash import ClientsideFunction, Dash, Input, Output, State
 from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, secured_callback
-from dashapp.pages.dashboard_parts import ids
-from dashapp.pages.dashboard_parts.state import (
+from dashapp.pages.dataview import ids
+from dashapp.pages.dataview.page_state import (
     export_href,
     facets_of,
-    grid_state,
+    grid_state_of,
     page_state,
     visible_columns,
 )
@@ -45,7 +45,7 @@ def answer_block(
         "quick": quick or "",
         "facets": list(facet_values),
     }
-    state = grid_state(
+    state = grid_state_of(
         request.get("filterModel"),
         request.get("sortModel"),
         quick,

@@ -10,18 +10,19 @@ import dash_bootstrap_components as dbc
 from dash import Dash, dcc, html
 
 from dashapp.auth import Role, current_user, page_guard
-from dashapp.pages.dashboard_parts import ids, layout_parts
-from dashapp.pages.dashboard_parts.excel_callbacks import register_excel_callbacks
-from dashapp.pages.dashboard_parts.filters_callbacks import (
+from dashapp.pages.dataview import ids, page_state
+from dashapp.pages.dataview import layout as parts
+from dashapp.pages.dataview.excel_callbacks import register_excel_callbacks
+from dashapp.pages.dataview.filters_callbacks import (
     column_chooser,
     filters_bar,
     register_filter_callbacks,
 )
-from dashapp.pages.dashboard_parts.grid_callbacks import register_grid_callbacks
-from dashapp.pages.dashboard_parts.state import state_from_url
-from dashapp.pages.dashboard_parts.summary_callbacks import register_summary_callbacks
-from dashapp.pages.dashboard_parts.views_callbacks import register_view_callbacks
+from dashapp.pages.dataview.grid_callbacks import register_grid_callbacks
+from dashapp.pages.dataview.summary_callbacks import register_summary_callbacks
+from dashapp.pages.dataview.views_callbacks import register_view_callbacks
 from dashapp.services import saved_views
+from dashapp.services.grid import grid_state
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
 from dashapp.services.grid.schema import ColumnKind
@@ -46,8 +47,10 @@ def layout(
     owner = user.username if user else ""
     # ?view=ID opens one's own views only; another user's opens through ?share=TOKEN.
     opened = saved_views.get_view(view, owner) if view else None
+    by_share = None
     if opened is None and share:
         opened = saved_views.open_shared(share)
+        by_share = share if opened is not None else None
     if opened is not None:
         table = opened.table
     name = table or (data_view.allowed_tables[0] if data_view.allowed_tables else "")
@@ -56,23 +59,22 @@ def layout(
     except GridQueryError as exc:
         log.warning("data view refused table: %s", exc)
         return dbc.Alert(str(exc), color="warning", className="m-4", id="page-dashboard")
-    shown: dict[str, Any] = dict(opened.state) if opened else {}
-    from_url, link_problem = state_from_url(state)
+    base, link_problem = _view_state(opened)
+    from_url, url_problem = grid_state.from_query(state)
+    link_problem = link_problem or url_problem
     if view and opened is None:
         link_problem = "The saved view in this link does not exist (it may have been deleted)."
-    if from_url:  # the URL carries what was on screen when it was copied
-        shown = {k: v for k, v in shown.items() if k in ("columnState", "dimension")}
-        shown.update(from_url)
+    elif share and opened is None:
+        link_problem = "The shared view in this link does not exist or the link is not valid."
+    shown = _shown_state(base, from_url)
     spec = data_view.dashboard(grid_table.name)
     dimension = shown.get("dimension")
     if dimension not in spec.dimensions:
         dimension = spec.breakdown.column if spec.breakdown else None
     charts = [name for name in ("trend", "breakdown") if getattr(spec, name) is not None]
     has_date = any(c.kind is ColumnKind.DATE for c in grid_table.columns)
-    parts = layout_parts
     return html.Div(
         [
-            dcc.Location(id=ids.URL, refresh="callback-nav"),
             dcc.Store(id=ids.TABLE, data=grid_table.name),
             dcc.Store(id=ids.FACET_COLUMNS, data=parts.facet_columns(grid_table)),
             dcc.Store(id=ids.VIEW_ID, data=opened.id if opened else None),
@@ -80,6 +82,9 @@ def layout(
             dcc.Store(id=ids.READY),
             dcc.Store(id=ids.PURGE),
             dcc.Store(id=ids.URL_SYNC),
+            dcc.Store(id=ids.URL_SYNCED),
+            dcc.Store(id=ids.NAVIGATE),
+            dcc.Store(id=ids.URL_BASE, data=page_state.url_base(opened, by_share, base)),
             dcc.Store(id=ids.CHARTS, data=charts),
             dcc.Store(id=ids.COLUMNS_DONE),
             dcc.Store(id=ids.PINNED_DONE),
@@ -128,6 +133,35 @@ def layout(
         id="page-dashboard",
         className="dv-page",
     )
+
+
+def _view_state(opened: saved_views.ViewInfo | None) -> tuple[dict[str, Any], str]:
+    """(state, problem): the opened view's state in the grid state's form."""
+    if opened is None:
+        return {}, ""
+    try:
+        return grid_state.clean(opened.state), ""
+    except grid_state.GridStateError as exc:  # saved by an older version, say
+        log.warning("saved view %s has an unreadable state: %s", opened.id, exc)
+        return {}, "This saved view's filters could not be read; showing the table unfiltered."
+
+
+def _shown_state(base: dict[str, Any], from_url: dict[str, Any] | None) -> dict[str, Any]:
+    """The view's state, with the URL's filters, sort and search over it when it has them.
+
+    The view keeps its columns and chart; its column state's sort is dropped, since the URL's
+    sort (or its absence) is what was on screen.
+    """
+    if from_url is None:
+        return dict(base)
+    shown = {k: v for k, v in base.items() if k not in grid_state.QUERY_KEYS}
+    if "columnState" in shown:
+        shown["columnState"] = [
+            {k: v for k, v in c.items() if k not in ("sort", "sortIndex")}
+            for c in shown["columnState"]
+        ]
+    shown.update(from_url)
+    return shown
 
 
 def register_callbacks(app: Dash) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from dashapp.pages.dashboard_parts.formatting import plotly_format
+from dashapp.pages.dataview.formatting import plotly_format
 
 ACCENT = "#2563eb"
 

@@ -13,19 +13,20 @@ from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, secured_callback
 from dashapp.components.shell import THEME_STORE_ID
-from dashapp.pages.dashboard_parts import ids, layout_parts
-from dashapp.pages.dashboard_parts.charts import breakdown_figure, trend_figure
-from dashapp.pages.dashboard_parts.formatting import format_value
-from dashapp.pages.dashboard_parts.grid_callbacks import status_text
-from dashapp.pages.dashboard_parts.state import facets_of, grid_state
+from dashapp.pages.dataview import ids
+from dashapp.pages.dataview import layout as parts
+from dashapp.pages.dataview.charts import breakdown_figure, trend_figure
+from dashapp.pages.dataview.formatting import format_value
+from dashapp.pages.dataview.grid_callbacks import status_text
+from dashapp.pages.dataview.page_state import facets_of, grid_state_of
 from dashapp.services.grid.aggregates import BLANK_LABEL, OTHER_LABEL
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
 from dashapp.services.grid.filters import BLANK
 
 log = logging.getLogger(__name__)
-KPIS_BUSY = layout_parts.KPIS_CLASS + layout_parts.BUSY
-CHARTS_BUSY = layout_parts.CHARTS_CLASS + layout_parts.BUSY
+KPIS_BUSY = parts.KPIS_CLASS + parts.BUSY
+CHARTS_BUSY = parts.CHARTS_CLASS + parts.BUSY
 
 
 def period_range(period: object, grain: str) -> tuple[dt.date, dt.date]:
@@ -89,8 +90,7 @@ def register_summary_callbacks(app: Dash) -> None:
         if not ready or not isinstance(charts, list) or not charts:
             raise PreventUpdate
         return tuple(
-            layout_parts.graph(name) if name in charts else no_update
-            for name in ("trend", "breakdown")
+            parts.graph(name) if name in charts else no_update for name in ("trend", "breakdown")
         )  # type: ignore[return-value]
 
     @secured_callback(
@@ -116,8 +116,8 @@ def register_summary_callbacks(app: Dash) -> None:
         # Dimmed under a spinner while the figures recompute: stale numbers must not pass
         # for the new filter's.
         running=[
-            (Output(ids.KPIS, "className"), KPIS_BUSY, layout_parts.KPIS_CLASS),
-            (Output(ids.CHARTS_BOX, "className"), CHARTS_BUSY, layout_parts.CHARTS_CLASS),
+            (Output(ids.KPIS, "className"), KPIS_BUSY, parts.KPIS_CLASS),
+            (Output(ids.CHARTS_BOX, "className"), CHARTS_BUSY, parts.CHARTS_CLASS),
         ],
         # Initial calls stay (the graphs' arrival is one, and it computes the figures) while
         # the status line is shared with the grid's callback.
@@ -137,7 +137,7 @@ def register_summary_callbacks(app: Dash) -> None:
             # table has charts, their arrival (mounted on "ready") runs this once.
             raise PreventUpdate
         view = current_dataview()
-        state = grid_state(filter_model, None, quick, facets_of(facet_columns, facet_values))
+        state = grid_state_of(filter_model, None, quick, facets_of(facet_columns, facet_values))
         try:
             summary = view.summary(table, state, dimension)
         except GridQueryError as exc:

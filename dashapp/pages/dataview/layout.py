@@ -9,8 +9,8 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashapp.pages.dashboard_parts import ids
-from dashapp.pages.dashboard_parts.columns import column_defs, initial_state
+from dashapp.pages.dataview import ids
+from dashapp.pages.dataview.columns import column_defs, initial_state
 from dashapp.services.dashboards.spec import DashboardSpec
 from dashapp.services.grid.aggregates import BLANK_LABEL
 from dashapp.services.grid.filters import BLANK

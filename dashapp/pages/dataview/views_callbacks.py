@@ -1,4 +1,4 @@
-"""Saved views: save, open (navigates to the view's URL), delete."""
+"""Saved views: save, open (navigates to the view's URL), delete, share."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from dash import ClientsideFunction, Dash, Input, Output, State, ctx, get_relati
 from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, current_user, secured_callback
-from dashapp.pages.dashboard_parts import ids
-from dashapp.pages.dashboard_parts.layout_parts import CONFIRM_CLASS
-from dashapp.pages.dashboard_parts.state import page_state
+from dashapp.pages.dataview import ids
+from dashapp.pages.dataview.layout import CONFIRM_CLASS
+from dashapp.pages.dataview.page_state import page_state
 from dashapp.services import saved_views
 from dashapp.services.grid.errors import GridQueryError
 
@@ -59,7 +59,7 @@ def register_view_callbacks(app: Dash) -> None:
     @secured_callback(
         app,
         Role.VIEWER,
-        Output(ids.URL, "search"),
+        Output(ids.NAVIGATE, "data"),
         Output(ids.VIEW_MESSAGE, "children"),
         Input(ids.VIEW_SAVE, "n_clicks"),
         Input(ids.VIEW_NAME, "n_submit"),  # Enter in the name field saves too
@@ -104,7 +104,7 @@ def register_view_callbacks(app: Dash) -> None:
     @secured_callback(
         app,
         Role.VIEWER,
-        Output(ids.URL, "search", allow_duplicate=True),
+        Output(ids.NAVIGATE, "data", allow_duplicate=True),
         Input(ids.VIEWS, "value"),
         State(ids.VIEW_ID, "data"),
         State(ids.TABLE, "data"),
@@ -114,6 +114,15 @@ def register_view_callbacks(app: Dash) -> None:
         if view_id is None or view_id == current:
             raise PreventUpdate
         return view_search(table, int(view_id))
+
+    # Not through the page's dcc.Location: it keeps the address it was rendered at and, once
+    # the address bar follows the screen, pushes that stale address back (see dataview_url.js).
+    app.clientside_callback(
+        ClientsideFunction(namespace="dataviewUrl", function_name="go"),
+        Output(ids.URL_SYNCED, "data", allow_duplicate=True),
+        Input(ids.NAVIGATE, "data"),
+        prevent_initial_call=True,
+    )
 
     @secured_callback(
         app,

@@ -1,1 +1,0 @@
-"""Pieces of the dashboard page: column definitions, layout, charts and callbacks."""
