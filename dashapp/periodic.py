@@ -11,7 +11,9 @@ from __future__ import annotations
 import atexit
 import fcntl
 import logging
+import os
 import threading
+import weakref
 from pathlib import Path
 from typing import IO, Any
 
@@ -70,6 +72,19 @@ class EmbeddedSweeper:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.sweeps = 0
+        _SWEEPERS.add(self)
+
+    def _drop_inherited_lock(self) -> None:
+        """In a forked child: close the copy of the lock file the child inherited.
+
+        flock belongs to the open file, which a fork shares: a child that kept its copy (the
+        embedded job helper, forked after this sweeper took the lock) would hold the lock after
+        the sweeping process let it go, and no process would ever sweep again. Closing the
+        child's copy leaves the parent's lock as it is."""
+        handle, self._lock_file = self._lock_file, None
+        self._stop.set()  # the thread did not survive the fork
+        if handle is not None:
+            handle.close()
 
     @property
     def holds_lock(self) -> bool:
@@ -121,6 +136,17 @@ class EmbeddedSweeper:
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None
+
+
+_SWEEPERS: weakref.WeakSet[EmbeddedSweeper] = weakref.WeakSet()
+
+
+def _drop_inherited_locks() -> None:
+    for sweeper in list(_SWEEPERS):
+        sweeper._drop_inherited_lock()
+
+
+os.register_at_fork(after_in_child=_drop_inherited_locks)
 
 
 def start_embedded_sweeper(server: Flask, settings: Settings) -> EmbeddedSweeper | None:

@@ -4,6 +4,7 @@ embedded mode; reads never write."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -213,6 +214,41 @@ def test_in_the_embedded_mode_one_thread_sweeps_however_many_processes(
     while not other.holds_lock:
         assert time.monotonic() < deadline, "nobody took over the sweep"
         time.sleep(0.1)
+
+
+def test_a_process_forked_while_the_lock_is_held_does_not_keep_it(
+    settings_factory: SettingsFactory,
+) -> None:
+    # The embedded job helper is forked at the end of create_app; when another app in the same
+    # process already held the sweeper lock, the helper inherited the locked file and kept the
+    # lock after the holder let it go: nobody swept again (this test's sibling flaked on it).
+    app = create_app(settings_factory(training_sweep_every_s=0.1))
+    holder: EmbeddedSweeper = app.extensions[SWEEPER_KEY]
+    deadline = time.monotonic() + 5
+    while not holder.holds_lock:
+        assert time.monotonic() < deadline, "the sweeper never took the lock"
+        time.sleep(0.05)
+    release_child, child_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child lives on, as the job helper does, until told to go
+        os.close(child_end)
+        os.read(release_child, 1)
+        os._exit(0)
+    os.close(release_child)
+    successor = EmbeddedSweeper(app, 0.1, holder.lock_path)
+    try:
+        holder.stop()
+        successor.start()
+        deadline = time.monotonic() + 5
+        while not successor.holds_lock:
+            assert time.monotonic() < deadline, "the forked child kept the sweeper lock"
+            time.sleep(0.05)
+    finally:
+        successor.stop()
+        os.close(child_end)
+        os.waitpid(pid, 0)
+        with app.app_context():
+            db.engine.dispose()
 
 
 def test_a_queue_that_just_moved_is_not_taken_for_dead(settings_factory: SettingsFactory) -> None:
