@@ -181,6 +181,8 @@ def page_guard(role: Role) -> dbc.Alert | None:
 CALLBACK_ROLES_KEY = "dashapp_callback_roles"
 # Dash registers these itself (the pages router); any signed-in user may use them.
 DASH_INTERNAL_PREFIXES = ("_pages",)
+# A refused callback request from our own pages means the page is stale or was tampered with.
+RELOAD_HINT = "Reload the page and try again."
 
 
 def _callback_roles(app: Any) -> dict[str, Role]:
@@ -295,7 +297,7 @@ def install_request_auth(server: Flask, dash_app: Any, settings: Settings) -> No
                 ), 400
             output = body.get("output") if isinstance(body, dict) else None
             if not isinstance(output, str):
-                return jsonify(error="Malformed callback request."), 400
+                return jsonify(error=f"Malformed callback request. {RELOAD_HINT}"), 400
             # The first bytes named the upload callback; the parsed body must agree (a repeated
             # "output" key must not carry a large body to another callback).
             if output not in LARGE_BODY_OUTPUTS and len(request.get_data()) > body_limit:

@@ -136,7 +136,7 @@ def curves_figure(
     all_series = [series(run) for run in runs]
     if metrics is None:
         names = metric_names(all_series)
-        empty_title = "no metrics yet"
+        empty_title = "no metrics yet: they appear as the run logs them"
     else:
         logged = {name for s in all_series for name in s}
         names = [name for name in metrics if name in logged]
@@ -174,8 +174,13 @@ def curves_figure(
                 col=index % columns + 1,
             )
             shown = True
-    # The x title once, under the bottom row: between rows it collides with the panel titles.
-    figure.update_xaxes(title_text="step", row=rows)
+    if not names:
+        # Nothing to draw: the message alone, no empty axes that read like data.
+        figure.update_xaxes(visible=False)
+        figure.update_yaxes(visible=False)
+    else:
+        # The x title once, under the bottom row: between rows it collides with panel titles.
+        figure.update_xaxes(title_text="step", row=rows)
     figure.update_layout(
         template=template,
         height=max(320, 280 * rows),

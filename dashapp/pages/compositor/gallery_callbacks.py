@@ -80,7 +80,8 @@ def _register_save(app: Dash) -> None:
             reply = _save(name, placement, replace=trigger == ids.CLASH_REPLACE)
         except library.NameTakenError as exc:
             question = f"{exc} Replace it, or save this one under a new name?"
-            return no_update, False, question, no_update, no_update, no_update
+            # The question replaces the last save's "Saved …": both at once contradict.
+            return None, False, question, no_update, no_update, no_update
         except (PlacementError, ImageInputError) as exc:
             return message(str(exc)), True, no_update, no_update, no_update, no_update
         return (*reply, bump, new_name)

@@ -35,7 +35,7 @@ def details_card() -> html.Div:
             ),
             _field(
                 "Tags",
-                dbc.Input(id=ids.RUN_TAGS, size="sm", placeholder="baseline, small-lr"),
+                dbc.Input(id=ids.RUN_TAGS, size="sm", placeholder="e.g. baseline, small-lr"),
                 ids.RUN_TAGS_FEEDBACK,
                 7,
             ),

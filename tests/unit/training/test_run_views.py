@@ -61,3 +61,6 @@ def test_the_figure_draws_only_the_ticked_metrics_one_colour_per_run() -> None:
     nothing = run_views.curves_figure(runs, metrics=[])
     assert list(nothing.data) == []
     assert [a.text for a in nothing.layout.annotations] == ["tick a metric to chart it"]
+    # No axes without data: an empty grid from -1 to 6 reads like a chart of something.
+    assert nothing.layout.xaxis.visible is False and nothing.layout.yaxis.visible is False
+    assert figure.layout.xaxis.visible is not False
