@@ -35,6 +35,9 @@ READY_TIMEOUT_S = 10.0
 # The web side's end of every helper's pipe in this process. A process forked later (another
 # helper, a job) closes its copies, so each helper sees EOF as soon as its own app is gone.
 _open_pipes: weakref.WeakSet[Connection] = weakref.WeakSet()
+# Managers whose helper is running: a process that makes many apps (a test run) ends the
+# helpers of the apps it is done with (see live_helpers), instead of keeping one per app.
+_live: weakref.WeakSet[ZygoteDiskcacheManager] = weakref.WeakSet()
 
 
 @dataclass
@@ -77,6 +80,7 @@ class ZygoteDiskcacheManager(DiskcacheManager):
             ready = False
         if ready:
             self._zygote = _Zygote(pid, ours, os.getpid())
+            _live.add(self)
             return
         log.warning("embedded job helper did not start; jobs fork the web process instead")
         ours.close()
@@ -85,6 +89,7 @@ class ZygoteDiskcacheManager(DiskcacheManager):
     def stop_zygote(self) -> None:
         """End the helper (running jobs go on); later jobs fork the web process."""
         zygote, self._zygote = self._zygote, None
+        _live.discard(self)
         if zygote is not None:
             zygote.conn.close()
             _kill(zygote.pid)
@@ -121,6 +126,11 @@ class ZygoteDiskcacheManager(DiskcacheManager):
             self.stop_zygote()
             return None
         return child
+
+
+def live_helpers() -> set[ZygoteDiskcacheManager]:
+    """The managers of this process whose job helper is running."""
+    return set(_live)
 
 
 def _serve(conn: Connection, registry: dict[str, JobFn]) -> None:

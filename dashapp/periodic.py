@@ -81,8 +81,9 @@ class EmbeddedSweeper:
         embedded job helper, forked after this sweeper took the lock) would hold the lock after
         the sweeping process let it go, and no process would ever sweep again. Closing the
         child's copy leaves the parent's lock as it is."""
+        # Nothing else here: a lock the parent's threads held at the fork (the stop event's)
+        # stays held in the child, so touching it could hang the child.
         handle, self._lock_file = self._lock_file, None
-        self._stop.set()  # the thread did not survive the fork
         if handle is not None:
             handle.close()
 

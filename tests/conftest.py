@@ -73,6 +73,18 @@ def _test_settings(instance: Path, **overrides: Any) -> Settings:
     return load_settings(**values)
 
 
+@pytest.fixture(autouse=True)
+def _end_job_helpers_of_the_test() -> Iterator[None]:
+    """End the embedded job helpers of the apps this test made (one forked process per app):
+    kept to the end of the run, hundreds of them filled the machine's memory."""
+    from dashapp.embedded_jobs import live_helpers
+
+    before = live_helpers()  # those of longer-lived fixtures' apps stay
+    yield
+    for manager in live_helpers() - before:
+        manager.stop_zygote()
+
+
 @pytest.fixture(scope="session")
 def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated to the newest schema once, copied for each test."""
