@@ -107,6 +107,50 @@
         if (!fresh) { return [noUpdate, noUpdate]; }
         return [{ rowData: payload.rowData, rowCount: payload.rowCount }, ready ? noUpdate : true];
       },
+      // KPIs, charts and the exact count, only if they answer the screen as it is now: an
+      // answer to an earlier filter (late, whatever the reason) is dropped and asked again.
+      // Arguments: summary, filterModel, quick, dimension, one value per multi-select slot,
+      // then the last re-ask. Outputs follow summary_callbacks._summary's client half.
+      applySummary: function (summary, filterModel, quick, dimension) {
+        var args = Array.prototype.slice.call(arguments, 4);
+        var again = args.pop();
+        var noUpdate = window.dash_clientside.no_update;
+        var outputs = window.dash_clientside.callback_context.outputs_list;
+        var kpiSlots = outputs[1], noteSlots = outputs[2], graphs = outputs[3];
+        function unchanged(list) { return list.map(function () { return noUpdate; }); }
+        if (!summary || !summary.echo) {
+          return [noUpdate, unchanged(kpiSlots), unchanged(noteSlots), unchanged(graphs),
+            noUpdate, noUpdate, noUpdate];
+        }
+        var now = {
+          filterModel: filterModel || {},
+          quick: quick || "",
+          dimension: dimension === undefined ? null : dimension,
+          facets: args.map(function (v) { return v || []; })
+        };
+        if (canonical(summary.echo) !== canonical(now)) {
+          // Bounded: asks at most 5 times for one screen state (a state that never matched
+          // would otherwise ask for ever).
+          var key = canonical(now);
+          var tries = again && again.key === key ? again.tries : 0;
+          var ask = tries < 5 ? { key: key, tries: tries + 1 } : noUpdate;
+          return [noUpdate, unchanged(kpiSlots), unchanged(noteSlots), unchanged(graphs),
+            noUpdate, noUpdate, ask];
+        }
+        function at(list, i, fallback) { return i < list.length ? list[i] : fallback; }
+        return [
+          summary.rows,
+          kpiSlots.map(function (o) { return at(summary.values, o.id.index, "n/a"); }),
+          noteSlots.map(function (o) { return at(summary.notes, o.id.index, ""); }),
+          graphs.map(function (o) {
+            var figure = summary.figures[o.id.chart];
+            return figure === undefined ? noUpdate : figure;
+          }),
+          summary.chartError,
+          summary.status === null ? noUpdate : summary.status,
+          noUpdate
+        ];
+      },
       // The column chooser's pins: checked columns stay at the left while scrolling sideways.
       pinColumns: function (pinned, options, gridId) {
         var api = window.dash_ag_grid && window.dash_ag_grid.getApi(gridId);

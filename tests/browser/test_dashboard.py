@@ -68,14 +68,6 @@ def _open(
     return base
 
 
-# Marked on the two saved-view tests below; a pass is reported as XPASS.
-KNOWN_FILTER_RACE = (
-    "KNOWN BUG (2026-12-01, issue 13): a filter set through the grid right after the first rows"
-    " appear is sometimes not reflected in the status line and KPIs (about 2 runs in 9 on the"
-    " 1M-row PostgreSQL table); under investigation, see the issue note"
-)
-
-
 def _cell(dash_duo: Any, row: int, col: str, timeout: float = 20) -> str:
     """The text of a grid cell once its block has loaded."""
     selector = f'#dash-grid .ag-row[row-index="{row}"] .ag-cell[col-id="{col}"]'
@@ -156,7 +148,6 @@ def test_filter_and_chart_click_change_the_grid(
     )
 
 
-@pytest.mark.xfail(strict=False, reason=KNOWN_FILTER_RACE)
 def test_saved_view_reopens_from_its_url(
     dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, seeded_pg: str
 ) -> None:
@@ -436,7 +427,6 @@ def test_the_address_bar_follows_the_screen_and_reproduces_it(
     assert dash_duo.driver.execute_script("return window.location.href") == address
 
 
-@pytest.mark.xfail(strict=False, reason=KNOWN_FILTER_RACE)
 def test_saved_view_navigation_works_while_the_address_follows_the_screen(
     dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, seeded_pg: str
 ) -> None:
@@ -446,8 +436,9 @@ def test_saved_view_navigation_works_while_the_address_follows_the_screen(
     dash_duo.find_element("#dash-quick").send_keys("north")
     _wait_js(dash_duo, ADDRESS + ".indexOf('north')>=0", 20)
     dash_duo.wait_for_contains_text("#dash-chips", "north", timeout=20)
-    _wait_js(dash_duo, "return !document.querySelector('#dash-status').textContent"
-             f".startsWith('{ROWS:,}')", 30)  # fmt: skip
+    _wait_js(dash_duo, "var t=document.querySelector('#dash-status').textContent;"
+             f"return t.indexOf(' rows')>0 && !t.startsWith('{ROWS:,}') && t.indexOf('≈')<0;",
+             30)  # fmt: skip
     filtered = _status_count(dash_duo)
     name = f"north {time.time_ns()}"
     dash_duo.find_element("#dash-view-name").send_keys(name)

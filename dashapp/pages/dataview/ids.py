@@ -11,6 +11,10 @@ FACET_SLOTS = tuple(f"dash-facet-{i}" for i in range(MAX_FACETS))
 FACET_COLUMNS = "dash-facet-columns"
 ROWS = "dash-rows"
 READY = "dash-ready"  # set once the first block is shown: charts wait for it
+# store: KPIs, charts and count with the screen state they were computed for (applied in the
+# browser only while the screen still shows that state)
+SUMMARY = "dash-summary"
+SUMMARY_AGAIN = "dash-summary-again"  # store: the browser asks again after a stale answer
 PURGE = "dash-purge"
 STATUS = "dash-status"
 GRID_ERROR = "dash-grid-error"

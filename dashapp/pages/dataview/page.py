@@ -80,6 +80,8 @@ def layout(
             dcc.Store(id=ids.VIEW_ID, data=opened.id if opened else None),
             dcc.Store(id=ids.ROWS),
             dcc.Store(id=ids.READY),
+            dcc.Store(id=ids.SUMMARY),
+            dcc.Store(id=ids.SUMMARY_AGAIN),
             dcc.Store(id=ids.PURGE),
             dcc.Store(id=ids.URL_SYNC),
             dcc.Store(id=ids.URL_SYNCED),

@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 import plotly.graph_objects as go
-from dash import ALL, Dash, Input, Output, State, ctx, no_update
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, secured_callback
@@ -71,6 +71,68 @@ def month_filter(month: object) -> dict[str, Any]:
     return period_filter(month, "month")
 
 
+def summary_echo(
+    filter_model: Any, quick: Any, dimension: Any, facet_values: tuple[Any, ...]
+) -> dict[str, Any]:
+    """The screen state a summary answers, as the browser compares it (assets/grid.js)."""
+    return {
+        "filterModel": filter_model or {},
+        "quick": quick or "",
+        "dimension": dimension,
+        "facets": [v or [] for v in facet_values],
+    }
+
+
+def summary_figures(
+    table: str,
+    filter_model: Any,
+    quick: Any,
+    dimension: Any,
+    facet_columns: Any,
+    facet_values: tuple[Any, ...],
+    *,
+    dark: bool,
+    slots: int,
+    charts: list[str],
+) -> dict[str, Any]:
+    """Row count, `slots` KPI figures and notes, the figures of `charts` and the status line,
+    as text and figure dicts for the page."""
+    view = current_dataview()
+    state = grid_state_of(filter_model, None, quick, facets_of(facet_columns, facet_values))
+    try:
+        summary = view.summary(table, state, dimension)
+    except GridQueryError as exc:
+        log.warning("summary refused for %s: %s", table, exc)
+        unknown = "n/a"
+        return {
+            "rows": unknown, "values": [unknown] * slots, "notes": [str(exc)] * slots,
+            "figures": {chart: go.Figure().to_plotly_json() for chart in charts},
+            "chartError": str(exc), "status": None,
+        }  # fmt: skip
+    spec = view.dashboard(table)
+    grid_table = view.table(table)
+    figures: dict[str, Any] = {}
+    if spec.trend is not None:
+        axis = spec.trend.measure.describe(grid_table)
+        figures["trend"] = trend_figure(summary.trend, axis, dark, spec.trend.format)
+    if spec.breakdown is not None:
+        axis = spec.breakdown.measure.describe(grid_table)
+        figures["breakdown"] = breakdown_figure(
+            summary.breakdown, axis, dark, spec.breakdown.format
+        )
+    rows = view.count(table, state, exact=True)
+    values = [format_value(k.value, k.format) for k in summary.kpis][:slots]
+    notes = [k.note for k in summary.kpis][:slots]
+    return {
+        "rows": f"{'≈ ' if not rows.exact else ''}{rows.value:,}",
+        "values": values + ["n/a"] * (slots - len(values)),
+        "notes": notes + [""] * (slots - len(notes)),
+        "figures": {chart: figures.get(chart, go.Figure()).to_plotly_json() for chart in charts},
+        "chartError": "",
+        "status": status_text(rows.value, rows.exact),
+    }
+
+
 def register_summary_callbacks(app: Dash) -> None:
     """Bind the KPI, chart and drill-down callbacks."""
 
@@ -96,20 +158,17 @@ def register_summary_callbacks(app: Dash) -> None:
     @secured_callback(
         app,
         Role.VIEWER,
-        Output(ids.KPI_ROWS, "children"),
-        Output(ids.kpi_value_id(ALL), "children"),
-        Output(ids.kpi_note_id(ALL), "children"),
-        Output(ids.graph_id(ALL), "figure"),
-        Output(ids.CHART_ERROR, "children"),
-        # The exact count comes with the KPIs (they read every matching row anyway); the grid's
-        # first answer may have shown the planner's estimate.
-        Output(ids.STATUS, "children", allow_duplicate=True),
+        Output(ids.SUMMARY, "data"),
         Input(ids.GRID, "filterModel"),
         Input(ids.QUICK, "value"),
         Input(ids.DIMENSION, "value"),
-        Input(THEME_STORE_ID, "data"),
         *(Input(slot, "value") for slot in ids.FACET_SLOTS),
+        Input(THEME_STORE_ID, "data"),
         Input(ids.READY, "data"),
+        # The graphs' arrival (mounted on "ready") computes their figures.
+        Input(ids.graph_id(ALL), "id"),
+        Input(ids.SUMMARY_AGAIN, "data"),
+        State(ids.kpi_value_id(ALL), "id"),
         State(ids.TABLE, "data"),
         State(ids.FACET_COLUMNS, "data"),
         State(ids.CHARTS, "data"),
@@ -119,57 +178,48 @@ def register_summary_callbacks(app: Dash) -> None:
             (Output(ids.KPIS, "className"), KPIS_BUSY, parts.KPIS_CLASS),
             (Output(ids.CHARTS_BOX, "className"), CHARTS_BUSY, parts.CHARTS_CLASS),
         ],
-        # Initial calls stay (the graphs' arrival is one, and it computes the figures) while
-        # the status line is shared with the grid's callback.
-        prevent_initial_call="initial_duplicate",
+        prevent_initial_call=True,
     )
-    def _summary(
-        filter_model: Any, quick: Any, dimension: Any, theme: Any, *rest: Any
-    ) -> tuple[Any, ...]:
-        # Inputs come before States: the slot values and ready, then table, slot columns and
-        # the charts this table has.
+    def _summary(filter_model: Any, quick: Any, dimension: Any, *rest: Any) -> dict[str, Any]:
+        # Inputs come before States: the slot values, theme, ready, the graphs, the re-ask;
+        # then the KPI slots, table, slot columns and the charts this table has.
         facet_values = rest[: ids.MAX_FACETS]
-        ready, table, facet_columns, wanted = rest[ids.MAX_FACETS :]
-        slots = len(ctx.outputs_list[1])
-        charts = [o["id"]["chart"] for o in ctx.outputs_list[3]]
+        theme, ready, graphs, _again, kpi_slots, table, facet_columns, wanted = rest[
+            ids.MAX_FACETS :
+        ]
+        charts = [g["chart"] for g in graphs or []]
         if not ready or (wanted and not charts):
             # First rows first: the SQL aggregates and the graphs wait for the grid; when the
             # table has charts, their arrival (mounted on "ready") runs this once.
             raise PreventUpdate
-        view = current_dataview()
-        state = grid_state_of(filter_model, None, quick, facets_of(facet_columns, facet_values))
-        try:
-            summary = view.summary(table, state, dimension)
-        except GridQueryError as exc:
-            log.warning("summary refused for %s: %s", table, exc)
-            unknown = "n/a"
-            return (
-                unknown, [unknown] * slots, [str(exc)] * slots,
-                [go.Figure() for _ in charts], str(exc), no_update,
-            )  # fmt: skip
-        spec = view.dashboard(table)
-        grid_table = view.table(table)
-        dark = theme == "dark"
-        figures: dict[str, Any] = {}
-        if spec.trend is not None:
-            axis = spec.trend.measure.describe(grid_table)
-            figures["trend"] = trend_figure(summary.trend, axis, dark, spec.trend.format)
-        if spec.breakdown is not None:
-            axis = spec.breakdown.measure.describe(grid_table)
-            figures["breakdown"] = breakdown_figure(
-                summary.breakdown, axis, dark, spec.breakdown.format
-            )
-        rows = view.count(table, state, exact=True)
-        values = [format_value(k.value, k.format) for k in summary.kpis][:slots]
-        notes = [k.note for k in summary.kpis][:slots]
-        return (
-            f"{'≈ ' if not rows.exact else ''}{rows.value:,}",
-            values + ["n/a"] * (slots - len(values)),
-            notes + [""] * (slots - len(notes)),
-            [figures.get(chart, go.Figure()) for chart in charts],
-            "",
-            status_text(rows.value, rows.exact),
-        )
+        # What this answer is for: the browser drops it if the screen has moved on meanwhile.
+        echo = summary_echo(filter_model, quick, dimension, facet_values)
+        return {"echo": echo, **summary_figures(
+            table, filter_model, quick, dimension, facet_columns, facet_values,
+            dark=theme == "dark", slots=len(kpi_slots or []), charts=charts,
+        )}  # fmt: skip
+
+    # KPIs, charts and the exact count reach the page only if they answer what it shows now:
+    # an answer to an earlier filter, however it came late, is dropped and asked again.
+    app.clientside_callback(
+        ClientsideFunction(namespace="dataview", function_name="applySummary"),
+        Output(ids.KPI_ROWS, "children"),
+        Output(ids.kpi_value_id(ALL), "children"),
+        Output(ids.kpi_note_id(ALL), "children"),
+        Output(ids.graph_id(ALL), "figure"),
+        Output(ids.CHART_ERROR, "children"),
+        # The exact count comes with the KPIs (they read every matching row anyway); the grid's
+        # first answer may have shown the planner's estimate.
+        Output(ids.STATUS, "children", allow_duplicate=True),
+        Output(ids.SUMMARY_AGAIN, "data"),
+        Input(ids.SUMMARY, "data"),
+        State(ids.GRID, "filterModel"),
+        State(ids.QUICK, "value"),
+        State(ids.DIMENSION, "value"),
+        *(State(slot, "value") for slot in ids.FACET_SLOTS),
+        State(ids.SUMMARY_AGAIN, "data"),
+        prevent_initial_call=True,
+    )
 
     @secured_callback(
         app,
