@@ -14,10 +14,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 from PIL import Image
 
-from dashapp.services.compositing.compose import BAND_MIN_PIXELS, MAX_BANDS, _prescale
+from dashapp.services.compositing.compose import _prescale
 from dashapp.services.compositing.geometry import Layer
 
 Resampling = Image.Resampling
+# The band split of that time (the app now resamples strips shaped to the layer).
+BAND_MIN_PIXELS = 1_000_000
+MAX_BANDS = 4
 
 
 def _affine(image: Image.Image, size: tuple[int, int], coeffs: tuple[float, ...]) -> Image.Image:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -21,11 +21,13 @@ OUTPUT_FORMATS = {
     "webp": ("WEBP", "image/webp"),
 }
 JPEG_BACKGROUND = (255, 255, 255)
-# Affine resampling of a big layer is split into horizontal bands done in parallel (Pillow
-# releases the GIL while resampling); each output pixel is computed alone, so the result is
-# identical to one call.
-BAND_MIN_PIXELS = 1_000_000
-MAX_BANDS = 4
+# Affine resampling of a transformed layer is done in strips of rows, each as wide as the layer
+# is there, in worker threads for big layers (Pillow releases the GIL while resampling); each
+# output pixel is computed alone, so the result is the same as one call over the whole box.
+STRIP_ROWS = 64
+STRIP_MARGIN = 2  # pixels kept around the layer's outline (rounding; the filter's edge)
+THREAD_MIN_PIXELS = 500_000
+MAX_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -112,37 +114,84 @@ def render_layer(canvas: Image.Image, image: Image.Image, layer: Layer) -> None:
     # Resample premultiplied: interpolating straight alpha bleeds the colour of transparent
     # pixels (often black) into the edges.
     premultiplied = scaled.convert("RGBa")
-    for top, band in _affine_bands(premultiplied, (x1 - x0, y1 - y0), coeffs):
-        canvas.alpha_composite(band, dest=(x0, y0 + top))
+    strips = polygon_strips(layer.corners(), (x0, y0, x1, y1))
+    for left, top, band in _affine_strips(premultiplied, strips, (x0, y0), coeffs):
+        canvas.alpha_composite(band, dest=(left, top))
 
 
-def _affine_bands(
-    image: Image.Image, size: tuple[int, int], coeffs: tuple[float, ...]
-) -> list[tuple[int, Image.Image]]:
-    """Bicubic affine resample of premultiplied `image` into `size`, as (row offset, straight
-    RGBA band) pieces: big outputs in parallel bands (Pillow releases the GIL), each band
-    un-premultiplied in its own thread, and composited where it lies (no whole-box copy)."""
-    width, height = size
-    bands = min(MAX_BANDS, os.cpu_count() or 1, max(1, width * height // BAND_MIN_PIXELS))
+def _x_range_at(
+    corners: list[tuple[float, float]], y_top: float, y_bottom: float
+) -> tuple[float, float] | None:
+    """Leftmost and rightmost x of the convex polygon `corners` between two heights."""
+    xs: list[float] = []
+    count = len(corners)
+    for i in range(count):
+        (ax, ay), (bx, by) = corners[i], corners[(i + 1) % count]
+        if y_top <= ay <= y_bottom:
+            xs.append(ax)
+        for y in (y_top, y_bottom):
+            if (ay - y) * (by - y) < 0:  # the edge crosses this height
+                xs.append(ax + (bx - ax) * (y - ay) / (by - ay))
+    return (min(xs), max(xs)) if xs else None
+
+
+def polygon_strips(
+    corners: list[tuple[float, float]], box: tuple[int, int, int, int]
+) -> list[tuple[int, int, int, int]]:
+    """Pieces (left, top, right, bottom) of `box` covering the placed layer `corners`: strips of
+    STRIP_ROWS rows, each only as wide as the layer is there (plus a margin).
+
+    A rotated layer fills about half of its bounding box; the corners outside it resample to
+    nothing (Pillow leaves an output pixel empty when its centre maps outside the source), so
+    skipping them changes no pixel and saves that share of the resampling and compositing.
+    """
+    x0, y0, x1, y1 = box
+    pieces = []
+    for top in range(y0, y1, STRIP_ROWS):
+        bottom = min(y1, top + STRIP_ROWS)
+        # Pixel centres of the strip lie in [top + 0.5, bottom - 0.5].
+        found = _x_range_at(corners, top + 0.5 - STRIP_MARGIN, bottom - 0.5 + STRIP_MARGIN)
+        if found is None:
+            continue
+        left = max(x0, math.floor(found[0]) - STRIP_MARGIN)
+        right = min(x1, math.ceil(found[1]) + STRIP_MARGIN)
+        if left < right:
+            pieces.append((left, top, right, bottom))
+    return pieces
+
+
+def _affine_strips(
+    image: Image.Image,
+    pieces: list[tuple[int, int, int, int]],
+    origin: tuple[int, int],
+    coeffs: tuple[float, ...],
+) -> Iterator[tuple[int, int, Image.Image]]:
+    """Bicubic affine resample of premultiplied `image` into each piece, as (left, top, straight
+    RGBA image) in order: resampled in worker threads (Pillow releases the GIL) while the
+    caller composites the pieces already done."""
     a, b, c, d, e, f = coeffs
-    edges = [height * i // bands for i in range(bands + 1)]
+    x0, y0 = origin
 
-    def band(i: int) -> tuple[int, Image.Image]:
-        top = edges[i]
-        # Output row y of the band is row y + top of the whole: shift the constant terms.
-        shifted = (a, b, c + b * top, d, e, f + e * top)
+    def piece(box: tuple[int, int, int, int]) -> tuple[int, int, Image.Image]:
+        left, top, right, bottom = box
+        dx, dy = left - x0, top - y0
+        # Output pixel (X, Y) of the piece is (X + dx, Y + dy) of the whole box.
+        shifted = (a, b, c + a * dx + b * dy, d, e, f + d * dx + e * dy)
         warped = image.transform(
-            (width, edges[i + 1] - top),
+            (right - left, bottom - top),
             Image.Transform.AFFINE,
             shifted,
             resample=Resampling.BICUBIC,
         )
-        return top, warped.convert("RGBA")
+        return left, top, warped.convert("RGBA")
 
-    if bands <= 1:
-        return [band(0)]
-    with ThreadPoolExecutor(max_workers=bands) as pool:
-        return list(pool.map(band, range(bands)))
+    pixels = sum((r - le) * (bo - t) for le, t, r, bo in pieces)
+    workers = min(MAX_THREADS, os.cpu_count() or 1, max(1, pixels // THREAD_MIN_PIXELS))
+    if workers <= 1:
+        yield from map(piece, pieces)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(piece, pieces)
 
 
 def composite(
