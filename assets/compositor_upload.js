@@ -134,6 +134,10 @@
     if (changed.indexOf("comp-download-btn.n_clicks") >= 0) {
       return { status: EXPORT_STATUS, what: "The download", busy: "Rendering at full size…" };
     }
+    if (changed.indexOf("comp-save-btn.n_clicks") >= 0) {
+      // Quiet: the server's own answer ("Saved …") replaces what is said here.
+      return { status: "comp-save-msg", what: "Saving", busy: null, quiet: true };
+    }
     if (changed.join(" ").indexOf("comp-") >= 0) {
       return { status: "comp-save-msg", what: "The request", busy: null, quiet: true };
     }

@@ -260,6 +260,68 @@ def test_a_slow_server_is_said_at_the_upload_and_the_answer_still_lands(
     assert dash_duo.get_logs() == []
 
 
+def test_a_slow_server_is_said_at_the_download_and_the_save_and_both_still_land(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    app = dash_app_for(settings_factory(dev_role="viewer"))
+    holding: dict[bytes, threading.Event] = {}
+    release = threading.Event()
+
+    # The test app's server holds the request of the action named in `holding` (the download's
+    # job start, the save) until released: a slow server, as the browser sees it.
+    @app.server.before_request
+    def slow_actions() -> None:
+        body = request.get_data(cache=True)[:4096]
+        for marker, on in holding.items():
+            if on.is_set() and marker in body:
+                release.wait(30)
+
+    base = start(dash_duo, app)
+    dash_duo.driver.get(base + "/compositor")
+    bg_path, fg_path, _bg, _fg = write_images(tmp_path)
+    upload_both(dash_duo, bg_path, fg_path)
+    # The page waits 15 s before it says "slow"; this test does not sit through that.
+    dash_duo.driver.execute_script("window.dashappCompositorUpload.slowMs = 1500;")
+
+    download = holding.setdefault(f"{ids.DOWNLOAD_BTN}.n_clicks".encode(), threading.Event())
+    download.set()
+    try:
+        click(dash_duo, f"#{ids.DOWNLOAD_BTN}")
+        dash_duo.wait_for_contains_text(
+            f"#{ids.EXPORT_STATUS}", "The download is taking long: the server is slow", timeout=15
+        )
+    finally:
+        download.clear()
+        release.set()
+    # The late answer lands: the file arrives and the warning goes away.
+    folder = Path(dash_duo.download_path)
+    deadline = time.monotonic() + 60
+    while not [p for p in folder.glob("*.png") if p.stat().st_size > 0]:
+        assert time.monotonic() < deadline, "no download arrived after the slow answer"
+        time.sleep(0.1)
+    deadline = time.monotonic() + 15
+    while "slow" in dash_duo.find_element(f"#{ids.EXPORT_STATUS}").text:
+        assert time.monotonic() < deadline, "the slow warning stayed after the answer"
+        time.sleep(0.1)
+
+    release.clear()
+    save = holding.setdefault(f"{ids.SAVE_BTN}.n_clicks".encode(), threading.Event())
+    save.set()
+    try:
+        dash_duo.find_element(f"#{ids.NAME}").send_keys("Slow card")
+        click(dash_duo, f"#{ids.SAVE_BTN}")
+        dash_duo.wait_for_contains_text(
+            f"#{ids.SAVE_MSG}", "Saving is taking long: the server is slow", timeout=15
+        )
+    finally:
+        save.clear()
+        release.set()
+    dash_duo.wait_for_contains_text(f"#{ids.SAVE_MSG}", "Saved Slow card", timeout=15)
+    dash_duo.wait_for_contains_text(f"#{ids.GALLERY}", "Slow card", timeout=10)
+    assert layer_count(dash_duo) == 1  # nothing lost while waiting
+    assert dash_duo.get_logs() == []
+
+
 def test_leaving_the_page_cancels_the_render_it_started(
     dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
 ) -> None:
