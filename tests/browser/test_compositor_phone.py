@@ -1,5 +1,6 @@
 """The compositor's "Shown by" cases on a 390x844 phone viewport with touch input: the SVG
-refusal, replace-or-save-as on a name clash, reordering layers by dragging a row's grip with a
+refusal, replace-or-save-as on a name clash, delete with its question and undo, a new background
+that keeps the layers, reordering layers by dragging a row's grip with a
 finger (the download changes), and a finger drag while zoomed in that lands on the exact pixel
 in the download. The desktop versions are in test_compositor_*.py."""
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 from selenium.webdriver.common.actions import interaction
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.actions.pointer_input import PointerInput
@@ -26,7 +28,7 @@ from tests.browser.test_compositor import (
     write_images,
 )
 from tests.browser.test_compositor_layers import RED, layer_names, open_red_and_green, row_button
-from tests.browser.test_compositor_no_lost_work import UPLOAD_FG, send_files
+from tests.browser.test_compositor_no_lost_work import UPLOAD_BG, UPLOAD_FG, send_files
 from tests.conftest import SettingsFactory
 from tests.support.browser import horizontal_overflow, set_viewport, start
 
@@ -175,5 +177,48 @@ def test_phone_finger_drag_of_a_row_grip_reorders_and_changes_the_download(
     touch.perform()
     assert layer_names(dash_duo) == ["green.png", "red.png"]
     assert tuple(export_png(dash_duo)[50, 100]) == RED
+    assert horizontal_overflow(dash_duo) == 0
+    assert dash_duo.get_logs() == []
+
+
+def test_phone_delete_asks_undo_restores_and_a_new_background_keeps_the_layers_by_touch(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    app = dash_app_for(settings_factory(dev_role="viewer"))
+    open_on_phone(dash_duo, app)
+    bg_path, fg_path, _bg, _fg = write_images(tmp_path)
+    upload_both(dash_duo, bg_path, fg_path)
+    dash_duo.find_element(f"#{ids.NAME}").send_keys("Poster")
+    tap(dash_duo, f"#{ids.SAVE_BTN}")
+    dash_duo.wait_for_contains_text(f"#{ids.GALLERY}", "Poster", timeout=10)
+
+    # Delete asks first; a tap on Cancel keeps it, a tap on Delete removes it, Undo restores it.
+    delete = "#comp-gallery button[id*='comp-delete']"
+    dash_duo.wait_for_element(delete, timeout=10)
+    tap(dash_duo, delete)
+    dash_duo.wait_for_contains_text(f"#{ids.DELETE_TEXT}", "Delete “Poster”", timeout=10)
+    tap(dash_duo, f"#{ids.DELETE_CANCEL}")
+    dash_duo.wait_for_element(f"#{ids.DELETE_ASK}[hidden]", timeout=10)
+    with app.server.app_context():
+        assert [c["name"] for c in library.list_composites("dev")] == ["Poster"]
+    tap(dash_duo, delete)
+    dash_duo.wait_for_contains_text(f"#{ids.DELETE_TEXT}", "Poster", timeout=10)
+    tap(dash_duo, f"#{ids.DELETE_CONFIRM}")
+    dash_duo.wait_for_contains_text(f"#{ids.UNDO_TEXT}", "Deleted “Poster”", timeout=10)
+    with app.server.app_context():
+        assert library.list_composites("dev") == []
+    tap(dash_duo, f"#{ids.UNDO_BTN}")
+    dash_duo.wait_for_contains_text(f"#{ids.GALLERY}", "Poster", timeout=10)
+    with app.server.app_context():
+        assert [c["name"] for c in library.list_composites("dev")] == ["Poster"]
+
+    # A smaller background keeps the layer on the canvas, scaled, and says so; no sideways scroll.
+    before = dash_duo.driver.execute_script(STATE_JS)["layers"][0]
+    small = tmp_path / "small.png"
+    Image.new("RGBA", (BG_SIZE[0] // 2, BG_SIZE[1] // 2), (10, 20, 30, 255)).save(small)
+    send_files(dash_duo, UPLOAD_BG, small)
+    dash_duo.wait_for_contains_text(f"#{ids.MESSAGES}", "scaled to 50%", timeout=10)
+    after = dash_duo.driver.execute_script(STATE_JS)["layers"][0]
+    assert (after["x"], after["y"]) == (before["x"] / 2, before["y"] / 2)
     assert horizontal_overflow(dash_duo) == 0
     assert dash_duo.get_logs() == []
