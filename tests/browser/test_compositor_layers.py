@@ -97,6 +97,22 @@ def test_layers_panel_order_visibility_fields_change_the_download(
     dash_duo.find_element("[data-align=right]").click()
     green = dash_duo.driver.execute_script(STATE_JS)["layers"][0]
     assert green["x"] + 40 == 200
+    # The other edges and the centre lines (the layer is 80 x 40 here).
+    height = dash_duo.driver.execute_script(STATE_JS)["background"]["height"]
+    for how, key, expected in (
+        ("left", "x", 40), ("top", "y", 20), ("bottom", "y", height - 20),
+        ("hcenter", "x", 100), ("vcenter", "y", height / 2),
+    ):  # fmt: skip
+        dash_duo.find_element(f"[data-align={how}]").click()
+        moved = dash_duo.driver.execute_script(STATE_JS)["layers"][0]
+        assert moved[key] == expected, (how, moved)
+    # Every row shows its image as a thumbnail, the background's too.
+    thumbs = ".comp-layers img"
+    loaded = (
+        f"const imgs = [...document.querySelectorAll('{thumbs}')];"
+        "return imgs.map(i => i.complete && i.naturalWidth > 0);"
+    )
+    assert dash_duo.driver.execute_script(loaded) == [True, True, True]
     # Lock: dragging does nothing, the fields are disabled.
     row_button(dash_duo, "Logo", "lock").click()
     assert dash_duo.find_element("[data-field=x]").get_attribute("disabled") is not None
