@@ -192,18 +192,42 @@ def bounded_row_count(conn: Connection, table: sa.Table, limit: int = EXACT_ROWS
     return int(conn.execute(sa.select(sa.func.count()).select_from(probe)).scalar_one())
 
 
+def _postgres_sample_percent(conn: Connection, table: sa.Table) -> float | None:
+    """The TABLESAMPLE percentage that reads about SAMPLE_ROWS rows of a PostgreSQL table,
+    or None where TABLESAMPLE does not apply (views, other dialects, never-analysed tables)."""
+    if conn.dialect.name != "postgresql":
+        return None
+    found = conn.execute(
+        sa.text(
+            "SELECT c.relkind, c.reltuples FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relname = :name AND n.nspname = coalesce(:schema, current_schema())"
+        ),
+        {"name": table.name, "schema": table.schema},
+    ).first()
+    if found is None or found[0] not in ("r", "m", "p") or found[1] <= 0:
+        return None
+    return min(100.0, 100.0 * SAMPLE_ROWS / float(found[1]))
+
+
 def distinct_choices(
     conn: Connection, table: sa.Table, column: sa.ColumnElement[Any], limit: int, sample: bool
 ) -> tuple[tuple[Any, ...], bool] | None:
     """(sorted values, NULL present) when at most `limit` values exist, else None.
 
-    Exact over the whole table, or over its first SAMPLE_ROWS rows when `sample` (a large
-    table): never from planner statistics, which are missing or fractions on small tables.
+    Exact over the whole table, or over about SAMPLE_ROWS rows when `sample` (a large table):
+    never from planner statistics, which are missing or fractions on small tables. On a
+    PostgreSQL table the sample is pages from all over it (TABLESAMPLE SYSTEM, a fixed seed so
+    every web process offers the same choices); elsewhere it is the first SAMPLE_ROWS rows.
     """
-    if sample:
+    percent = _postgres_sample_percent(conn, table) if sample else None
+    if percent is not None:
+        sampled = table.tablesample(sa.func.system(percent), seed=sa.literal(0))
+        source: Any = sampled
+        value: Any = sampled.c[str(column.key)]
+    elif sample:
         rows = sa.select(column.label("v")).select_from(table).limit(SAMPLE_ROWS).subquery()
-        source: Any = rows
-        value: Any = rows.c.v
+        source, value = rows, rows.c.v
     else:
         source, value = table, column
     stmt = sa.select(value).select_from(source).distinct().limit(limit + 2)
