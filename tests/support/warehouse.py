@@ -12,7 +12,8 @@ import random
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from urllib.parse import quote
 
 import sqlalchemy as sa
 
@@ -33,6 +34,13 @@ class Warehouse:
     dialect: str
     sales: str  # schema holding invoices
     crm: str  # schema holding customers (mixed-case table "Customer")
+    # What the app is given as the source's URL, when it differs from the test's own `url`.
+    app_url: str | None = None
+
+    @property
+    def source_url(self) -> str:
+        """The URL the dashboards file names for this warehouse."""
+        return self.app_url or self.url
 
     def engine(self) -> sa.Engine:
         """A plain engine for the test's own SQL checks."""
@@ -173,6 +181,19 @@ def postgres_warehouse() -> Iterator[Warehouse]:
         engine.dispose()
         _fill(w)
         yield w
+
+
+# A server whose sql_mode has ANSI_QUOTES ("..." quotes names, not strings), as some teams run.
+ANSI_QUOTES_INIT = "init_command=" + quote(
+    "SET SESSION sql_mode=CONCAT(@@sql_mode, ',ANSI_QUOTES')"
+)
+
+
+@contextmanager
+def mariadb_ansi_quotes_warehouse() -> Iterator[Warehouse]:
+    """The MariaDB warehouse, read by the app through sessions with ANSI_QUOTES."""
+    with mariadb_warehouse() as w:
+        yield replace(w, app_url=f"{w.url}&{ANSI_QUOTES_INIT}")
 
 
 @contextmanager

@@ -21,6 +21,7 @@ from tests.conftest import SettingsFactory
 from tests.support.warehouse import (
     GENRES,
     Warehouse,
+    mariadb_ansi_quotes_warehouse,
     mariadb_warehouse,
     objects,
     postgres_warehouse,
@@ -74,11 +75,18 @@ tables:
 """
 
 
-@pytest.fixture(scope="module", params=["postgresql", "mariadb"])
+WAREHOUSES = {
+    "postgresql": postgres_warehouse,
+    "mariadb": mariadb_warehouse,
+    "mariadb-ansi-quotes": mariadb_ansi_quotes_warehouse,
+}
+
+
+@pytest.fixture(scope="module", params=list(WAREHOUSES))
 def warehouse(request: pytest.FixtureRequest) -> Iterator[Warehouse]:
-    """The warehouse on each database engine the data view supports fully."""
-    factory = postgres_warehouse if request.param == "postgresql" else mariadb_warehouse
-    with factory() as built:
+    """The warehouse on each database engine the data view supports fully (MariaDB also as a
+    server with ANSI_QUOTES in its sql_mode)."""
+    with WAREHOUSES[request.param]() as built:
         yield built
 
 
@@ -92,7 +100,7 @@ def wh_app(
     """An app whose data view reads the warehouse through a dashboards file."""
     path = tmp_path / "dashboards.yml"
     path.write_text(DASHBOARDS.format(sales=warehouse.sales, crm=warehouse.crm))
-    monkeypatch.setenv("WAREHOUSE_URL", warehouse.url)
+    monkeypatch.setenv("WAREHOUSE_URL", warehouse.source_url)
     server = create_app(settings_factory(dashboards=path))
     yield server
     with server.app_context():
@@ -304,7 +312,7 @@ def test_a_missing_column_stops_start_up_naming_file_and_line(
     text = text.replace("column: invoice_date, format: date", "column: invoiced_on, format: date")
     path = tmp_path / "bad.yml"
     path.write_text(text)
-    monkeypatch.setenv("WAREHOUSE_URL", warehouse.url)
+    monkeypatch.setenv("WAREHOUSE_URL", warehouse.source_url)
     line = next(i for i, t in enumerate(text.splitlines(), 1) if "invoiced_on" in t)
     with pytest.raises(SettingsError, match=rf"bad\.yml:{line}: column 'invoiced_on' not found"):
         create_app(settings_factory(dashboards=path))
