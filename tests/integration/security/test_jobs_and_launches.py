@@ -97,13 +97,12 @@ def test_job_callback_refuses_missing_foreign_and_finished_runs(
     assert queued_messages(redis_url, queue_name) == 1
 
 
-def test_launch_rate_limit_holds_for_16_concurrent_launches(
-    pg_settings_factory: SettingsFactory,
-) -> None:
-    app = create_app(
-        pg_settings_factory(env="production", trainer_groups=["ml"], training_launches_per_minute=6)
-    )
-    user = f"rl-{uuid.uuid4().hex[:8]}"
+def launch_16_at_once(app: Flask, refused_says: str, refused_as: str) -> tuple[list[str], int]:
+    """16 launches by one new trainer released together through the Start callback.
+
+    Returns each outcome ("launched", `refused_as` when the answer says `refused_says`, else
+    "other …") and how many runs the user has stored afterwards."""
+    user = f"conc-{uuid.uuid4().hex[:8]}"
     headers = {"X-Forwarded-User": user, "X-Forwarded-Groups": "ml"}
     barrier = threading.Barrier(16)
     outcomes: list[str] = []
@@ -117,8 +116,8 @@ def test_launch_rate_limit_holds_for_16_concurrent_launches(
         with lock:
             if response.status_code == 200 and '"run_id"' in body:
                 outcomes.append("launched")
-            elif "runs in the last minute" in body:
-                outcomes.append("limited")
+            elif refused_says in body:
+                outcomes.append(refused_as)
             else:
                 outcomes.append(f"other {response.status_code}: {body[:200]}")
 
@@ -127,10 +126,20 @@ def test_launch_rate_limit_holds_for_16_concurrent_launches(
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert sorted(outcomes) == ["launched"] * 6 + ["limited"] * 10, outcomes
     with app.app_context():
         stored = db.session.query(TrainingRun).filter_by(owner=user).count()
         db.session.remove()
+    return outcomes, stored
+
+
+def test_launch_rate_limit_holds_for_16_concurrent_launches(
+    pg_settings_factory: SettingsFactory,
+) -> None:
+    app = create_app(
+        pg_settings_factory(env="production", trainer_groups=["ml"], training_launches_per_minute=6)
+    )
+    outcomes, stored = launch_16_at_once(app, "runs in the last minute", "limited")
+    assert sorted(outcomes) == ["launched"] * 6 + ["limited"] * 10, outcomes
     assert stored == 6
 
 
@@ -186,34 +195,8 @@ def test_the_active_run_cap_holds_for_16_concurrent_launches(
             training_max_active_runs=5,
         )
     )
-    user = f"cap-{uuid.uuid4().hex[:8]}"
-    headers = {"X-Forwarded-User": user, "X-Forwarded-Groups": "ml"}
-    barrier = threading.Barrier(16)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def one_launch() -> None:
-        client = app.test_client()
-        barrier.wait()
-        response = launch(client, TINY, headers=headers, environ_base=PROXY)
-        body = response.get_data(as_text=True)
-        with lock:
-            if response.status_code == 200 and '"run_id"' in body:
-                outcomes.append("launched")
-            elif "queued or running" in body:
-                outcomes.append("capped")
-            else:
-                outcomes.append(f"other {response.status_code}: {body[:200]}")
-
-    threads = [threading.Thread(target=one_launch) for _ in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes, stored = launch_16_at_once(app, "queued or running", "capped")
     assert sorted(outcomes) == ["capped"] * 11 + ["launched"] * 5, outcomes
-    with app.app_context():
-        stored = db.session.query(TrainingRun).filter_by(owner=user).count()
-        db.session.remove()
     assert stored == 5
 
 
