@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -225,34 +227,56 @@ def test_server_unreachable_is_said_where_the_user_acted(
     assert layer_count(dash_duo) == 1  # the work in the editor is kept
 
 
-def test_a_slow_server_is_said_at_the_upload_and_the_answer_still_lands(
-    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
-) -> None:
-    app = dash_app_for(settings_factory(dev_role="viewer"))
-    hold, release = threading.Event(), threading.Event()
+class SlowServer:
+    """Makes the test app's server hold the requests of one action (a marker in the Dash
+    callback body, e.g. b"comp-save-btn.n_clicks") until released: a slow server, as the
+    browser sees it (nothing of ours is replaced)."""
 
-    # The test app's server holds foreground uploads while `hold` is set: a slow server, as the
-    # browser sees it (nothing of ours is replaced).
-    @app.server.before_request
-    def slow_foreground_uploads() -> None:
+    def __init__(self, server: Flask) -> None:
+        self.marker: bytes | None = None
+        self.release = threading.Event()
+        server.before_request(self._maybe_hold)
+
+    def _maybe_hold(self) -> None:
         body = request.get_data(cache=True)[:4096]
-        if hold.is_set() and b"comp-upload-fg.contents" in body:
-            release.wait(30)
+        if self.marker is not None and self.marker in body:
+            self.release.wait(30)
 
+    @contextmanager
+    def holding(self, marker: str) -> Iterator[None]:
+        """Hold `marker`'s requests inside the block; release them at its end."""
+        self.marker, self.release = marker.encode(), threading.Event()
+        try:
+            yield
+        finally:
+            self.marker = None
+            self.release.set()
+
+
+def open_with_slow_server(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
+) -> tuple[SlowServer, Path]:
+    """The compositor with a background and a layer, and a server that can be made slow; the
+    page says "slow" after 1.5 s instead of 15 s (this test does not sit through that)."""
+    app = dash_app_for(settings_factory(dev_role="viewer"))
+    slow = SlowServer(app.server)
     base = start(dash_duo, app)
     dash_duo.driver.get(base + "/compositor")
     bg_path, fg_path, _bg, _fg = write_images(tmp_path)
     upload_both(dash_duo, bg_path, fg_path)
-    # The page waits 15 s before it says "slow"; this test does not sit through that.
     dash_duo.driver.execute_script("window.dashappCompositorUpload.slowMs = 1500;")
+    return slow, fg_path
+
+
+def test_a_slow_server_is_said_at_the_upload_and_the_answer_still_lands(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    slow, fg_path = open_with_slow_server(dash_duo, dash_app_for, settings_factory, tmp_path)
     status = f"#{ids.UPLOAD_STATUS}"
-    hold.set()
-    try:
+    with slow.holding(f"{ids.UPLOAD_FG}.contents"):
         send_files(dash_duo, UPLOAD_FG, fg_path)
         dash_duo.wait_for_contains_text(status, "the server is slow", timeout=15)
         assert layer_count(dash_duo) == 1  # nothing added yet, nothing lost
-    finally:
-        release.set()
     # The late answer lands: the layer is added and the warning goes away.
     dash_duo.wait_for_element(".comp-layer-row + .comp-layer-row", timeout=15)
     assert layer_count(dash_duo) == 2
@@ -263,36 +287,12 @@ def test_a_slow_server_is_said_at_the_upload_and_the_answer_still_lands(
 def test_a_slow_server_is_said_at_the_download_and_the_save_and_both_still_land(
     dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
 ) -> None:
-    app = dash_app_for(settings_factory(dev_role="viewer"))
-    holding: dict[bytes, threading.Event] = {}
-    release = threading.Event()
-
-    # The test app's server holds the request of the action named in `holding` (the download's
-    # job start, the save) until released: a slow server, as the browser sees it.
-    @app.server.before_request
-    def slow_actions() -> None:
-        body = request.get_data(cache=True)[:4096]
-        for marker, on in holding.items():
-            if on.is_set() and marker in body:
-                release.wait(30)
-
-    base = start(dash_duo, app)
-    dash_duo.driver.get(base + "/compositor")
-    bg_path, fg_path, _bg, _fg = write_images(tmp_path)
-    upload_both(dash_duo, bg_path, fg_path)
-    # The page waits 15 s before it says "slow"; this test does not sit through that.
-    dash_duo.driver.execute_script("window.dashappCompositorUpload.slowMs = 1500;")
-
-    download = holding.setdefault(f"{ids.DOWNLOAD_BTN}.n_clicks".encode(), threading.Event())
-    download.set()
-    try:
+    slow, _fg_path = open_with_slow_server(dash_duo, dash_app_for, settings_factory, tmp_path)
+    with slow.holding(f"{ids.DOWNLOAD_BTN}.n_clicks"):
         click(dash_duo, f"#{ids.DOWNLOAD_BTN}")
         dash_duo.wait_for_contains_text(
             f"#{ids.EXPORT_STATUS}", "The download is taking long: the server is slow", timeout=15
         )
-    finally:
-        download.clear()
-        release.set()
     # The late answer lands: the file arrives and the warning goes away.
     folder = Path(dash_duo.download_path)
     deadline = time.monotonic() + 60
@@ -304,18 +304,12 @@ def test_a_slow_server_is_said_at_the_download_and_the_save_and_both_still_land(
         assert time.monotonic() < deadline, "the slow warning stayed after the answer"
         time.sleep(0.1)
 
-    release.clear()
-    save = holding.setdefault(f"{ids.SAVE_BTN}.n_clicks".encode(), threading.Event())
-    save.set()
-    try:
+    with slow.holding(f"{ids.SAVE_BTN}.n_clicks"):
         dash_duo.find_element(f"#{ids.NAME}").send_keys("Slow card")
         click(dash_duo, f"#{ids.SAVE_BTN}")
         dash_duo.wait_for_contains_text(
             f"#{ids.SAVE_MSG}", "Saving is taking long: the server is slow", timeout=15
         )
-    finally:
-        save.clear()
-        release.set()
     dash_duo.wait_for_contains_text(f"#{ids.SAVE_MSG}", "Saved Slow card", timeout=15)
     dash_duo.wait_for_contains_text(f"#{ids.GALLERY}", "Slow card", timeout=10)
     assert layer_count(dash_duo) == 1  # nothing lost while waiting
