@@ -71,10 +71,12 @@ def export_png(dash_duo: Any) -> np.ndarray:
             time.sleep(0.2)  # let Chromium finish renaming the file
             return np.asarray(Image.open(io.BytesIO(done[0].read_bytes())).convert("RGBA"))
         time.sleep(0.1)
-    said = (
-        dash_duo.find_element("#comp-export-msg").text,
-        dash_duo.find_element("#comp-export-result").text,
-    )
+    # What the page said, the browser's own status line (slow, unreachable) included: a render
+    # that never reports was seen twice under load (see the 2026-12-02 note).
+    said = [
+        dash_duo.find_element(f"#{element}").text
+        for element in ("comp-export-msg", "comp-export-result", "comp-export-status")
+    ]
     raise AssertionError(f"no download arrived; the page said {said}")
 
 
