@@ -17,6 +17,7 @@ import pickle
 import signal
 import sqlite3
 import sys
+import tempfile
 import threading
 import warnings
 import weakref
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 JobFn = Callable[[str, str, Any, dict[str, Any]], None]
 READY = "ready"
 READY_TIMEOUT_S = 10.0
+START_ATTEMPTS = 3
 # The web side's end of every helper's pipe in this process. A process forked later (another
 # helper, a job) closes its copies, so each helper sees EOF as soon as its own app is gone.
 _open_pipes: weakref.WeakSet[Connection] = weakref.WeakSet()
@@ -56,7 +58,17 @@ class ZygoteDiskcacheManager(DiskcacheManager):
         self._send_lock = threading.Lock()
 
     def start_zygote(self) -> None:
-        """Fork the helper; call once every background callback is registered, before serving."""
+        """Fork the helper; call once every background callback is registered, before serving.
+
+        A helper that cannot prove SQLite usable in time inherited a lock another thread held
+        at the fork: it is killed and forked again (the lock is held for an instant)."""
+        for _attempt in range(START_ATTEMPTS):
+            if self._fork_zygote():
+                return
+        log.warning("embedded job helper did not start; jobs fork the web process instead")
+
+    def _fork_zygote(self) -> bool:
+        """Fork one helper and wait for its proof of life; True when it is serving."""
         ours, theirs = multiprocessing.Pipe()
         registry: dict[str, JobFn] = dict(self.func_registry)
         with warnings.catch_warnings():
@@ -81,10 +93,10 @@ class ZygoteDiskcacheManager(DiskcacheManager):
         if ready:
             self._zygote = _Zygote(pid, ours, os.getpid())
             _live.add(self)
-            return
-        log.warning("embedded job helper did not start; jobs fork the web process instead")
+            return True
         ours.close()
         _kill(pid)
+        return False
 
     def stop_zygote(self) -> None:
         """End the helper (running jobs go on); later jobs fork the web process."""
@@ -141,7 +153,7 @@ def _serve(conn: Connection, registry: dict[str, JobFn]) -> None:
         # (Dash's job_running() would take a zombie for a live job).
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal stops the web only
-        sqlite3.connect(":memory:").close()
+        _prove_sqlite_usable()
         conn.send(READY)
         while True:
             name, key, progress_key, args, context = pickle.loads(conn.recv_bytes())
@@ -157,6 +169,26 @@ def _serve(conn: Connection, registry: dict[str, JobFn]) -> None:
         log.exception("embedded job helper failed")
         status = 1
     os._exit(status)
+
+
+def _prove_sqlite_usable() -> None:
+    """Take and release SQLite's locks the way a job will: memory, file open and file locking.
+
+    A mutex another thread of the forking process held at the fork stays held here for ever;
+    an in-memory database alone takes neither the file-open nor the file-locking mutex, which
+    every job's first read of a file database takes. Hangs (and the helper is re-forked) when
+    one is held."""
+    sqlite3.connect(":memory:").close()
+    handle, path = tempfile.mkstemp(prefix="dashapp-helper-", suffix=".sqlite")
+    os.close(handle)
+    try:
+        probe = sqlite3.connect(path, isolation_level=None)
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("CREATE TABLE proof (x)")
+        probe.execute("COMMIT")
+        probe.close()
+    finally:
+        os.unlink(path)
 
 
 def _run_job(job_fn: JobFn, key: str, progress_key: str, args: Any, context: Any) -> None:

@@ -142,6 +142,11 @@ class EmbeddedSweeper:
 _SWEEPERS: weakref.WeakSet[EmbeddedSweeper] = weakref.WeakSet()
 
 
+def live_sweepers() -> set[EmbeddedSweeper]:
+    """This process's sweepers whose thread is running."""
+    return {s for s in list(_SWEEPERS) if s._thread is not None and s._thread.is_alive()}
+
+
 def _drop_inherited_locks() -> None:
     for sweeper in list(_SWEEPERS):
         sweeper._drop_inherited_lock()

@@ -75,14 +75,19 @@ def _test_settings(instance: Path, **overrides: Any) -> Settings:
 
 @pytest.fixture(autouse=True)
 def _end_job_helpers_of_the_test() -> Iterator[None]:
-    """End the embedded job helpers of the apps this test made (one forked process per app):
-    kept to the end of the run, hundreds of them filled the machine's memory."""
+    """End the embedded job helpers and run-sweeper threads of the apps this test made (one
+    forked process and one thread per app): kept to the end of the run, hundreds of helpers
+    filled the machine's memory, and hundreds of sweeper threads polling their databases make
+    each later fork (a helper, a job) likelier to copy a lock one of them holds."""
     from dashapp.embedded_jobs import live_helpers
+    from dashapp.periodic import live_sweepers
 
-    before = live_helpers()  # those of longer-lived fixtures' apps stay
+    before, sweeping = live_helpers(), live_sweepers()  # longer-lived fixtures' apps keep theirs
     yield
     for manager in live_helpers() - before:
         manager.stop_zygote()
+    for sweeper in live_sweepers() - sweeping:
+        sweeper.stop()
 
 
 @pytest.fixture(scope="session")

@@ -60,6 +60,14 @@ def click(dash_duo: Any, selector: str) -> None:
 
 
 def export_png(dash_duo: Any) -> np.ndarray:
+    # The button stays disabled while the previous render's job is still winding down (Dash's
+    # `running` state ends at its next poll): a click then does nothing, as it would for a
+    # person. Under load that gap grew past the moment a test clicked again, and the download
+    # never came (the flake of 2026-12-02). Wait for it as a person would.
+    deadline = time.monotonic() + 30
+    while not dash_duo.find_element("#comp-download-btn").is_enabled():
+        assert time.monotonic() < deadline, "the download button stayed disabled"
+        time.sleep(0.05)
     click(dash_duo, "#comp-download-btn")
     folder = Path(dash_duo.download_path)
     # The render is a background job (its own process, polled every 0.5 s): on a loaded

@@ -107,3 +107,33 @@ def test_jobs_still_start_after_the_helper_died(manager: ZygoteDiskcacheManager)
     manager.call_job_fn("r5", manager.func_registry["double"], [4], {})
     assert result_of(manager, "r5") == 8
     assert manager._zygote is None  # later jobs fork the web process directly
+
+
+def test_a_helper_that_cannot_prove_sqlite_usable_is_forked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A helper forked while another thread held one of SQLite's locks hangs in its proof of
+    life (as every job of it would): it is killed and a fresh helper serves the jobs."""
+    from dashapp import embedded_jobs
+
+    marker = tmp_path / "first-helper-forked"
+    real_proof = embedded_jobs._prove_sqlite_usable
+
+    def stuck_in_the_first_helper() -> None:
+        if not marker.exists():
+            marker.touch()
+            time.sleep(3600)  # as a lock held at the fork would keep it
+        real_proof()
+
+    monkeypatch.setattr(embedded_jobs, "_prove_sqlite_usable", stuck_in_the_first_helper)
+    monkeypatch.setattr(embedded_jobs, "READY_TIMEOUT_S", 1.0)
+    made = ZygoteDiskcacheManager(diskcache.Cache(str(tmp_path / "cache")), expire=60)
+    made.func_registry["double"] = made.make_job_fn(doubled_under_lock, progress=False)
+    made.start_zygote()
+    try:
+        assert marker.exists()  # the first helper did hang
+        assert made in embedded_jobs.live_helpers()  # and a second one serves
+        made.call_job_fn("r9", made.func_registry["double"], [4], {})
+        assert result_of(made, "r9") == 8
+    finally:
+        made.stop_zygote()
