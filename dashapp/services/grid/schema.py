@@ -211,18 +211,23 @@ def _postgres_sample_percent(conn: Connection, table: sa.Table) -> float | None:
 
 
 def distinct_choices(
-    conn: Connection, table: sa.Table, column: sa.ColumnElement[Any], limit: int, sample: bool
+    conn: Connection,
+    table: sa.Table,
+    column: sa.ColumnElement[Any],
+    limit: int,
+    sample: bool,
+    sample_percent: float | None = None,
 ) -> tuple[tuple[Any, ...], bool] | None:
     """(sorted values, NULL present) when at most `limit` values exist, else None.
 
     Exact over the whole table, or over about SAMPLE_ROWS rows when `sample` (a large table):
     never from planner statistics, which are missing or fractions on small tables. On a
     PostgreSQL table the sample is pages from all over it (TABLESAMPLE SYSTEM, a fixed seed so
-    every web process offers the same choices); elsewhere it is the first SAMPLE_ROWS rows.
+    every web process offers the same choices, `sample_percent` from _postgres_sample_percent,
+    looked up once per table); elsewhere it is the first SAMPLE_ROWS rows.
     """
-    percent = _postgres_sample_percent(conn, table) if sample else None
-    if percent is not None:
-        sampled = table.tablesample(sa.func.system(percent), seed=sa.literal(0))
+    if sample and sample_percent is not None:
+        sampled = table.tablesample(sa.func.system(sample_percent), seed=sa.literal(0))
         source: Any = sampled
         value: Any = sampled.c[str(column.key)]
     elif sample:
@@ -318,12 +323,13 @@ def discover_table(
     foreign = _foreign_labels(table, options.labels)
     with engine.connect() as conn:
         sample = bounded_row_count(conn, table) > EXACT_ROWS
+        percent = _postgres_sample_percent(conn, table) if sample else None
         classified: list[GridColumn] = []
         expressions: dict[str, sa.ColumnElement[Any]] = {}
         searches: dict[str, LabelSearch] = {}
         for col in columns:
             if col.kind is ColumnKind.TEXT and col.name != key:
-                found = distinct_choices(conn, table, table.c[col.name], set_limit, sample)
+                found = distinct_choices(conn, table, table.c[col.name], set_limit, sample, percent)
                 if found is not None:
                     col = replace(col, choices=found[0], has_blank=found[1])
             elif col.kind is ColumnKind.BOOL:
