@@ -3,9 +3,17 @@
 .venv/bin/python bench/bench_jumps.py [--db dashapp_bench_scale_kept] [--sizes 1000000,10000000]
 
 Uses the tables `bench/bench_scale.py --keep-db NAME` built and kept (run that first). For each
-table, in one DataView (no HTTP, no Dash): first rows; a jump to 90 % and one to 50 % (no
-landmarks yet: both seek, and the second starts the background landmark pass); the time until
-that pass has finished; then five jumps to other depths, which use the landmarks (median).
+table, in DataViews of their own (no HTTP, no Dash; each is one web process's cache):
+
+1. as before the default view was prewarmed (`prewarm_rows` above the table's size): first
+   rows; a jump to 90 % and one to 50 % (no landmarks yet: both seek, and the second starts
+   the background landmark pass); the time until that pass has finished; then five jumps to
+   other depths, which use the landmarks (median);
+2. now: first rows start the default view's landmark pass; the time until it has finished
+   (what a user reading the first rows gives it); then the first deep jump (90 %, never
+   jumped before: cold) and, in a second DataView sharing the landmarks through Redis
+   (`--redis`, another gunicorn worker), its first request of all, a deep jump to 60 %.
+
 Prints each figure and the 10M / 1M ratio.
 """
 
@@ -17,15 +25,18 @@ import sys
 import time
 from pathlib import Path
 
+import redis
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from dashapp.services.datasources.sources import make_engine  # noqa: E402
-from dashapp.services.grid.service import DataView, GridState  # noqa: E402
+from dashapp.services.grid.service import PREWARM_ROWS, DataView, GridState  # noqa: E402
 from tests.support.services import PG_ADMIN_URL  # noqa: E402
 
 BLOCK = 100
 LATER = (0.7, 0.33, 0.81, 0.12, 0.66)
+NEVER = 10**12  # prewarm_rows no table reaches: the first scenario's views never prewarm
 
 
 def label(rows: int) -> str:
@@ -33,27 +44,42 @@ def label(rows: int) -> str:
     return f"facts_{rows // 1_000_000}m" if rows % 1_000_000 == 0 else f"facts_{rows // 1000}k"
 
 
-def jumps(view: DataView, table: str, rows: int) -> dict[str, float]:
-    """Milliseconds per step (the landmark pass in seconds)."""
-    state = GridState()
-    found: dict[str, float] = {}
+def block(view: DataView, table: str, start: int, strategy: str) -> float:
+    """Milliseconds for rows [start, start + BLOCK), checking how they were found."""
+    started = time.perf_counter()
+    result = view.rows(table, GridState(), start, start + BLOCK)
+    elapsed = (time.perf_counter() - started) * 1000
+    assert result.strategy == strategy and len(result.rows) == BLOCK, (start, result.strategy)
+    return elapsed
 
-    def block(name: str, start: int, strategy: str) -> float:
-        started = time.perf_counter()
-        result = view.rows(table, state, start, start + BLOCK)
-        elapsed = (time.perf_counter() - started) * 1000
-        assert result.strategy == strategy and len(result.rows) == BLOCK, (name, result.strategy)
-        return elapsed
 
-    found["first rows"] = block("first rows", 0, "offset")
-    found["jump to 90 % (seek)"] = block("90", int(rows * 0.9), "seek")
-    found["jump to 50 % (seek)"] = block("50", int(rows * 0.5), "seek")
+def wait_for_pass(view: DataView) -> float:
+    """Seconds until the view's landmark pass has finished."""
     started = time.perf_counter()
     while view.landmark_builds():
-        time.sleep(0.05)
-    found["landmark pass, s after"] = time.perf_counter() - started
-    later = [block(f"{s}", int(rows * s) + 17, "landmark") for s in LATER]
+        time.sleep(0.02)
+    return time.perf_counter() - started
+
+
+def jumps_before(view: DataView, table: str, rows: int) -> dict[str, float]:
+    """Scenario 1 (no prewarm): milliseconds per step (the landmark pass in seconds)."""
+    found = {"first rows": block(view, table, 0, "offset")}
+    found["jump to 90 % (seek)"] = block(view, table, int(rows * 0.9), "seek")
+    found["jump to 50 % (seek)"] = block(view, table, int(rows * 0.5), "seek")
+    found["landmark pass, s after"] = wait_for_pass(view)
+    later = [block(view, table, int(rows * s) + 17, "landmark") for s in LATER]
     found["later jumps (landmarks), median"] = statistics.median(later)
+    return found
+
+
+def jumps_prewarmed(first: DataView, other: DataView, table: str, rows: int) -> dict[str, float]:
+    """Scenario 2: the default view's pass starts with the first rows."""
+    started = time.perf_counter()
+    found = {"first rows (starts the pass)": block(first, table, 0, "offset")}
+    wait_for_pass(first)
+    found["pass done, s after first rows"] = time.perf_counter() - started
+    found["first deep jump, 90 % (cold)"] = block(first, table, int(rows * 0.9), "landmark")
+    found["other process's first request: 60 %"] = block(other, table, int(rows * 0.6), "landmark")
     return found
 
 
@@ -62,15 +88,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", default="dashapp_bench_scale_kept")
     parser.add_argument("--sizes", default="1000000,10000000")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/13", help="flushed first")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     engine = make_engine(f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{args.db}")
+    shared = redis.Redis.from_url(args.redis)
     results = {}
     for rows in sizes:
         table = label(rows)
-        view = DataView(engine, [table], timeout_ms=120_000)
-        view.rows(table, GridState(), 0, BLOCK)  # reflect the table first (not timed)
-        results[rows] = jumps(view, table, rows)
+
+        def view(prewarm_rows: int, table: str = table) -> DataView:
+            made = DataView(
+                engine, [table], timeout_ms=120_000, shared_url=args.redis,
+                prewarm_rows=prewarm_rows,
+            )  # fmt: skip
+            made.table(table)  # reflect the table first (not timed)
+            return made
+
+        shared.flushdb()  # each scenario starts with no landmarks anywhere
+        results[rows] = jumps_before(view(NEVER), table, rows)
+        shared.flushdb()
+        results[rows] |= jumps_prewarmed(view(PREWARM_ROWS), view(PREWARM_ROWS), table, rows)
     small, large = sizes[0], sizes[-1]
     print(f"{'step':36s} " + " ".join(f"{label(s):>10s}" for s in sizes) + "   ratio")
     for name in results[small]:

@@ -39,6 +39,7 @@ def current_dataview() -> DataView:
         view = DataView(
             open_catalog(settings, loaded, db.engine),
             cache=TTLCache(size=2048, ttl=settings.dataview_cache_seconds),
+            shared_url=settings.redis_url,  # landmark passes serve every web process
         )
         current_app.extensions[EXTENSION_KEY] = view
         return view

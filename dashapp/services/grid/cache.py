@@ -20,6 +20,11 @@ class TTLCache:
         self._items: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
+    @property
+    def ttl(self) -> float:
+        """Seconds an entry lives."""
+        return self._ttl
+
     def get(self, key: Hashable) -> Any | None:
         """The cached value, or None when missing or expired."""
         with self._lock:

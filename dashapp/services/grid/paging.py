@@ -4,8 +4,10 @@ Keyset pagination needs the sort key of the row just before the block. We get it
 1. the boundary cache: each served block records the key of its last row, so the next block
    (the usual scroll) is a pure keyset query;
 2. landmarks: once this filter+sort has been jumped into twice (dragging the scrollbar
-   around), one pass computes the key of every `step`-th row (cached), then any block is a
-   keyset query from the nearest landmark with an OFFSET below `step`;
+   around), or as soon as a large table's unfiltered first rows are shown (see
+   DataView.rows), one pass computes the key of every `step`-th row (kept in a
+   LandmarkStore: this process, or Redis for every web process), then any block is a keyset
+   query from the nearest landmark with an OFFSET below `step`;
 3. seek: a jump before landmarks exist reads only the sort key of the row just before the
    block (`SELECT key ... OFFSET start-1 LIMIT 1`, an index-only scan when an index covers the
    filter and sort), then the block is a keyset query from it. It still passes over `start`
@@ -26,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dashapp.services.grid.cache import TTLCache
+from dashapp.services.grid.landmark_store import LandmarkStore, LocalLandmarks
 from dashapp.services.grid.query import GridQuery, SortKey
 from dashapp.services.grid.session import is_timeout
 
@@ -76,17 +79,30 @@ def _boundary_cache_key(query: GridQuery, position: int) -> tuple[Any, ...]:
     return ("boundary", query.filter_key, query.sort_key, position)
 
 
-def _landmarks_cache_key(query: GridQuery, step: int) -> tuple[Any, ...]:
+def landmarks_key(query: GridQuery, step: int = LANDMARK_STEP) -> tuple[Any, ...]:
+    """The key a filter+sort's landmarks are stored under."""
     return ("landmarks", query.filter_key, query.sort_key, step)
 
 
+def _store(cache: TTLCache | None, marks: LandmarkStore | None) -> LandmarkStore | None:
+    """Where landmarks live: the given store, else the cache, else nowhere."""
+    if marks is not None:
+        return marks
+    return LocalLandmarks(cache) if cache is not None else None
+
+
 def landmarks(
-    conn: Connection, query: GridQuery, cache: TTLCache | None, step: int = LANDMARK_STEP
+    conn: Connection,
+    query: GridQuery,
+    cache: TTLCache | None,
+    step: int = LANDMARK_STEP,
+    marks: LandmarkStore | None = None,
 ) -> list[tuple[Any, ...]] | None:
     """Sort keys of rows step-1, 2*step-1, ... (0-based); None when the pass fails."""
-    cache_key = _landmarks_cache_key(query, step)
-    if cache is not None:
-        cached = cache.get(cache_key)
+    cache_key = landmarks_key(query, step)
+    store = _store(cache, marks)
+    if store is not None:
+        cached = store.get(cache_key)
         if cached is not None:
             return cached
     key_columns = [query.table.sql(s.column).label(f"k{i}") for i, s in enumerate(query.sort)]
@@ -108,8 +124,8 @@ def landmarks(
         savepoint.rollback()
         log.warning("landmark pass timed out on %s; falling back to OFFSET", query.table.name)
         return None
-    if cache is not None:
-        cache.set(cache_key, found)
+    if store is not None:
+        store.set(cache_key, found)
     return found
 
 
@@ -143,11 +159,13 @@ def fetch_block(
     cache: TTLCache | None = None,
     step: int = LANDMARK_STEP,
     build_later: Callable[[GridQuery], None] | None = None,
+    marks: LandmarkStore | None = None,
 ) -> Block:
     """Rows [start, end) of the query's result in its order.
 
     `build_later(query)`, when given, runs the landmark pass elsewhere (a background thread)
-    instead of inside this request; the jump that asks for it is served by a seek.
+    instead of inside this request; the jump that asks for it is served by a seek. `marks`
+    is where landmarks are looked up (default: `cache`).
     """
     if start < 0 or end <= start:
         return Block([], "empty")
@@ -161,18 +179,19 @@ def fetch_block(
             stmt = base.where(keyset_after(query, cached_key)).limit(limit)
             strategy = "keyset"
         elif start >= step:
-            marks = cache.get(_landmarks_cache_key(query, step)) if cache is not None else None
-            if marks is None and _second_jump(cache, query):
+            store = _store(cache, marks)
+            found = store.get(landmarks_key(query, step)) if store is not None else None
+            if found is None and _second_jump(cache, query):
                 if build_later is not None:
                     build_later(query)
                 else:
-                    marks = landmarks(conn, query, cache, step)
+                    found = landmarks(conn, query, cache, step, marks)
             index = start // step - 1
-            if marks is not None and index < len(marks):
+            if found is not None and index < len(found):
                 skip = start - (index + 1) * step
-                stmt = base.where(keyset_after(query, marks[index])).offset(skip).limit(limit)
+                stmt = base.where(keyset_after(query, found[index])).offset(skip).limit(limit)
                 strategy = "landmark"
-            elif marks is not None:
+            elif found is not None:
                 return Block([], "past-end")
             else:
                 key = seek_key(conn, query, start - 1)

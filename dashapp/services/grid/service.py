@@ -22,6 +22,12 @@ from dashapp.services.grid import aggregates, counting, paging
 from dashapp.services.grid.cache import TTLCache
 from dashapp.services.grid.errors import GridQueryError
 from dashapp.services.grid.grid_state import GridState
+from dashapp.services.grid.landmark_store import (
+    LandmarkStore,
+    LocalLandmarks,
+    RedisLandmarks,
+    source_namespace,
+)
 from dashapp.services.grid.query import GridQuery, build_query
 from dashapp.services.grid.schema import GridTable, discover_table
 from dashapp.services.grid.session import is_timeout, read_connection
@@ -29,6 +35,10 @@ from dashapp.services.grid.session import is_timeout, read_connection
 log = logging.getLogger(__name__)
 # Landmark passes running at once per process (each reads every matching row once).
 MAX_LANDMARK_BUILDS = 1
+# A table at least this large gets its default view's landmarks as soon as its first rows are
+# shown: the pass runs while the user reads them, so the first drag of the scrollbar lands on
+# landmarks instead of passing over millions of keys (10M rows: seconds vs milliseconds).
+PREWARM_ROWS = 100_000
 
 
 def jsonable(value: Any) -> Any:
@@ -115,7 +125,10 @@ class DataView:
         allowed_tables: Sequence[str] = (),
         timeout_ms: int = 5000,
         cache: TTLCache | None = None,
+        shared_url: str | None = None,
+        prewarm_rows: int = PREWARM_ROWS,
     ) -> None:
+        """`shared_url`: a Redis URL where landmark passes are shared by every web process."""
         self.catalog = (
             source
             if isinstance(source, Catalog)
@@ -125,6 +138,23 @@ class DataView:
         self._tables = TTLCache(size=64, ttl=600.0)
         self._building: set[tuple[str, str, str]] = set()
         self._building_lock = threading.Lock()
+        self._shared_url = shared_url
+        self._prewarm_rows = prewarm_rows
+        self._marks: dict[str, LandmarkStore] = {}
+
+    def landmark_store(self, source: DataSource) -> LandmarkStore:
+        """Where `source`'s landmark passes are kept: Redis when shared, else this process."""
+        store = self._marks.get(source.name)
+        if store is None:
+            if self._shared_url:
+                url = source.engine.url.render_as_string(hide_password=True)
+                store = RedisLandmarks(
+                    self._shared_url, source_namespace(url), self.cache.ttl, self.cache
+                )
+            else:
+                store = LocalLandmarks(self.cache)
+            self._marks[source.name] = store
+        return store
 
     @property
     def allowed_tables(self) -> tuple[str, ...]:
@@ -189,9 +219,13 @@ class DataView:
             read_connection(source.engine, source.timeout_ms) as conn,
         ):
             count = counting.first_count(conn, query, self.cache)
+            marks = self.landmark_store(source)
+            build_later = self._landmarks_later(table)
             block = paging.fetch_block(
-                conn, query, start, end, self.cache, build_later=self._landmarks_later(table)
+                conn, query, start, end, self.cache, build_later=build_later, marks=marks
             )
+        if start == 0 and self._worth_prewarming(table, query, count.value, marks):
+            build_later(query)
         rows = jsonable_rows(block.rows)
         total, exact = settle_estimate(count, start, end, len(rows))
         elapsed = (time.perf_counter() - started) * 1000
@@ -200,6 +234,21 @@ class DataView:
             table, start, end, len(rows), block.strategy, elapsed,
         )  # fmt: skip
         return RowsResult(rows, total, exact, block.strategy, elapsed)
+
+    def _worth_prewarming(
+        self, table: str, query: GridQuery, rows: int, marks: LandmarkStore
+    ) -> bool:
+        """True for the unfiltered default view of a large table whose landmarks are missing.
+
+        Only that view: it is where every visit starts and its pass serves every user, while a
+        pass per filter typed would cost a full read each. Other views build theirs from the
+        second deep jump into them (paging.fetch_block).
+        """
+        if query.conditions or not query.keyset_ready or rows < self._prewarm_rows:
+            return False
+        if query.sort != self.query(table, GridState()).sort:
+            return False
+        return marks.get(paging.landmarks_key(query)) is None
 
     def _landmarks_later(self, table: str) -> Callable[[GridQuery], None]:
         """Start a landmark pass for `table` in a background thread (see paging.fetch_block).
@@ -217,6 +266,10 @@ class DataView:
                 if key in self._building or len(self._building) >= MAX_LANDMARK_BUILDS:
                     return
                 self._building.add(key)
+            if not self.landmark_store(source).claim(paging.landmarks_key(query)):
+                with self._building_lock:  # another web process is running this pass
+                    self._building.discard(key)
+                return
             threading.Thread(
                 target=self._build_landmarks, args=(source, query, key),
                 name="grid-landmarks", daemon=True,
@@ -227,19 +280,21 @@ class DataView:
     def _build_landmarks(
         self, source: DataSource, query: GridQuery, key: tuple[str, str, str]
     ) -> None:
-        """One landmark pass in its own read-only connection; the result lands in the cache."""
+        """One landmark pass in its own read-only connection; the result lands in the store."""
         found = None
+        store = self.landmark_store(source)
         try:
             with (
                 unreachable_as_error(source.name),
                 read_connection(source.engine, source.timeout_ms) as conn,
             ):
-                found = paging.landmarks(conn, query, self.cache)
+                found = paging.landmarks(conn, query, self.cache, marks=store)
         except Exception:  # a background pass must not die loudly; jumps keep seeking
             log.warning("landmark pass failed on %s", query.table.name, exc_info=True)
         finally:
             if found is None:  # not again on every jump (a pass that times out costs the most)
                 self.cache.set(("landmarks-failed", *key), True)
+            store.release(paging.landmarks_key(query))
             with self._building_lock:
                 self._building.discard(key)
 
