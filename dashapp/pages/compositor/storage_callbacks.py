@@ -66,7 +66,8 @@ def register_storage_callbacks(app: Dash) -> None:
             question = (
                 f"Delete {free.images} upload{'s' if free.images > 1 else ''} "
                 f"({storage.size_text(free.bytes)}) that no saved composite, the canvas or a "
-                "render uses? This cannot be undone."
+                "render uses? This cannot be undone. Images placed in another tab and not "
+                "saved there count as unused."
             )
             return line, False, question, None
         if trigger == ids.PRUNE_CONFIRM:

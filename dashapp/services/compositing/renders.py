@@ -21,7 +21,7 @@ from sqlalchemy.orm import undefer
 from dashapp.extensions import db
 from dashapp.models.compositor import CompositorRender, utcnow
 from dashapp.services import job_rows
-from dashapp.services.compositing import library
+from dashapp.services.compositing import library, storage
 from dashapp.services.compositing.bounds import (
     JobTerminated,
     lower_priority,
@@ -154,6 +154,7 @@ def queue_render(
     if end_abandoned(owner, settings):
         db.session.commit()
     lock_user("render", owner, CompositorRender)  # concurrent clicks must not all pass the count
+    storage.hold_uploads(owner, library.image_ids(placement))  # not deleted as unused meanwhile
     if _active_count(owner) >= most:
         db.session.rollback()  # releases the lock
         raise RenderRefused(

@@ -4,6 +4,11 @@ Uploads are kept per user because saved composites reference them by id; deletin
 keeps its uploads (other composites may use them, and undo needs them). So a user at the cap
 frees room by deleting the uploads nothing uses any more: no saved composite, no render still
 queued or running, and nothing the caller says is in use (the editor's canvas, an undo).
+
+Deleting them and saving a composite (or queueing a render) that uses them can happen at the
+same instant, in two tabs. Both take the user's "uploads" lock (`hold_uploads`): the delete
+then sees the new composite and keeps its images, or the save finds its image gone and says so;
+never a saved composite whose image was deleted under it.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from sqlalchemy import delete, func, select
 
 from dashapp.extensions import db
 from dashapp.models.compositor import Composite, CompositorImage, CompositorRender
+from dashapp.services.compositing.geometry import PlacementError
 from dashapp.services.compositing.images import ImageInputError
+from dashapp.services.user_locks import lock_user
 from dashapp.settings import Settings
 
 FREE_ROOM_HINT = (
@@ -84,6 +91,28 @@ def image_ids_in(state: Any) -> set[int]:
     return found
 
 
+def hold_uploads(owner: str, needed: Iterable[int] = ()) -> None:
+    """Take `owner`'s uploads lock until the transaction ends; PlacementError when an upload
+    in `needed` no longer exists (deleted as unused meanwhile). The caller commits."""
+    lock_user("uploads", owner, CompositorImage)
+    wanted = set(needed)
+    if not wanted:
+        return
+    found = set(
+        db.session.scalars(
+            select(CompositorImage.id).where(
+                CompositorImage.owner == owner, CompositorImage.id.in_(wanted)
+            )
+        )
+    )
+    if wanted - found:
+        db.session.rollback()  # releases the lock
+        raise PlacementError(
+            "An image of this composite was deleted (“Delete unused uploads”, perhaps in "
+            "another tab); upload it again and place it."
+        )
+
+
 def _in_use(owner: str, keep: Iterable[int]) -> set[int]:
     """Ids of `owner`'s uploads that must stay: saved composites, live renders, `keep`."""
     used = set(keep)
@@ -112,6 +141,7 @@ def unused(owner: str, keep: Iterable[int] = ()) -> Usage:
 def delete_unused(owner: str, keep: Iterable[int] = ()) -> Usage:
     """Delete `owner`'s uploads nothing uses (see module doc); returns what was freed."""
     try:
+        hold_uploads(owner)  # a save in another tab waits, then finds what it needs or says so
         used = _in_use(owner, keep)
         rows = db.session.execute(
             select(CompositorImage.id, func.length(CompositorImage.data)).where(
