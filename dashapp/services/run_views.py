@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashapp.models.training import RunStatus, TrainingRun
+from dashapp.services import recipe_catalog
 
 STATUS_COLOURS = {
     RunStatus.QUEUED: "secondary",
@@ -191,37 +192,45 @@ def curves_figure(
     return figure
 
 
+def _differ(values: list[Any]) -> bool:
+    """True when the runs do not all have the same value (a missing one counts as a value)."""
+    return len({repr(v) for v in values}) > 1
+
+
 def comparison_rows(runs: list[TrainingRun]) -> list[dict[str, Any]]:
-    """Params and results side by side: one row per setting, one column per run."""
-    rows: list[dict[str, Any]] = [
-        {"setting": "recipe", **{f"#{run.id}": run.recipe for run in runs}}
-    ]
+    """Params and results side by side: one row per setting, one column per run.
+
+    `setting` is what the launch form calls it, `key` the parameter's own name, `differs` True
+    where the runs disagree (the page highlights those rows and can show only them).
+    """
+    rows: list[dict[str, Any]] = []
+
+    def add(setting: str, key: str, values: list[Any]) -> None:
+        cells = {f"#{run.id}": value for run, value in zip(runs, values, strict=True)}
+        rows.append({"setting": setting, "key": key, "differs": _differ(values), **cells})
+
+    add("Recipe", "recipe", [run.recipe for run in runs])
     keys: list[str] = []
     for run in runs:
         keys += [k for k in (run.config or {}) if k not in keys]
     for key in keys:
-        row: dict[str, Any] = {"setting": key}
-        for run in runs:
-            row[f"#{run.id}"] = (run.config or {}).get(key)
-        rows.append(row)
+        # The first run that has the key names it (recipes of one name share their labels).
+        owner = next(run for run in runs if key in (run.config or {}))
+        label = recipe_catalog.setting_label(owner.recipe, key)
+        add(label, key, [(run.config or {}).get(key) for run in runs])
     metrics: list[str] = []
     for run in runs:
         metrics += [k for k in sorted(run.summary or {}) if k not in metrics]
     for name in metrics:
-        rows.append(
-            {
-                "setting": name,
-                **{f"#{r.id}": _rounded(r.metric(name)) for r in runs},
-            }
-        )
+        add(name, name, [_rounded(run.metric(name)) for run in runs])
     results = {
-        "status": lambda r: r.status,
-        "duration": lambda r: seconds_text(r.duration_s),
-        "device": lambda r: r.device_name,
-        "code": lambda r: (r.code_version or "")[:10],
+        "Status": ("status", lambda r: r.status),
+        "Duration": ("duration", lambda r: seconds_text(r.duration_s)),
+        "Device": ("device", lambda r: r.device_name),
+        "Code version": ("code", lambda r: (r.code_version or "")[:10]),
     }
-    for name, read in results.items():
-        rows.append({"setting": name, **{f"#{run.id}": read(run) for run in runs}})
+    for label, (key, read) in results.items():
+        add(label, key, [read(run) for run in runs])
     return rows
 
 

@@ -139,7 +139,9 @@ def test_generated_form_bounds_help_and_field_errors(
     assert dash_duo.get_logs() == []
 
 
-def _finished_run(server: Any, recipe: str, losses: list[float]) -> int:
+def _finished_run(
+    server: Any, recipe: str, losses: list[float], config: dict[str, Any] | None = None
+) -> int:
     """A finished run with per-step loss and accuracy points (no training needed)."""
     from dashapp.auth import Role, User
     from dashapp.extensions import db
@@ -147,7 +149,7 @@ def _finished_run(server: Any, recipe: str, losses: list[float]) -> int:
     from dashapp.services import runs
 
     with server.test_request_context():
-        run = runs.create_run(User("dev", Role.ADMIN), recipe, {"epochs": 2})
+        run = runs.create_run(User("dev", Role.ADMIN), recipe, config or {"epochs": 2})
         run.status, run.started_at, run.finished_at = RunStatus.SUCCEEDED, utcnow(), utcnow()
         run.summary = {"loss": losses[-1], "val_accuracy": 0.9}
         for step, loss in enumerate(losses):
@@ -256,4 +258,46 @@ def test_comparison_charts_any_logged_metric_the_user_ticks(
         ".map(function (a) { return a.textContent; });"
     )
     assert "val_accuracy" in titles and "epoch" in titles and "loss" not in titles
+    assert dash_duo.get_logs() == []
+
+
+COMPARE_ROWS = """
+var pinned = ' .ag-pinned-left-cols-container .ag-row';
+var rows = document.querySelectorAll('#' + arguments[0] + pinned);
+return Array.from(rows).map(function (r) {
+  return [r.textContent.trim(), r.classList.contains('train-compare-differs'),
+          getComputedStyle(r).backgroundColor];
+});
+"""
+
+
+def test_the_comparison_table_marks_what_differs_and_can_show_only_that(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory
+) -> None:
+    dash_app = dash_app_for(settings_factory(dev_role="admin"))
+    slow = _finished_run(dash_app.server, "digits", [2.0, 1.0, 0.5], {"epochs": 2, "lr": 0.001})
+    fast = _finished_run(dash_app.server, "digits", [1.5, 1.2, 0.9], {"epochs": 2, "lr": 0.01})
+    base = start(dash_duo, dash_app)
+    dash_duo.driver.get(f"{base}/training")
+    for run_id in (slow, fast):
+        box = f"#{ids.GRID} .ag-row[row-id='{run_id}'] .ag-selection-checkbox input"
+        dash_duo.wait_for_element(box, timeout=15)
+        _click(dash_duo, box)
+
+    def rows() -> list[list[Any]]:
+        return dash_duo.driver.execute_script(COMPARE_ROWS, ids.COMPARE_TABLE) or []
+
+    _wait(lambda: len(rows()) > 5, 15, "comparison table not filled")
+    table = rows()
+    marked = {name for name, differs, _bg in table if differs}
+    # Named as the launch form names them; only what the two runs disagree on is marked.
+    assert {"Learning rate", "loss"} <= marked, table
+    assert not {"Recipe", "Epochs", "Batch size", "val_accuracy"} & marked, table
+    plain_bg = {bg for _n, differs, bg in table if not differs}
+    marked_bg = {bg for _n, differs, bg in table if differs}
+    assert len(marked_bg) == 1 and not marked_bg & plain_bg  # a tint a person sees
+
+    _click(dash_duo, f"label[for='{ids.COMPARE_DIFF_ONLY}']")
+    _wait(lambda: {n for n, _d, _b in rows()} == marked, 15, f"not filtered: {rows()}")
+    assert all(differs for _n, differs, _bg in rows())
     assert dash_duo.get_logs() == []

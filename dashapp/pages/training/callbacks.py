@@ -254,10 +254,15 @@ def register_callbacks(app: Dash) -> None:
         # An input, not a state: the chart follows the colour mode when it is switched.
         Input("theme-mode", "data"),
         Input(ids.COMPARE_METRICS, "value"),
+        Input(ids.COMPARE_DIFF_ONLY, "value"),
         State(ids.COMPARE_METRICS, "options"),
     )
     def _compare(
-        selected: list[dict[str, Any]] | None, theme: Any, ticked: Any, offered: Any
+        selected: list[dict[str, Any]] | None,
+        theme: Any,
+        ticked: Any,
+        differ_only: Any,
+        offered: Any,
     ) -> tuple[Any, ...]:
         """Curves of the ticked metrics overlaid and configs side by side for the ticked runs."""
         rows = selected if isinstance(selected, list) else []
@@ -271,10 +276,16 @@ def register_callbacks(app: Dash) -> None:
         metrics = run_views.chosen_metrics(available, _names(ticked), _offered_names(offered))
         figure = run_views.curves_figure(chosen, template, metrics)
         figure.update_layout(paper_bgcolor="rgba(0,0,0,0)")
-        columns = [{"field": "setting", "pinned": "left"}] + [{"field": f"#{r.id}"} for r in chosen]
+        columns = [
+            {"field": "setting", "headerName": "Setting", "pinned": "left",
+             "tooltipField": "key"},
+        ] + [{"field": f"#{r.id}"} for r in chosen]  # fmt: skip
         options = [{"label": name, "value": name} for name in available]
+        table = run_views.comparison_rows(chosen)
+        if differ_only is True:
+            table = [row for row in table if row["differs"]]
         # The "tick runs" hint goes once runs are ticked.
-        return figure, run_views.comparison_rows(chosen), columns, False, options, metrics, True
+        return figure, table, columns, False, options, metrics, True
 
 
 def _names(value: Any) -> list[str]:

@@ -15,6 +15,7 @@ from pydantic.fields import FieldInfo
 
 from dashapp.pages.training import ids
 from dashapp.recipes import Recipe
+from dashapp.services import recipe_catalog
 
 
 def bounds(info: FieldInfo) -> dict[str, tuple[float, bool]]:
@@ -82,8 +83,8 @@ def field_kind(info: FieldInfo) -> str:
 
 
 def label_of(name: str, info: FieldInfo) -> str:
-    """The field's title, else its name in words."""
-    return info.title or name.replace("_", " ").capitalize()
+    """The field's title, else its name in words (the rule the run views use too)."""
+    return recipe_catalog.field_label(name, info)
 
 
 def _default(info: FieldInfo) -> Any:

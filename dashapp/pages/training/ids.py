@@ -47,6 +47,7 @@ GRID = "train-grid"
 COMPARE_GRAPH = "train-compare-graph"
 COMPARE_TABLE = "train-compare-table"
 COMPARE_HINT = "train-compare-hint"
+COMPARE_DIFF_ONLY = "train-compare-diff-only"  # the table shows only rows where runs differ
 COMPARE_METRICS = "train-compare-metrics"  # which logged metrics the comparison charts
 # Run management (run_manage.py): details of the open run, and the runs list's filters.
 DETAILS = "train-details"

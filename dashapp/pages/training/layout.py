@@ -249,11 +249,25 @@ def history_section(user_name: str, recipe_names: dict[str, str] | None = None) 
                         className="mb-1",
                     ),
                     dcc.Graph(id=ids.COMPARE_GRAPH, config={"displaylogo": False}),
+                    dbc.Switch(
+                        id=ids.COMPARE_DIFF_ONLY,
+                        label="Only settings that differ",
+                        value=False,
+                        className="small mt-2 mb-1",
+                    ),
                     dag.AgGrid(
                         id=ids.COMPARE_TABLE,
                         columnDefs=[{"field": "setting"}],
                         rowData=[],
-                        dashGridOptions={"theme": "themeQuartz", "domLayout": "autoHeight"},
+                        # Rows where the runs disagree are marked (colour and a bar, not colour
+                        # alone): what ML staff look for first when comparing runs.
+                        rowClassRules={"train-compare-differs": "params.data.differs"},
+                        dashGridOptions={
+                            "theme": "themeQuartz",
+                            "domLayout": "autoHeight",
+                            "overlayNoRowsTemplate": "The ticked runs have the same settings "
+                            "and results.",
+                        },
                     ),
                 ],
                 id=ids.COMPARE_BODY,

@@ -10,6 +10,7 @@ from dash import html
 from dashapp.models.training import RunStatus, TrainingRun
 from dashapp.pages.training import ids
 from dashapp.routes.artifacts import artifact_url
+from dashapp.services import recipe_catalog
 from dashapp.services.run_views import STATUS_COLOURS, bytes_text, seconds_text
 
 
@@ -105,11 +106,18 @@ def gallery(run: TrainingRun, may_take_files: bool) -> list[Any]:
 
 
 def config_table(run: TrainingRun) -> dbc.Table:
-    """The run's parameters and what it needs to be reproduced."""
-    rows = [("recipe", run.recipe)] + [(key, value) for key, value in (run.config or {}).items()]
-    rows.append(("code version", (run.code_version or "–")[:12]))
-    for name, version in (run.environment or {}).items():
-        rows.append((name, version))
+    """The run's parameters (as the launch form names them, with the code's name beside) and
+    what it needs to be reproduced."""
+    rows: list[tuple[Any, Any]] = [("Recipe", run.recipe)]
+    for key, value in (run.config or {}).items():
+        label = recipe_catalog.setting_label(run.recipe, key)
+        name: Any = label
+        if label.lower() != key.replace("_", " "):  # "Learning rate" with "lr" beside it
+            name = [label, html.Span(f" {key}", className="text-body-secondary font-monospace")]
+        rows.append((name, value))
+    rows.append(("Code version", (run.code_version or "–")[:12]))
+    for package, version in (run.environment or {}).items():
+        rows.append((package, version))
     return dbc.Table(
         html.Tbody(
             [html.Tr([html.Th(k, className="fw-normal"), html.Td(str(v))]) for k, v in rows]

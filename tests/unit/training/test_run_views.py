@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import Flask
+
 from dashapp.models.training import RunPoint, TrainingRun
 from dashapp.services import run_views
 
@@ -64,3 +66,24 @@ def test_the_figure_draws_only_the_ticked_metrics_one_colour_per_run() -> None:
     # No axes without data: an empty grid from -1 to 6 reads like a chart of something.
     assert nothing.layout.xaxis.visible is False and nothing.layout.yaxis.visible is False
     assert figure.layout.xaxis.visible is not False
+
+
+def test_the_comparison_names_settings_as_the_form_does_and_marks_where_runs_differ(
+    app: Flask,
+) -> None:
+    common = {"epochs": 5, "batch_size": 64, "lr": 0.001}
+    first = TrainingRun(id=1, owner="u", recipe="digits", config=common, summary={"loss": 0.5})
+    second = TrainingRun(
+        id=2, owner="u", recipe="digits", config={**common, "lr": 0.01}, summary={"loss": 0.5}
+    )
+    third = TrainingRun(id=3, owner="u", recipe="gone-recipe", config={"warm_up_steps": 3})
+    with app.app_context():
+        rows = {row["key"]: row for row in run_views.comparison_rows([first, second])}
+        gone = {row["key"]: row for row in run_views.comparison_rows([third])}
+    assert rows["lr"]["setting"] == "Learning rate"  # the recipe's title for `lr`
+    assert rows["batch_size"]["setting"] == "Batch size"
+    assert (rows["lr"]["#1"], rows["lr"]["#2"]) == (0.001, 0.01)
+    differs = {key for key, row in rows.items() if row["differs"]}
+    assert differs == {"lr"}  # same recipe, epochs, batch size, loss, status...
+    assert gone["warm_up_steps"]["setting"] == "Warm up steps"  # no recipe: the name in words
+    assert not gone["warm_up_steps"]["differs"]  # one run differs from nothing
