@@ -261,12 +261,16 @@ def history_section(user_name: str, recipe_names: dict[str, str] | None = None) 
                         rowData=[],
                         # Rows where the runs disagree are marked (colour and a bar, not colour
                         # alone): what ML staff look for first when comparing runs.
-                        rowClassRules={"train-compare-differs": "params.data.differs"},
+                        rowClassRules={
+                            "train-compare-differs": {"function": "params.data.differs"}
+                        },
                         dashGridOptions={
                             "theme": "themeQuartz",
                             "domLayout": "autoHeight",
-                            "overlayNoRowsTemplate": "The ticked runs have the same settings "
-                            "and results.",
+                            "localeText": {
+                                "noRowsToShow": "The ticked runs have the same settings and "
+                                "results."
+                            },
                         },
                     ),
                 ],

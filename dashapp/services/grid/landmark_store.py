@@ -4,9 +4,9 @@ A landmark pass reads every row of a filter+sort once (seconds on 10M rows). Kep
 process that ran it, a jump answered by another gunicorn worker seeks again, and each worker
 runs its own pass. With `REDIS_URL` set, the landmarks of a pass go to Redis for the data view's
 cache time, with a short claim so one process runs a pass at a time; every process keeps a local
-copy of what it read (for the cache time again, so a landmark is at most twice that old: the
-same bound on stale positions as the page boundaries the grid already caches). Sort keys are stored as typed JSON (never pickle: a value read from Redis
-is data, not code); a key of a type not listed here keeps that pass local.
+copy of what it read (for the cache time again: a landmark is at most twice that old). Sort
+keys are stored as typed JSON (never pickle: a value read from Redis is data, not code); a key
+of a type not listed here keeps that pass local.
 """
 
 from __future__ import annotations
