@@ -226,7 +226,8 @@ def comparison_rows(runs: list[TrainingRun]) -> list[dict[str, Any]]:
     results = {
         "Status": ("status", lambda r: r.status),
         "Duration": ("duration", lambda r: seconds_text(r.duration_s)),
-        "Device": ("device", lambda r: r.device_name),
+        # Not "Device": recipes have a device parameter ("auto"); this is where it ran.
+        "Ran on": ("device", lambda r: r.device_name),
         "Code version": ("code", lambda r: (r.code_version or "")[:10]),
     }
     for label, (key, read) in results.items():

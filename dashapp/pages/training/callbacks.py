@@ -278,14 +278,20 @@ def register_callbacks(app: Dash) -> None:
         figure.update_layout(paper_bgcolor="rgba(0,0,0,0)")
         columns = [
             {"field": "setting", "headerName": "Setting", "pinned": "left",
-             "tooltipField": "key"},
-        ] + [{"field": f"#{r.id}"} for r in chosen]  # fmt: skip
+             "tooltipField": "key", "width": 150, **WRAP},
+        ] + [{"field": f"#{r.id}", "flex": 1, "minWidth": 95, **WRAP} for r in chosen]  # fmt: skip
         options = [{"label": name, "value": name} for name in available]
         table = run_views.comparison_rows(chosen)
         if differ_only is True:
             table = [row for row in table if row["differs"]]
         # The "tick runs" hint goes once runs are ticked.
         return figure, table, columns, False, options, metrics, True
+
+
+# Long labels and values wrap between words instead of ending in "…" (a phone has room for
+# about 15 characters a column); a word is never split.
+WRAP = {"wrapText": True, "autoHeight": True, "cellStyle": {"lineHeight": "1.4",
+        "paddingTop": "6px", "paddingBottom": "6px", "wordBreak": "normal"}}  # fmt: skip
 
 
 def _names(value: Any) -> list[str]:
