@@ -287,7 +287,17 @@ def test_the_comparison_table_marks_what_differs_and_can_show_only_that(
     def rows() -> list[list[Any]]:
         return dash_duo.driver.execute_script(COMPARE_ROWS, ids.COMPARE_TABLE) or []
 
-    _wait(lambda: len(rows()) > 5, 15, "comparison table not filled")
+    def headers() -> set[str]:
+        found = dash_duo.driver.execute_script(
+            f"return Array.from(document.querySelectorAll('#{ids.COMPARE_TABLE} "
+            ".ag-header-cell-text')).map(function (h) {{ return h.textContent.trim(); }});"
+        )
+        return set(found or [])
+
+    # Both runs in the table (the first tick alone draws a one-run table first).
+    _wait(lambda: {f"#{slow}", f"#{fast}"} <= headers(), 15, f"columns: {headers()}")
+    # The two-run rows (rowData may land a moment after the columns).
+    _wait(lambda: any(differs for _n, differs, _b in rows()), 15, f"nothing marked: {rows()}")
     table = rows()
     marked = {name for name, differs, _bg in table if differs}
     # Named as the launch form names them; only what the two runs disagree on is marked.
