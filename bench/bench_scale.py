@@ -1,7 +1,7 @@
 """Scale: the grid on 1,000,000 and 10,000,000 PostgreSQL rows, next to a minimal Dash app.
 
 .venv/bin/python bench/bench_scale.py [--sizes 1000000,10000000] [--repeat 7] [--runs 3]
-    [--landmark-wait 20] [--keep-db NAME]
+    [--landmark-wait 20] [--read-time 0] [--keep-db NAME]
 
 --keep-db NAME keeps the tables in database NAME (created when missing) and reuses a table that
 already holds the asked number of rows, so a rerun skips the 10M build (about a minute of CPU).
@@ -17,6 +17,11 @@ process, and times the same grid requests over HTTP against both, in the same ru
 - second jump (50 %), then, after --landmark-wait seconds, later jump (70 %): what dragging the
   scrollbar around costs once dashapp's background landmark pass (started by the second
   jump) has finished.
+
+--read-time S pauses S seconds after the first rows (both apps alike): a person reading the
+first page before filtering or dragging the scrollbar. dashapp builds a large table's default
+view's landmarks from its first rows, so with a pause the deep jump that follows is a landmark
+jump; with none (the default) it races that pass.
 
 Each is timed cold (the first request of its kind in the process) and warm (median of
 --repeat more); --runs repeats all of it with fresh processes and reports medians over runs.
@@ -231,7 +236,7 @@ def scenarios(rows: int) -> dict[str, dict[str, Any]]:
 
 
 def measure(
-    served: Served, kind: str, sizes: list[int], repeat: int, wait: float
+    served: Served, kind: str, sizes: list[int], repeat: int, wait: float, read_time: float = 0.0
 ) -> dict[tuple[str, int], tuple[float, float]]:
     """{(scenario, rows): (cold ms, warm median ms)}."""
     make = dashapp_body if kind == "dashapp" else minimal_body
@@ -245,6 +250,8 @@ def measure(
         timed(served, make(served, table, other))
         for name, request in scenarios(rows).items():
             body = make(served, table, request)
+            if name == "filtered block":
+                time.sleep(read_time)  # the person reads the first rows
             if name == "later jump":
                 time.sleep(wait)  # the same pause for both apps
                 second = make(served, table, scenarios(rows)["second jump"])
@@ -298,6 +305,10 @@ def main() -> None:
         help="seconds between the second and the later jump (the landmark pass runs)",
     )  # fmt: skip
     parser.add_argument("--runs", type=int, default=3, help="fresh processes each; medians")
+    parser.add_argument(
+        "--read-time", type=float, default=0.0,
+        help="seconds between the first rows and the next request (reading the first page)",
+    )  # fmt: skip
     parser.add_argument("--keep-db", default="", help="keep and reuse the tables in this database")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -353,7 +364,10 @@ def main() -> None:
             for kind, (command, callbacks) in apps.items():
                 with serve(command, env, callbacks, work / f"{kind}.log") as served:
                     before = rss_mb(served.process)
-                    runs[kind].append(measure(served, kind, sizes, args.repeat, args.landmark_wait))
+                    found = measure(
+                        served, kind, sizes, args.repeat, args.landmark_wait, args.read_time
+                    )
+                    runs[kind].append(found)
                     rss[kind].append((before, rss_mb(served.process)))
             print(f"run {run + 1}/{args.runs} done", flush=True)
         results = {kind: median_of(found) for kind, found in runs.items()}
