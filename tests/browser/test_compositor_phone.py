@@ -11,9 +11,11 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.actions import interaction
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.actions.pointer_input import PointerInput
+from selenium.webdriver.common.keys import Keys
 
 from dashapp.pages.compositor import ids
 from dashapp.services.compositing import library
@@ -220,5 +222,49 @@ def test_phone_delete_asks_undo_restores_and_a_new_background_keeps_the_layers_b
     dash_duo.wait_for_contains_text(f"#{ids.MESSAGES}", "scaled to 50%", timeout=10)
     after = dash_duo.driver.execute_script(STATE_JS)["layers"][0]
     assert (after["x"], after["y"]) == (before["x"] / 2, before["y"] / 2)
+    assert horizontal_overflow(dash_duo) == 0
+    assert dash_duo.get_logs() == []
+
+
+def test_phone_with_a_keyboard_shortcuts_work_on_a_layer_chosen_by_touch(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    """A phone or tablet with a keyboard attached: the layer is picked with a finger, then
+    the shortcuts work anywhere on the page, except while typing in a field."""
+    open_on_phone(dash_duo, dash_app_for(settings_factory(dev_role="viewer")))
+    bg_path, fg_path, _bg, _fg = write_images(tmp_path)
+    upload_both(dash_duo, bg_path, fg_path)
+    driver = dash_duo.driver
+    tap(dash_duo, ".comp-layer")
+    dash_duo.wait_for_element(".comp-layer.is-selected", timeout=10)
+    start_at = top_left(dash_duo)
+
+    def keys(*sent: str) -> None:
+        driver.execute_script("document.activeElement.blur(); document.body.focus();")
+        ActionChains(driver).send_keys(*sent).perform()
+
+    def ctrl(key: str) -> None:
+        driver.execute_script("document.activeElement.blur(); document.body.focus();")
+        ActionChains(driver).key_down(Keys.CONTROL).send_keys(key).key_up(Keys.CONTROL).perform()
+
+    keys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT, Keys.ARROW_DOWN)  # 1 background pixel each
+    assert top_left(dash_duo) == (start_at[0] + 2, start_at[1] + 1)
+    name = dash_duo.find_element(f"#{ids.NAME}")
+    name.send_keys("ab", Keys.ARROW_LEFT, Keys.DELETE)  # typing: the keys edit the text
+    assert name.get_attribute("value") == "a"
+    assert top_left(dash_duo) == (start_at[0] + 2, start_at[1] + 1)
+    keys(Keys.DELETE)
+    assert driver.execute_script(STATE_JS)["layers"] == []
+    ctrl("z")  # the delete comes back, the nudges stay
+    assert top_left(dash_duo) == (start_at[0] + 2, start_at[1] + 1)
+    for _ in range(3):  # then the nudges go (one undo step per key at most)
+        ctrl("z")
+        if top_left(dash_duo) == start_at:
+            break
+    assert top_left(dash_duo) == start_at
+    ctrl("y")  # redo moves it again
+    assert top_left(dash_duo) != start_at
+    keys(Keys.ESCAPE)
+    assert driver.execute_script("return window.dashappCompositor.active().selected;") is None
     assert horizontal_overflow(dash_duo) == 0
     assert dash_duo.get_logs() == []
