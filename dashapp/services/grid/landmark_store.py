@@ -70,30 +70,38 @@ class LocalLandmarks:
         """Nothing to give back."""
 
 
-def encode_key_value(value: Any) -> list[Any]:
-    """One sort-key value as [type tag, JSON-safe form]; TypeError for a type we do not keep."""
+def _tag(value: Any) -> str:
+    """The type tag of one sort-key value; TypeError for a type we do not keep."""
     if value is None or isinstance(value, bool | str):
-        return ["v", value]
+        return "v"  # JSON keeps these as they are
     if isinstance(value, int):
-        return ["i", str(value)]  # as text: JSON readers may round integers over 2**53
+        return "i"  # Python's json reads integers back exactly, however large
     if isinstance(value, float):
-        return ["f", repr(value)]
+        return "f"
     if isinstance(value, Decimal):
-        return ["d", str(value)]
+        return "d"
     if isinstance(value, dt.datetime):
-        return ["dt", value.isoformat()]
+        return "dt"
     if isinstance(value, dt.date):
-        return ["da", value.isoformat()]
+        return "da"
     if isinstance(value, dt.time):
-        return ["t", value.isoformat()]
+        return "t"
     if isinstance(value, uuid.UUID):
-        return ["u", str(value)]
+        return "u"
     raise TypeError(f"a sort key of type {type(value).__name__} is not shared")
 
 
-_DECODERS: dict[str, Any] = {
+_AS_JSON: dict[str, Any] = {
     "v": lambda v: v,
-    "i": int,
+    "i": lambda v: v,
+    "f": repr,  # as text: JSON has no inf or -0.0
+    "d": str,
+    "dt": lambda v: v.isoformat(),
+    "da": lambda v: v.isoformat(),
+    "t": lambda v: v.isoformat(),
+    "u": str,
+}
+_FROM_JSON: dict[str, Any] = {
     "f": float,
     "d": Decimal,
     "dt": dt.datetime.fromisoformat,
@@ -104,13 +112,36 @@ _DECODERS: dict[str, Any] = {
 
 
 def encode_marks(marks: Marks) -> str:
-    """Landmarks as typed JSON text (TypeError when a value's type is not kept)."""
-    return json.dumps([[encode_key_value(v) for v in key] for key in marks], separators=(",", ":"))
+    """Landmarks as typed JSON text, one list per key column (TypeError for an unkept type).
+
+    Column by column, with one tag for a column whose values share a type (the usual case: a
+    10M-row table's 10,000 integer ids load back as fast as json.loads reads them).
+    """
+    columns = list(zip(*marks, strict=True)) if marks else []
+    encoded = []
+    for values in columns:
+        tags = [_tag(v) for v in values]
+        if len(set(tags)) == 1:
+            encoded.append([tags[0], [_AS_JSON[tags[0]](v) for v in values]])
+        else:
+            encoded.append(["*", [[t, _AS_JSON[t](v)] for t, v in zip(tags, values, strict=True)]])
+    return json.dumps({"rows": len(marks), "columns": encoded}, separators=(",", ":"))
+
+
+def _decode_column(tag: str, values: list[Any]) -> list[Any]:
+    if tag == "*":
+        return [_FROM_JSON[t](v) if t in _FROM_JSON else v for t, v in values]
+    read = _FROM_JSON.get(tag)
+    return values if read is None else [read(v) for v in values]
 
 
 def decode_marks(text: str | bytes) -> Marks:
     """The landmarks `encode_marks` wrote."""
-    return [tuple(_DECODERS[tag](raw) for tag, raw in key) for key in json.loads(text)]
+    found = json.loads(text)
+    columns = [_decode_column(tag, values) for tag, values in found["columns"]]
+    if not columns:
+        return [() for _ in range(found["rows"])]
+    return list(zip(*columns, strict=True))
 
 
 class RedisLandmarks:

@@ -45,6 +45,19 @@ def test_typed_json_gives_back_the_same_sort_keys(marks: list[tuple[object, ...]
     assert [tuple(map(type, key)) for key in back] == [tuple(map(type, key)) for key in marks]
 
 
+@given(
+    st.lists(
+        st.tuples(st.integers(min_value=-(2**70), max_value=2**70), st.dates(), st.text()),
+        max_size=30,
+    )
+)
+def test_columns_of_one_type_come_back_exactly(marks: list[tuple[object, ...]]) -> None:
+    back = decode_marks(encode_marks(marks))  # type: ignore[arg-type]
+    assert back == marks
+    pairs = zip(marks, back, strict=True)
+    assert all(type(a) is type(b) for key, got in pairs for a, b in zip(key, got, strict=True))
+
+
 def test_a_sort_key_of_another_type_is_refused_not_guessed() -> None:
     with pytest.raises(TypeError, match="bytes"):
         encode_marks([(b"raw",)])
