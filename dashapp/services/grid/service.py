@@ -50,11 +50,27 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def jsonable_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """`rows` with their cells made jsonable, in place: only the columns that need it are
-    visited (a block is 100-1000 rows; most cells are already text or numbers)."""
-    plain = (str, int, float, bool, type(None))
-    needs = {k for row in rows for k, v in row.items() if not isinstance(v, plain)}
+    visited (a block is 100-1000 rows; most cells are already text or numbers).
+
+    A column's type is read off its first non-NULL cell (a database column has one type);
+    a column that still held something else further down would reach Dash's JSON encoder,
+    which writes Decimals and dates the same way.
+    """
+    if not rows:
+        return rows
+    needs, unknown = [], set(rows[0])
+    for row in rows:
+        for key in [k for k in unknown if row[k] is not None]:
+            unknown.discard(key)
+            if not isinstance(row[key], _PLAIN):
+                needs.append(key)
+        if not unknown:
+            break
     for row in rows:
         for key in needs:
             row[key] = jsonable(row[key])
