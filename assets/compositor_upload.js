@@ -9,6 +9,7 @@
   var PAGE_ID = "page-compositor";
   var ZONES = { "comp-upload-bg": "comp-upload-status", "comp-upload-fg": "comp-upload-status" };
   var EXPORT_STATUS = "comp-export-status";
+  var ORDER_ID = "comp-upload-order";
   var OK_TYPE = /^image\/(png|jpeg|webp|gif)$/i;
   var OK_NAME = /\.(png|jpe?g|webp|gif)$/i;
   var SUPPORTED = "upload PNG, JPEG, WebP or GIF";
@@ -93,6 +94,14 @@
       e.preventDefault();
       if (e.target && e.target.tagName === "INPUT") { e.target.value = ""; }
       lines.unshift("Nothing was uploaded. " + found.request);
+    }
+    // (A dcc.Store has no element; the zone exists only on the compositor page, beside it.)
+    if (!found.request && zone === "comp-upload-fg" && window.dash_clientside.set_props) {
+      // dcc.Upload lists the files in the order its readers finish; the server puts them back
+      // in the order chosen (the first chosen is the bottom layer), from this list.
+      window.dash_clientside.set_props(ORDER_ID, {
+        data: Array.prototype.map.call(files, function (f) { return f.name; })
+      });
     }
     if (lines.length) {
       say(status, lines.join("\n"), "danger");

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
@@ -176,4 +177,28 @@ def test_layer_limit_said_at_the_drop_zone_delete_key_and_flip(
         Keys.CONTROL
     ).perform()
     assert layer_names(dash_duo) == ["red.png", "green.png"]
+    assert dash_duo.get_logs() == []
+
+
+def test_a_drop_of_several_files_stacks_them_in_the_order_chosen(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    """dcc.Upload lists files in the order its readers finish: a large file chosen first used
+    to arrive after a small one and land on top of it (seen as a flaky export test)."""
+    rng = np.random.default_rng(7)
+    noise = rng.integers(0, 255, size=(1200, 1600, 3), dtype=np.uint8)  # ~5.8 MB as PNG
+    paths = {"bg": tmp_path / "bg.png", "big": tmp_path / "big.png", "tiny": tmp_path / "tiny.png"}
+    solid(200, 100, (0, 0, 255, 255)).save(paths["bg"])
+    Image.fromarray(noise).save(paths["big"])
+    solid(4, 4, RED).save(paths["tiny"])
+    base = start(dash_duo, dash_app_for(settings_factory(dev_role="viewer")))
+    dash_duo.driver.get(base + "/compositor")
+    dash_duo.wait_for_element(UPLOAD_BG, timeout=10)
+    send_files(dash_duo, UPLOAD_BG, paths["bg"])
+    dash_duo.wait_for_element(".comp-stage img.comp-bg[src]", timeout=10)
+    for attempt in range(3):  # each drop: big chosen first, so big is the bottom layer
+        send_files(dash_duo, UPLOAD_FG, paths["big"], paths["tiny"])
+        dash_duo.wait_for_element(f".comp-layer-row:nth-child({2 * attempt + 2})", timeout=30)
+        names = layer_names(dash_duo)
+        assert names == ["big.png", "tiny.png"] * (attempt + 1), names
     assert dash_duo.get_logs() == []

@@ -8,6 +8,8 @@ EDITOR = "comp-editor"
 # Uploads
 UPLOAD_BG = "comp-upload-bg"
 UPLOAD_FG = "comp-upload-fg"
+# The names of the files in a foreground drop, in the order chosen (written by the browser)
+UPLOAD_ORDER = "comp-upload-order"
 MESSAGES = "comp-messages"  # the server's answer to an upload
 # Said by the browser: refused before sending, sending, no answer.
 UPLOAD_STATUS = "comp-upload-status"

@@ -76,6 +76,7 @@ def layout(**_query: str) -> object:
             # Server -> editor commands; the editor writes its placement back (kept for the
             # browser session so a reload does not lose the work).
             dcc.Store(id=ids.COMMAND),
+            dcc.Store(id=ids.UPLOAD_ORDER),
             dcc.Store(id=ids.PLACEMENT, storage_type="session"),
             dcc.Store(id=ids.APPLIED),
             dcc.Store(id=ids.SAVED),

@@ -86,11 +86,15 @@ def _on_background(name: str, contents: str, placement: Any) -> tuple[Any, list[
     return command("background", image=image.as_dict()), notes
 
 
-def _on_foregrounds(names: list[str], contents: list[str], placement: Any) -> tuple[Any, list[Any]]:
+def _on_foregrounds(
+    names: list[str], contents: list[str], placement: Any, chosen: Any
+) -> tuple[Any, list[Any]]:
     background = _background_size(placement)
     if background is None:
         return no_update, [message("Upload a background first, then the foregrounds.")]
     room = current_settings().compositor_max_layers - _layer_count(placement)
+    ordered = uploads.in_selection_order(list(zip(names, contents, strict=False)), chosen)
+    names, contents = [n for n, _c in ordered], [c for _n, c in ordered]
     stored, notes = _store(names, contents, room)
     images, fit_notes = _fit_foregrounds(stored, background)
     if not images:
@@ -115,6 +119,7 @@ def register_upload_callbacks(app: Dash) -> None:
         State(ids.UPLOAD_BG, "filename"),
         State(ids.UPLOAD_FG, "filename"),
         State(ids.PLACEMENT, "data"),
+        State(ids.UPLOAD_ORDER, "data"),
         prevent_initial_call=True,
     )
     def _on_input(
@@ -124,6 +129,7 @@ def register_upload_callbacks(app: Dash) -> None:
         bg_name: str | None,
         fg_names: list[str] | None,
         placement: dict[str, Any] | None,
+        chosen: Any,
     ) -> tuple[Any, ...]:
         trigger = ctx.triggered_id
         # Clearing the uploads lets the same file be dropped again (and frees the browser).
@@ -131,7 +137,7 @@ def register_upload_callbacks(app: Dash) -> None:
             cmd, notes = _on_background(text(bg_name), text(bg), placement)
             return cmd, notes, None, no_update, no_update
         if trigger == ids.UPLOAD_FG and fgs:
-            cmd, notes = _on_foregrounds(texts(fg_names), texts(fgs), placement)
+            cmd, notes = _on_foregrounds(texts(fg_names), texts(fgs), placement, chosen)
             return cmd, notes, no_update, None, no_update
         if isinstance(trigger, dict) and ctx.triggered[0]["value"]:
             try:

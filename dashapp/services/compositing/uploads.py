@@ -42,6 +42,28 @@ def check_count(count: int, settings: Settings, room: int | None = None) -> None
         )
 
 
+def in_selection_order(files: list[tuple[str, str]], chosen: object) -> list[tuple[str, str]]:
+    """`files` (name, data URL) put back in the order the user chose them.
+
+    dcc.Upload lists a multi-file drop in the order its FileReaders finish, so a small file
+    chosen second can arrive first and land under the large one. The page records the names in
+    the order of the selection (`chosen`, from the browser); each name takes the next unused
+    place of that name there. Names it does not list keep their order, after the others.
+    """
+    if not isinstance(chosen, list):
+        return files
+    places: dict[str, list[int]] = {}
+    for place, name in enumerate(chosen):
+        if isinstance(name, str):
+            places.setdefault(name, []).append(place)
+    ranked = []
+    for arrived, (name, contents) in enumerate(files):
+        free = places.get(name)
+        place = free.pop(0) if free else len(chosen) + arrived
+        ranked.append((place, arrived, name, contents))
+    return [(name, contents) for _place, _arrived, name, contents in sorted(ranked)]
+
+
 def store_request(
     owner: str, files: list[tuple[str, str]], settings: Settings, room: int | None = None
 ) -> Outcome:

@@ -193,3 +193,23 @@ def test_svg_is_unsupported() -> None:
 def test_preview_is_downscaled_png_keeping_alpha() -> None:
     preview = Image.open(io.BytesIO(encode_preview(noise_rgba(400, 100, opaque=False), 200)))
     assert preview.format == "PNG" and preview.size == (200, 50) and preview.mode == "RGBA"
+
+
+def test_files_of_one_drop_come_back_in_the_order_chosen() -> None:
+    from dashapp.services.compositing.uploads import in_selection_order
+
+    arrived = [("small.png", "s"), ("logo.png", "l2"), ("big.png", "b"), ("logo.png", "l1")]
+    chosen = ["big.png", "logo.png", "small.png", "logo.png"]
+    assert in_selection_order(arrived, chosen) == [
+        ("big.png", "b"),
+        ("logo.png", "l2"),  # same names: their arrival order between them
+        ("small.png", "s"),
+        ("logo.png", "l1"),
+    ]
+    # Names the page did not list stay in arrival order, after the listed ones; no list: as is.
+    assert in_selection_order([("x.png", "x"), ("big.png", "b")], ["big.png"]) == [
+        ("big.png", "b"),
+        ("x.png", "x"),
+    ]
+    assert in_selection_order(arrived, None) == arrived
+    assert in_selection_order(arrived, "junk") == arrived
