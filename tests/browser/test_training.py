@@ -34,6 +34,14 @@ def _percent(dash_duo: Any) -> float:
     return float(bar.get_attribute("aria-valuenow") or 0)
 
 
+def _tick(dash_duo: Any, *run_ids: int) -> None:
+    """Tick the runs' boxes in the runs grid, as a person choosing runs to compare."""
+    for run_id in run_ids:
+        box = f"#{ids.GRID} .ag-row[row-id='{run_id}'] .ag-selection-checkbox input"
+        dash_duo.wait_for_element(box, timeout=15)
+        _click(dash_duo, box)
+
+
 def _wait(predicate: Any, timeout: float, message: str) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -192,10 +200,7 @@ def test_run_url_round_trip_and_one_colour_per_run(
     dash_duo.wait_for_text_to_equal(f"#{ids.RUN_TITLE}", f"Run #{second} · orders", timeout=15)
 
     # Tick both: every panel draws a run in the same colour, and each run has one legend entry.
-    for run_id in (first, second):
-        box = f"#{ids.GRID} .ag-row[row-id='{run_id}'] .ag-selection-checkbox input"
-        dash_duo.wait_for_element(box, timeout=15)
-        _click(dash_duo, box)
+    _tick(dash_duo, first, second)
     _wait(
         lambda: len(dash_duo.driver.execute_script(TRACES, ids.COMPARE_GRAPH) or []) == 4,
         15,
@@ -228,10 +233,7 @@ def test_comparison_charts_any_logged_metric_the_user_ticks(
         db.session.commit()
     base = start(dash_duo, dash_app)
     dash_duo.driver.get(f"{base}/training")
-    for run_id in (first, second):
-        box = f"#{ids.GRID} .ag-row[row-id='{run_id}'] .ag-selection-checkbox input"
-        dash_duo.wait_for_element(box, timeout=15)
-        _click(dash_duo, box)
+    _tick(dash_duo, first, second)
     _wait(
         lambda: len(dash_duo.driver.execute_script(TRACES, ids.COMPARE_GRAPH) or []) == 4,
         15,
@@ -279,10 +281,7 @@ def test_the_comparison_table_marks_what_differs_and_can_show_only_that(
     fast = _finished_run(dash_app.server, "digits", [1.5, 1.2, 0.9], {"epochs": 2, "lr": 0.01})
     base = start(dash_duo, dash_app)
     dash_duo.driver.get(f"{base}/training")
-    for run_id in (slow, fast):
-        box = f"#{ids.GRID} .ag-row[row-id='{run_id}'] .ag-selection-checkbox input"
-        dash_duo.wait_for_element(box, timeout=15)
-        _click(dash_duo, box)
+    _tick(dash_duo, slow, fast)
 
     def rows() -> list[list[Any]]:
         return dash_duo.driver.execute_script(COMPARE_ROWS, ids.COMPARE_TABLE) or []

@@ -168,6 +168,11 @@ class Placement:
         """Layers bottom to top: by z, then by position in the list (a stable sort)."""
         return sorted(self.layers, key=lambda layer: layer.z)
 
+    @property
+    def image_ids(self) -> set[int]:
+        """The uploads it uses: the background and every layer's image."""
+        return {self.background_id} | {layer.image_id for layer in self.layers}
+
 
 def preview_scale(bg_width: int, bg_height: int, box_width: float, box_height: float) -> float:
     """Preview pixels per background pixel so the background fits the box (never enlarged)."""

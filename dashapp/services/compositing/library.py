@@ -145,11 +145,6 @@ def _decoded_images(owner: str, ids: set[int], settings: Settings) -> dict[int, 
     return found
 
 
-def image_ids(placement: Placement) -> set[int]:
-    """The uploads a placement uses: its background and every layer's image."""
-    return {placement.background_id} | {layer.image_id for layer in placement.layers}
-
-
 def check_render_work(placement: Placement, settings: Settings, output_scale: float = 1.0) -> None:
     """Refuse a render whose work (layers plus background, times output pixels) is over budget."""
     pixels = placement.width * placement.height * output_scale * output_scale
@@ -172,8 +167,7 @@ def render(
 ) -> Image.Image:
     """The composite of `placement` from `owner`'s uploads (bounded work; PlacementError if not)."""
     check_render_work(placement, settings, output_scale)
-    ids = {placement.background_id} | {layer.image_id for layer in placement.layers}
-    images = _decoded_images(owner, ids, settings)
+    images = _decoded_images(owner, placement.image_ids, settings)
     background = images[placement.background_id]  # decoded for this render alone
     return composite(background, images, placement, output_scale, on_layer, owned=True)
 
@@ -258,7 +252,7 @@ def save_composite(
     placement = parse_placement(state, settings)
     # From the stored previews: saving never decodes the originals in the web process.
     thumbnail = thumbnail_png(owner, placement)
-    storage.hold_uploads(owner, image_ids(placement))  # not deleted as unused meanwhile
+    storage.hold_uploads(owner, placement.image_ids)  # not deleted as unused meanwhile
     row = existing or Composite(owner=owner, name=name)
     row.state = clean_state(placement, state)
     row.width, row.height = placement.width, placement.height

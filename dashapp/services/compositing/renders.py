@@ -154,7 +154,7 @@ def queue_render(
     if end_abandoned(owner, settings):
         db.session.commit()
     lock_user("render", owner, CompositorRender)  # concurrent clicks must not all pass the count
-    storage.hold_uploads(owner, library.image_ids(placement))  # not deleted as unused meanwhile
+    storage.hold_uploads(owner, placement.image_ids)  # not deleted as unused meanwhile
     if _active_count(owner) >= most:
         db.session.rollback()  # releases the lock
         raise RenderRefused(

@@ -67,8 +67,7 @@ def thumbnail_png(owner: str, placement: Placement) -> bytes:
     """A PNG of the composite at most THUMBNAIL_PX on its longest side, from the previews."""
     scale = min(1.0, THUMBNAIL_PX / max(placement.width, placement.height))
     size = (max(1, round(placement.width * scale)), max(1, round(placement.height * scale)))
-    ids = {placement.background_id} | {layer.image_id for layer in placement.layers}
-    previews = _previews(owner, ids)
+    previews = _previews(owner, placement.image_ids)
     background = previews[placement.background_id].resize(size, Image.Resampling.LANCZOS)
     layers, images = [], {}
     for z, layer in enumerate(placement.ordered()):

@@ -65,6 +65,17 @@ def _in_thread(server: Flask, work: Callable[[], Any], out: dict[str, Any], name
     return thread
 
 
+def _save_in_thread(server: Flask, made: dict[str, Any], out: dict[str, Any]) -> Any:
+    """Save the composite of `made` as "poster" in another thread (another tab's request)."""
+
+    def save() -> int:
+        return library.save_composite(
+            OWNER, "poster", made["state"], current_settings(), replace=False
+        )
+
+    return _in_thread(server, save, out, "save")
+
+
 def _slowed(real: Callable[..., Any], entered: threading.Event) -> Callable[..., Any]:
     """`real`, pausing WINDOW_S after it ran (inside its transaction): the race window."""
 
@@ -99,14 +110,7 @@ def test_a_save_during_the_delete_waits_and_says_its_image_is_gone(
         server, lambda: storage.delete_unused(OWNER, keep={made["bg"].image_id}), out, "delete"
     )
     assert entered.wait(10)
-    saving = _in_thread(
-        server,
-        lambda: library.save_composite(
-            OWNER, "poster", made["state"], current_settings(), replace=False
-        ),
-        out,
-        "save",
-    )
+    saving = _save_in_thread(server, made, out)
     deleting.join(30)
     saving.join(30)
     assert isinstance(out["delete"], storage.Usage) and out["delete"].images == 1
@@ -122,14 +126,7 @@ def test_a_delete_during_the_save_keeps_the_images_the_save_uses(
     entered, out = threading.Event(), {}
     # The save has checked its images and pauses before committing; the delete comes then.
     monkeypatch.setattr(library, "clean_state", _slowed(library.clean_state, entered))
-    saving = _in_thread(
-        server,
-        lambda: library.save_composite(
-            OWNER, "poster", made["state"], current_settings(), replace=False
-        ),
-        out,
-        "save",
-    )
+    saving = _save_in_thread(server, made, out)
     assert entered.wait(10)
     deleting = _in_thread(server, lambda: storage.delete_unused(OWNER), out, "delete")
     saving.join(30)
