@@ -13,6 +13,9 @@ table, in DataViews of their own (no HTTP, no Dash; each is one web process's ca
    (what a user reading the first rows gives it); then the first deep jump (90 %, never
    jumped before: cold) and, in a second DataView sharing the landmarks through Redis
    (`--redis`, another gunicorn worker), its first request of all, a deep jump to 60 %.
+3. the default view's landmark pass itself, both ways (median of three, seconds): numbering
+   every row (any filter and sort; what the default view used before) and hopping along the
+   primary key's index (paging.walks_primary_key: what it uses now).
 
 Prints each figure and the 10M / 1M ratio.
 """
@@ -31,11 +34,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from dashapp.services.datasources.sources import make_engine  # noqa: E402
+from dashapp.services.grid import paging  # noqa: E402
 from dashapp.services.grid.service import PREWARM_ROWS, DataView, GridState  # noqa: E402
+from dashapp.services.grid.session import read_connection  # noqa: E402
 from tests.support.services import PG_ADMIN_URL  # noqa: E402
 
 BLOCK = 100
 LATER = (0.7, 0.33, 0.81, 0.12, 0.66)
+WAYS = ("numbered", "hopping")
 NEVER = 10**12  # prewarm_rows no table reaches: the first scenario's views never prewarm
 
 
@@ -83,6 +89,26 @@ def jumps_prewarmed(first: DataView, other: DataView, table: str, rows: int) -> 
     return found
 
 
+def pass_both_ways(view: DataView, table: str) -> dict[str, float]:
+    """Scenario 3: seconds for the default view's pass, numbered and hopping (median of 3)."""
+    query = view.query(table, GridState())
+    assert paging.walks_primary_key(query)
+    found = {}
+    for name, stmt in (
+        ("default view's pass, numbered, s", paging.numbered_pass(query, paging.LANDMARK_STEP)),
+        ("default view's pass, hopping, s", paging.skip_scan(query, paging.LANDMARK_STEP)),
+    ):
+        took = []
+        for _ in range(3):
+            with read_connection(view.engine, 120_000) as conn:
+                started = time.perf_counter()
+                marks = conn.execute(stmt).all()
+                took.append(time.perf_counter() - started)
+        assert len(marks) == view.rows_count(table, GridState()) // paging.LANDMARK_STEP
+        found[name] = statistics.median(took)
+    return found
+
+
 def main() -> None:
     """Time the jumps on each kept table and print the figures and ratios."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -109,11 +135,15 @@ def main() -> None:
         results[rows] = jumps_before(view(NEVER), table, rows)
         shared.flushdb()
         results[rows] |= jumps_prewarmed(view(PREWARM_ROWS), view(PREWARM_ROWS), table, rows)
+        results[rows] |= pass_both_ways(view(NEVER), table)
     small, large = sizes[0], sizes[-1]
     print(f"{'step':36s} " + " ".join(f"{label(s):>10s}" for s in sizes) + "   ratio")
     for name in results[small]:
         cells = " ".join(f"{results[s][name]:10.1f}" for s in sizes)
         print(f"{name:36s} {cells}   {results[large][name] / results[small][name]:.2f}")
+    for rows in sizes:
+        numbered, hopping = (results[rows][f"default view's pass, {way}, s"] for way in WAYS)
+        print(f"{label(rows)}: hopping / numbered pass = {hopping / numbered:.2f}")
     engine.dispose()
 
 

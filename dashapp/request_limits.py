@@ -98,5 +98,6 @@ def json_depth_exceeds(value: Any, limit: int) -> bool:
             continue
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children)
+        # Only containers go on the stack: the leaves (most of a body) cannot nest.
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return False

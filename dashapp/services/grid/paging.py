@@ -35,6 +35,8 @@ from dashapp.services.grid.session import is_timeout
 log = logging.getLogger(__name__)
 
 LANDMARK_STEP = 1000
+# Dialects whose landmark pass can hop along a primary key index (walks_primary_key).
+SKIP_DIALECTS = frozenset({"postgresql", "sqlite"})
 MAX_BLOCK = 1000
 
 
@@ -105,14 +107,7 @@ def landmarks(
         cached = store.get(cache_key)
         if cached is not None:
             return cached
-    key_columns = [query.table.sql(s.column).label(f"k{i}") for i, s in enumerate(query.sort)]
-    position = sa.func.row_number().over(order_by=query.order_by()).label("rn")
-    numbered = query.select(*key_columns, position).subquery()
-    stmt = (
-        sa.select(*(numbered.c[f"k{i}"] for i in range(len(key_columns))))
-        .where(numbered.c.rn % step == 0)
-        .order_by(numbered.c.rn)
-    )
+    stmt = skip_scan(query, step) if walks_primary_key(query) else numbered_pass(query, step)
     savepoint = conn.begin_nested() if conn.dialect.name != "sqlite" else None
     try:
         found = [tuple(row) for row in conn.execute(stmt)]
@@ -127,6 +122,57 @@ def landmarks(
     if store is not None:
         store.set(cache_key, found)
     return found
+
+
+def walks_primary_key(query: GridQuery) -> bool:
+    """True when the query is a whole table in its primary key's order (the default view):
+    its B-tree index gives every landmark by a short index range scan from the previous one.
+
+    PostgreSQL and SQLite; MySQL/MariaDB refuse a recursive CTE whose recursive part holds a
+    LIMIT subquery, and keep the numbered pass.
+    """
+    if query.conditions or len(query.sort) != 1 or query.table.dialect not in SKIP_DIALECTS:
+        return False
+    pk = [column.name for column in query.table.table.primary_key.columns]
+    return pk == [query.sort[0].column] and query.sort[0].column not in query.table.expressions
+
+
+def numbered_pass(query: GridQuery, step: int) -> sa.Select[Any]:
+    """Every step-th row's sort key by numbering all matching rows (any filter and order)."""
+    key_columns = [query.table.sql(s.column).label(f"k{i}") for i, s in enumerate(query.sort)]
+    position = sa.func.row_number().over(order_by=query.order_by()).label("rn")
+    numbered = query.select(*key_columns, position).subquery()
+    return (
+        sa.select(*(numbered.c[f"k{i}"] for i in range(len(key_columns))))
+        .where(numbered.c.rn % step == 0)
+        .order_by(numbered.c.rn)
+    )
+
+
+def skip_scan(query: GridQuery, step: int) -> sa.Select[Any]:
+    """Every step-th primary key by hopping along the key's index (see walks_primary_key).
+
+    A recursive query: each landmark is `step - 1` index entries past the one before. It reads
+    the index once, like the numbered pass, but numbers and sorts nothing: 10,000,000 rows
+    take about a quarter of the numbered pass's time (bench/bench_jumps.py).
+    """
+    order = query.sort[0]
+    key = query.table.sql(order.column)
+    ordered = key.desc() if order.descending else key.asc()
+    # The anchor as a subquery: SQLite takes no LIMIT on a compound's first SELECT.
+    first = sa.select(key.label("k")).order_by(ordered).offset(step - 1).limit(1).subquery()
+    marks = sa.select(first.c.k).cte("landmarks", recursive=True)
+    after = key < marks.c.k if order.descending else key > marks.c.k
+    following = (
+        sa.select(key).where(after).order_by(ordered).offset(step - 1).limit(1).scalar_subquery()
+    )
+    marks = marks.union_all(sa.select(following).where(marks.c.k.is_not(None)))
+    found = marks.c.k
+    return (
+        sa.select(found)
+        .where(found.is_not(None))
+        .order_by(found.desc() if order.descending else found)
+    )
 
 
 def seek_key(conn: Connection, query: GridQuery, position: int) -> tuple[Any, ...] | None:
@@ -150,8 +196,9 @@ def _second_jump(cache: TTLCache | None, query: GridQuery) -> bool:
 def _run(conn: Connection, stmt: sa.Select[Any]) -> list[dict[str, Any]]:
     result = conn.execute(stmt)
     keys = list(result.keys())
-    # zip over plain tuples: a third of the cost of dict(RowMapping) on a 100-row block.
-    return [dict(zip(keys, row, strict=True)) for row in result]
+    # One fetchall, then zip over plain tuples: iterating the result fetches row by row (a
+    # driver call each), and dict(RowMapping) costs three times dict(zip) on a 100-row block.
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
 
 def fetch_block(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import operator
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -50,30 +51,42 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-_PLAIN = (str, int, float, bool, type(None))
+_ISOFORMAT = operator.methodcaller("isoformat")
+
+
+def _converter(value: Any) -> Callable[[Any], Any] | None:
+    """How a column whose cells look like `value` becomes jsonable (None: it already is)."""
+    if isinstance(value, Decimal):
+        return float
+    if isinstance(value, dt.date | dt.datetime):
+        return _ISOFORMAT
+    return None
 
 
 def jsonable_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`rows` with their cells made jsonable, in place: only the columns that need it are
-    visited (a block is 100-1000 rows; most cells are already text or numbers).
+    """`rows` with their cells made jsonable (as `jsonable` does), in place: only the columns
+    that need it are visited (a block is 100-1000 rows; most cells are already text or numbers).
 
-    A column's type is read off its first non-NULL cell (a database column has one type);
-    a column that still held something else further down would reach Dash's JSON encoder,
-    which writes Decimals and dates the same way.
+    A column's type is read off its first non-NULL cell (a database column has one type), and
+    its cells are converted by that type's function without asking each cell again.
     """
     if not rows:
         return rows
-    needs, unknown = [], set(rows[0])
+    converters: list[tuple[str, Callable[[Any], Any]]] = []
+    unknown = set(rows[0])
     for row in rows:
         for key in [k for k in unknown if row[k] is not None]:
             unknown.discard(key)
-            if not isinstance(row[key], _PLAIN):
-                needs.append(key)
+            convert = _converter(row[key])
+            if convert is not None:
+                converters.append((key, convert))
         if not unknown:
             break
-    for row in rows:
-        for key in needs:
-            row[key] = jsonable(row[key])
+    for key, convert in converters:
+        for row in rows:
+            value = row[key]
+            if value is not None:
+                row[key] = convert(value)
     return rows
 
 
@@ -262,7 +275,10 @@ class DataView:
         """
         if query.conditions or not query.keyset_ready or rows < self._prewarm_rows:
             return False
-        if query.sort != self.query(table, GridState()).sort:
+        default_sort = self._tables.get_or_compute(
+            ("default-sort", table), lambda: self.query(table, GridState()).sort
+        )
+        if query.sort != default_sort:
             return False
         return marks.get(paging.landmarks_key(query)) is None
 

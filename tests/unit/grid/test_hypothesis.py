@@ -15,6 +15,7 @@ from dashapp.services.grid.errors import GridQueryError
 from dashapp.services.grid.paging import fetch_block
 from dashapp.services.grid.query import build_query
 from dashapp.services.grid.schema import GridTable
+from dashapp.services.grid.service import jsonable, jsonable_rows
 from tests.unit.grid.conftest import ROWS
 from tests.unit.grid.helpers import expected_ids, matching_ids
 
@@ -201,3 +202,36 @@ def test_hostile_models_are_refused_or_run_safely(
         fetch_block(conn, query, 0, 50, TTLCache())
         count = conn.execute(sa.text("SELECT count(*) FROM items")).scalar_one()
     assert count == len(ROWS)
+
+
+COLUMN_VALUES = {
+    "text": st.text(max_size=5),
+    "int": st.integers(),
+    "float": st.floats(allow_nan=False),
+    "decimal": st.decimals(allow_nan=False, allow_infinity=False, places=2),
+    "date": st.dates(),
+    "datetime": st.datetimes(),
+    "bool": st.booleans(),
+}
+
+
+@st.composite
+def blocks(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Rows as a database returns them: each column of one type, NULLs anywhere."""
+    kinds = draw(st.lists(st.sampled_from(sorted(COLUMN_VALUES)), min_size=1, max_size=6))
+    count = draw(st.integers(0, 12))
+    return [
+        {f"c{i}": draw(st.none() | COLUMN_VALUES[kind]) for i, kind in enumerate(kinds)}
+        for _ in range(count)
+    ]
+
+
+@SETTINGS
+@given(rows=blocks())
+def test_a_blocks_cells_become_what_jsonable_makes_of_each_cell(rows: list[dict[str, Any]]) -> None:
+    expected = [{key: jsonable(value) for key, value in row.items()} for row in rows]
+    got = jsonable_rows([dict(row) for row in rows])
+    assert got == expected
+    assert [list(map(type, row.values())) for row in got] == [
+        list(map(type, row.values())) for row in expected
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
@@ -10,9 +11,9 @@ import sqlalchemy as sa
 from dashapp.services.grid.cache import TTLCache
 from dashapp.services.grid.counting import count_rows
 from dashapp.services.grid.errors import GridQueryError
-from dashapp.services.grid.paging import fetch_block
+from dashapp.services.grid.paging import fetch_block, landmarks, numbered_pass, walks_primary_key
 from dashapp.services.grid.query import build_query
-from dashapp.services.grid.schema import GridTable
+from dashapp.services.grid.schema import GridTable, discover_table
 from tests.unit.grid.conftest import ROWS
 
 SORTS: list[list[dict[str, str]]] = [
@@ -113,3 +114,52 @@ def test_count_is_cached_per_filter(engine: sa.Engine, items: GridTable) -> None
 def test_bad_sort_models_are_rejected(items: GridTable, sort: object) -> None:
     with pytest.raises(GridQueryError):
         build_query(items, sort_model=sort)
+
+
+SPARSE_IDS = sorted(random.Random(3).sample(range(-50_000, 1_000_000), 337))
+
+
+@pytest.fixture
+def sparse(engine: sa.Engine) -> GridTable:
+    """A table whose primary keys are far apart and not a multiple of any step."""
+    meta = sa.MetaData()
+    table = sa.Table(
+        "sparse_keys",
+        meta,
+        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("label", sa.String(20), nullable=False),
+    )
+    with engine.begin() as conn:
+        if not sa.inspect(conn).has_table("sparse_keys"):
+            table.create(conn)
+            conn.execute(table.insert(), [{"id": i, "label": f"k{i}"} for i in SPARSE_IDS])
+    return discover_table(engine, "sparse_keys")
+
+
+@pytest.mark.parametrize("descending", [False, True], ids=["asc", "desc"])
+def test_the_default_views_pass_hops_along_the_primary_key_to_the_same_landmarks(
+    engine: sa.Engine, sparse: GridTable, descending: bool
+) -> None:
+    sort = [{"colId": "id", "sort": "desc"}] if descending else None
+    query = build_query(sparse, sort_model=sort)
+    assert walks_primary_key(query)
+    ordered = sorted(SPARSE_IDS, reverse=descending)
+    with engine.connect() as conn:
+        hopped = landmarks(conn, query, None, step=10)
+        numbered = [tuple(row) for row in conn.execute(numbered_pass(query, 10))]
+        assert hopped == numbered == [(ordered[i],) for i in range(9, len(ordered), 10)]
+        cache = TTLCache()
+        for start in (300, 20, 330, 157):
+            block = fetch_block(conn, query, start, start + 25, cache, step=10)
+            assert [row["id"] for row in block.rows] == ordered[start : start + 25]
+        assert block.strategy == "landmark"
+
+
+def test_only_a_whole_table_in_primary_key_order_hops_its_index(items: GridTable) -> None:
+    assert walks_primary_key(build_query(items))
+    filtered = {"amount": {"filterType": "number", "type": "greaterThan", "filter": 10}}
+    assert not walks_primary_key(build_query(items, filter_model=filtered))
+    assert not walks_primary_key(build_query(items, quick="alpha"))
+    assert not walks_primary_key(
+        build_query(items, sort_model=[{"colId": "amount", "sort": "asc"}])
+    )
