@@ -94,18 +94,21 @@
     dataview: {
       // Hand the server's block to the grid only if it answers the grid's current request.
       // Arguments: payload, request, ready, quick, then one value per multi-select slot.
-      // Returns the grid's response and, on the first block, the "ready" flag for the charts.
+      // Returns the grid's response, on the first block the "ready" flag for the charts, and
+      // the status line and error message that came with the block.
       deliver: function (payload, request, ready, quick) {
         var facets = Array.prototype.slice.call(arguments, 4);
         var noUpdate = window.dash_clientside.no_update;
-        if (!payload || !request) { return [noUpdate, noUpdate]; }
+        var unchanged = [noUpdate, noUpdate, noUpdate, noUpdate];
+        if (!payload || !request) { return unchanged; }
         var current = {};
         ECHO_KEYS.forEach(function (k) { current[k] = request[k] === undefined ? null : request[k]; });
         var fresh = canonical(payload.request) === canonical(current) &&
           (payload.quick || "") === (quick || "") &&
           canonical(payload.facets || []) === canonical(facets || []);
-        if (!fresh) { return [noUpdate, noUpdate]; }
-        return [{ rowData: payload.rowData, rowCount: payload.rowCount }, ready ? noUpdate : true];
+        if (!fresh) { return unchanged; }
+        return [{ rowData: payload.rowData, rowCount: payload.rowCount }, ready ? noUpdate : true,
+          payload.status, payload.error];
       },
       // KPIs, charts and the exact count, only if they answer the screen as it is now: an
       // answer to an earlier filter (late, whatever the reason) is dropped and asked again.

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     # Users below the trainer role export at most this many rows.
     dataview_viewer_export_max_rows: int = Field(default=100_000, ge=1)
     dataview_cache_seconds: float = Field(default=120.0, ge=0)
+    # A table with at least this many rows gets its default view's landmarks (fast scrollbar
+    # jumps) built when its page opens: one read of its key index per cache time.
+    dataview_prewarm_rows: int = Field(default=100_000, ge=1)
     # The dashboards file (sources and per-table dashboards); unset: the shipped demo file.
     dashboards: Path | None = None
     # Stop start-up when a configured source does not answer (default: start, report on /admin).

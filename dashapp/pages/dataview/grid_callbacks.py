@@ -35,8 +35,13 @@ def status_text(rows: int, exact: bool) -> str:
 
 def answer_block(
     request: Any, table: str, quick: Any, facet_columns: list[Any], facet_values: tuple[Any, ...]
-) -> tuple[dict[str, Any], str, str]:
-    """(payload for the grid, status line, error message) for one getRowsRequest."""
+) -> dict[str, Any]:
+    """The answer to one getRowsRequest: the block, the status line and an error message.
+
+    One output: the page's `deliver` hands the block to the grid and writes the status line and
+    the message only when the answer is for what the grid shows now (a late answer to an
+    earlier filter changes nothing on screen).
+    """
     if not isinstance(request, dict):
         raise PreventUpdate
     # Echo what this answer is for: the browser drops it if the grid has moved on meanwhile.
@@ -57,10 +62,15 @@ def answer_block(
         )
     except GridQueryError as exc:
         log.warning("grid request refused for %s: %s", table, exc)
-        return {**echo, "rowData": [], "rowCount": 0}, "0 rows", str(exc)
+        return {**echo, "rowData": [], "rowCount": 0, "status": "0 rows", "error": str(exc)}
     status = status_text(result.row_count, result.exact)
-    payload = {**echo, "rowData": result.rows, "rowCount": result.row_count}
-    return payload, status, ""
+    return {
+        **echo,
+        "rowData": result.rows,
+        "rowCount": result.row_count,
+        "status": status,
+        "error": "",
+    }
 
 
 def register_grid_callbacks(app: Dash) -> None:
@@ -70,8 +80,6 @@ def register_grid_callbacks(app: Dash) -> None:
         app,
         Role.VIEWER,
         Output(ids.ROWS, "data"),
-        Output(ids.STATUS, "children"),
-        Output(ids.GRID_ERROR, "children"),
         Input(ids.GRID, "getRowsRequest"),
         State(ids.TABLE, "data"),
         State(ids.QUICK, "value"),
@@ -81,13 +89,15 @@ def register_grid_callbacks(app: Dash) -> None:
     )
     def _rows(
         request: Any, table: str, quick: Any, facet_columns: list[Any], *facet_values: Any
-    ) -> tuple[dict[str, Any], str, str]:
+    ) -> dict[str, Any]:
         return answer_block(request, table, quick, facet_columns, facet_values)
 
     app.clientside_callback(
         ClientsideFunction(namespace="dataview", function_name="deliver"),
         Output(ids.GRID, "getRowsResponse"),
         Output(ids.READY, "data"),
+        Output(ids.STATUS, "children"),
+        Output(ids.GRID_ERROR, "children"),
         Input(ids.ROWS, "data"),
         State(ids.GRID, "getRowsRequest"),
         State(ids.READY, "data"),

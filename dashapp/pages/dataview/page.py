@@ -67,6 +67,9 @@ def layout(
     elif share and opened is None:
         link_problem = "The shared view in this link does not exist or the link is not valid."
     shown = _shown_state(base, from_url)
+    if opened is None and not from_url:
+        # The table's default view: its landmarks are built while the page loads.
+        data_view.open_table(grid_table.name)
     spec = data_view.dashboard(grid_table.name)
     dimension = shown.get("dimension")
     if dimension not in spec.dimensions:

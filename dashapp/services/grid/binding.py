@@ -40,6 +40,7 @@ def current_dataview() -> DataView:
             open_catalog(settings, loaded, db.engine),
             cache=TTLCache(size=2048, ttl=settings.dataview_cache_seconds),
             shared_url=settings.redis_url,  # landmark passes serve every web process
+            prewarm_rows=settings.dataview_prewarm_rows,
         )
         current_app.extensions[EXTENSION_KEY] = view
         return view

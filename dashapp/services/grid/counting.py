@@ -28,6 +28,8 @@ from dashapp.services.grid.session import is_timeout
 log = logging.getLogger(__name__)
 # Results up to this many rows are counted exactly by default.
 EXACT_LIMIT = 100_000
+# Dialects whose planner gives a row estimate for one EXPLAIN.
+ESTIMATING_DIALECTS = frozenset({"postgresql", "mysql", "mariadb"})
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ def first_count(conn: Connection, query: GridQuery, cache: TTLCache | None = Non
         cached = cache.get(cache_key)
         if cached is not None:
             return cached
-    if conn.dialect.name not in ("postgresql", "mysql", "mariadb"):
+    if conn.dialect.name not in ESTIMATING_DIALECTS:
         return count_rows(conn, query, cache)
     size_key = ("table-estimate", query.table.name)
     table_rows = cache.get(size_key) if cache is not None else None

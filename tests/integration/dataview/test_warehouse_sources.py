@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
 from dashapp import create_app
+from dashapp.services.grid import grid_state
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
 from dashapp.services.grid.filters import BLANK
+from dashapp.services.grid.paging import LANDMARK_STEP, landmarks_key
 from dashapp.services.grid.service import DataView, GridState
 from dashapp.services.grid.session import read_connection
 from dashapp.settings import SettingsError
 from tests.conftest import SettingsFactory
+from tests.support.dash_requests import callbacks_of
 from tests.support.warehouse import (
     GENRES,
     Warehouse,
@@ -327,3 +332,44 @@ def test_csv_export_reads_the_tables_own_source(warehouse: Warehouse, wh_app: Fl
     inv = warehouse.q(warehouse.sales, "invoice")
     assert len(lines) - 1 == _scalar(warehouse, f"SELECT COUNT(*) FROM {inv}")
     assert lines[0] == "Invoice id,Customer,Total"  # the columns' labels
+
+
+def test_opening_a_tables_page_builds_its_default_views_landmarks(
+    warehouse: Warehouse,
+    settings_factory: SettingsFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = tmp_path / "dashboards.yml"
+    path.write_text(DASHBOARDS.format(sales=warehouse.sales, crm=warehouse.crm))
+    monkeypatch.setenv("WAREHOUSE_URL", warehouse.source_url)
+    # Every table counts as large here: the warehouse's tables are a few hundred rows.
+    server = create_app(settings_factory(dashboards=path, dataview_prewarm_rows=1))
+    view = _view(server)
+    before = objects(warehouse)
+
+    def stored(table: str) -> object:
+        query = view.query(table, GridState())
+        return view.landmark_store(view.source(table)).get(landmarks_key(query, LANDMARK_STEP))
+
+    client, pages = server.test_client(), callbacks_of(server)
+
+    def open_page(search: str) -> None:
+        """What the browser's page router asks for when the address changes."""
+        inputs = {"_pages_location.pathname": "/", "_pages_location.search": search}
+        answer = pages.post(
+            client, "_pages_content.children", inputs, changed=["_pages_location.search"]
+        )
+        assert answer.status_code == 200
+
+    open_page("?" + urlencode({"table": "genres", "state": grid_state.dumps({"quick": "a"})}))
+    open_page("?table=invoices")
+    deadline = time.monotonic() + 30
+    while view.landmark_builds() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert view.landmark_builds() == 0
+    assert stored("invoices") is not None, "opening the page starts the default view's pass"
+    assert stored("genres") is None, "a link to a filtered view builds no default view's pass"
+    with server.app_context():
+        current_dataview().catalog.dispose()
+    assert objects(warehouse) == before
