@@ -40,6 +40,8 @@ MAX_LANDMARK_BUILDS = 1
 # shown: the pass runs while the user reads them, so the first drag of the scrollbar lands on
 # landmarks instead of passing over millions of keys (10M rows: seconds vs milliseconds).
 PREWARM_ROWS = 100_000
+# Seconds a background landmark pass waits before it starts (see _build_landmarks).
+PASS_START_DELAY_S = 0.05
 
 
 def jsonable(value: Any) -> Any:
@@ -313,6 +315,9 @@ class DataView:
         self, source: DataSource, query: GridQuery, key: tuple[str, str, str]
     ) -> None:
         """One landmark pass in its own read-only connection; the result lands in the store."""
+        # Let the request that started the pass answer first: a new thread holds the GIL
+        # until it blocks, and building and compiling the pass's SQL would delay that answer.
+        time.sleep(PASS_START_DELAY_S)
         found = None
         store = self.landmark_store(source)
         try:
