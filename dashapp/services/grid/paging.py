@@ -4,15 +4,17 @@ Keyset pagination needs the sort key of the row just before the block. We get it
 1. the boundary cache: each served block records the key of its last row, so the next block
    (the usual scroll) is a pure keyset query;
 2. landmarks: once this filter+sort has been jumped into twice (dragging the scrollbar
-   around), or as soon as a large table's unfiltered first rows are shown (see
-   DataView.rows), one pass computes the key of every `step`-th row (kept in a
+   around), or as soon as a large table's page opens or its unfiltered first rows are shown
+   (DataView.open_table, DataView.rows), one pass computes the key of every `step`-th row
+   (numbering the matching rows, or hopping along the primary key's index; kept in a
    LandmarkStore: this process, or Redis for every web process), then any block is a keyset
    query from the nearest landmark with an OFFSET below `step`;
 3. seek: a jump before landmarks exist reads only the sort key of the row just before the
    block (`SELECT key ... OFFSET start-1 LIMIT 1`, an index-only scan when an index covers the
    filter and sort), then the block is a keyset query from it. It still passes over `start`
    keys — no B-tree knows row positions — but never waits for the landmark pass, which reads
-   every matching row (3.5 s on 10,000,000 rows);
+   every matching row (0.5 s on 10,000,000 rows hopping along a primary key, 1.7 s
+   numbering them);
 4. plain OFFSET when the sort cannot be keyset-paged (nullable sort columns, no unique key) or
    the landmark pass fails (for example it hit the statement timeout).
 """
@@ -128,8 +130,8 @@ def walks_primary_key(query: GridQuery) -> bool:
     """True when the query is a whole table in its primary key's order (the default view):
     its B-tree index gives every landmark by a short index range scan from the previous one.
 
-    PostgreSQL and SQLite; MySQL/MariaDB refuse a recursive CTE whose recursive part holds a
-    LIMIT subquery, and keep the numbered pass.
+    PostgreSQL and SQLite, where it is tested and timed. MySQL/MariaDB keep the numbered pass:
+    MariaDB 10.11 accepts the query, but its speed there and MySQL's acceptance are unmeasured.
     """
     if query.conditions or len(query.sort) != 1 or query.table.dialect not in SKIP_DIALECTS:
         return False
