@@ -28,12 +28,26 @@ def test_built_request_is_what_the_server_accepts(app: Flask) -> None:
 
 
 def test_body_follows_the_declared_order_and_shape(app: Flask) -> None:
+    # One output: named alone, as the renderer sends it.
     body = callbacks_of(app).body(ROWS, {f"{ids.GRID}.getRowsRequest": {"startRow": 0}})
-    assert body["output"].startswith("..") and body["output"].endswith("..")
-    assert body["outputs"][0] == {"id": ids.ROWS, "property": "data"}
+    assert body["output"] == ROWS
+    assert body["outputs"] == {"id": ids.ROWS, "property": "data"}
     assert body["inputs"][0]["value"] == {"startRow": 0}
     assert [entry["id"] for entry in body["state"][:2]] == [ids.TABLE, ids.QUICK]
     assert body["changedPropIds"] == [f"{ids.GRID}.getRowsRequest"]
+
+
+def test_body_of_a_callback_with_several_outputs_lists_them_in_order(app: Flask) -> None:
+    links = f"{ids.EXPORT_CSV}.href"
+    body = callbacks_of(app).body(links, {f"{ids.GRID}.filterModel": {}})
+    assert body["output"].startswith("..") and body["output"].endswith("..")
+    assert body["outputs"] == [
+        {"id": ids.EXPORT_CSV, "property": "href"},
+        {"id": ids.XLSX_ARGS, "property": "data"},
+    ]
+    assert [entry["id"] for entry in body["inputs"][:2]] == [ids.GRID, ids.GRID]
+    assert body["inputs"][0]["value"] == {}
+    assert body["changedPropIds"] == [f"{ids.GRID}.filterModel"]
 
 
 def test_a_property_the_callback_does_not_declare_is_an_error(app: Flask) -> None:
