@@ -35,10 +35,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_grid_browser import chromium, wait_for  # noqa: E402
-from bench_scale import DASHBOARDS, kept_database, label, serve  # noqa: E402
+from bench_scale import dashapp_setup, kept_database, label, serve  # noqa: E402
 
-from dashapp import create_app  # noqa: E402
-from dashapp.settings import load_settings  # noqa: E402
 from tests.support.dash_requests import callbacks_of  # noqa: E402
 from tests.support.services import with_driver  # noqa: E402
 
@@ -78,23 +76,8 @@ def main() -> None:
         tempfile.TemporaryDirectory(prefix="dashapp-jump-") as tmp,
     ):
         work, url = Path(tmp), with_driver(raw_url)
-        dashboards = work / "dashboards.yml"
-        listed = "\n".join(
-            f"  - {{source: bench, name: {label(r)}, id: {label(r)}}}" for r in sizes
-        )
-        dashboards.write_text(DASHBOARDS.format(tables=listed))
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DASHAPP_")}
-        for name in ("DATABASE_URL", "REDIS_URL"):
-            env.pop(name, None)
-        env.update(
-            BENCH_DATABASE_URL=url, DASHAPP_DASHBOARDS=str(dashboards),
-            DASHAPP_INSTANCE_PATH=str(work / "instance"), DASHAPP_LOG_LEVEL="INFO",
-            DASHAPP_LOG_JSON="false",
-        )  # fmt: skip
-        os.environ.update(BENCH_DATABASE_URL=url)
-        local = create_app(
-            load_settings(instance_path=work / "local", dashboards=dashboards, log_level="WARNING")
-        )  # only its callback map is used (serve() keeps it with the process)
+        # No Redis: each run's fresh process starts without landmarks from an earlier run.
+        env, local = dashapp_setup(work, url, sizes, log_level="INFO")
         command = [sys.executable, "-m", "dashapp.cli", "run"]
         driver = chromium()
         try:

@@ -47,6 +47,7 @@ from typing import Any
 import psutil
 import requests
 import sqlalchemy as sa
+from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -295,6 +296,33 @@ tables:
 """
 
 
+def dashapp_setup(
+    work: Path, url: str, sizes: list[int], log_level: str = "WARNING", keep: tuple[str, ...] = ()
+) -> tuple[dict[str, str], Flask]:
+    """(environment for a `dashapp run` process, an app built in this process) with the tables
+    of `sizes` as the source "bench" of a dashboards file in `work`.
+
+    The environment drops this shell's DASHAPP_* settings, DATABASE_URL and, unless in `keep`,
+    REDIS_URL; the local app is only for its callback map (to build requests).
+    """
+    dashboards = work / "dashboards.yml"
+    listed = "\n".join(f"  - {{source: bench, name: {label(r)}, id: {label(r)}}}" for r in sizes)
+    dashboards.write_text(DASHBOARDS.format(tables=listed))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DASHAPP_")}
+    for name in {"DATABASE_URL", "REDIS_URL"} - set(keep):
+        env.pop(name, None)
+    env.update(
+        BENCH_DATABASE_URL=url, DASHAPP_DASHBOARDS=str(dashboards),
+        DASHAPP_INSTANCE_PATH=str(work / "instance"), DASHAPP_LOG_LEVEL=log_level,
+        DASHAPP_LOG_JSON="false",
+    )  # fmt: skip
+    os.environ.update(BENCH_DATABASE_URL=url)
+    local = create_app(
+        load_settings(instance_path=work / "local", dashboards=dashboards, log_level="WARNING")
+    )
+    return env, local
+
+
 def main() -> None:
     """Build the tables, serve both apps, time the requests, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -323,22 +351,7 @@ def main() -> None:
             took = build_table(url, rows)
             done = "reused" if took is None else f"built in {took:.1f} s"
             print(f"{label(rows)} ({rows:,} rows): {done}", flush=True)
-        dashboards = work / "dashboards.yml"
-        listed = "\n".join(
-            f"  - {{source: bench, name: {label(r)}, id: {label(r)}}}" for r in sizes
-        )
-        dashboards.write_text(DASHBOARDS.format(tables=listed))
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DASHAPP_")}
-        env.pop("DATABASE_URL", None)
-        env.update(
-            BENCH_DATABASE_URL=url, DASHAPP_DASHBOARDS=str(dashboards),
-            DASHAPP_INSTANCE_PATH=str(work / "instance"), DASHAPP_LOG_LEVEL="WARNING",
-            DASHAPP_LOG_JSON="false",
-        )  # fmt: skip
-        os.environ.update(BENCH_DATABASE_URL=url)
-        local = create_app(
-            load_settings(instance_path=work / "local", dashboards=dashboards, log_level="WARNING")
-        )  # only its callback map is used, to build the requests
+        env, local = dashapp_setup(work, url, sizes, keep=("REDIS_URL",))
         tables = ",".join(label(r) for r in sizes)
         minimal_cmd = [
             sys.executable,
