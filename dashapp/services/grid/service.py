@@ -348,6 +348,9 @@ class DataView:
         if source.dialect not in counting.ESTIMATING_DIALECTS:
             return
         query = self.query(table, GridState())
+        marks = self.landmark_store(source)
+        if marks.get(paging.landmarks_key(query)) is not None:
+            return  # built already: a page open costs no database round trip
         try:
             with (
                 unreachable_as_error(source.name),
@@ -357,7 +360,7 @@ class DataView:
         except GridQueryError as exc:
             log.warning("no landmark head start for %s: %s", table, exc)
             return
-        if self._worth_prewarming(table, query, count.value, self.landmark_store(source)):
+        if self._worth_prewarming(table, query, count.value, marks):
             self._landmarks_later(table)(query)
 
     def landmark_builds(self) -> int:
