@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-from dashapp.services.grid.session import read_connection
+from dashapp.services.grid.session import drop_closed_on_checkout, read_connection
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +34,8 @@ def make_engine(url: str, pool_size: int = 5, connect_timeout_s: int = 5) -> Eng
     """An engine with its own small pool for one source (never shared with the app's tables)."""
     normalised = normalise_url(url)
     backend = make_url(normalised).get_backend_name()
-    # PostgreSQL: read_connection's first statement is the liveness check (one retry on a
-    # dropped connection), so a pre-ping round trip per checkout would only add latency.
+    # PostgreSQL: a pre-ping would add a round trip per checkout to reads of one round trip
+    # (statement mode); a checkout hook sees a session the server ended without one.
     kwargs: dict[str, object] = {"pool_pre_ping": backend != "postgresql"}
     connect_args: dict[str, object] = {}
     if backend == "sqlite":
@@ -51,7 +51,10 @@ def make_engine(url: str, pool_size: int = 5, connect_timeout_s: int = 5) -> Eng
             connect_args["connect_timeout"] = connect_timeout_s
     if backend in ("mysql", "mariadb"):
         connect_args["charset"] = "utf8mb4"
-    return sa.create_engine(normalised, connect_args=connect_args, **kwargs)
+    engine = sa.create_engine(normalised, connect_args=connect_args, **kwargs)
+    if backend == "postgresql":
+        sa.event.listen(engine, "checkout", drop_closed_on_checkout)
+    return engine
 
 
 @dataclass(frozen=True)

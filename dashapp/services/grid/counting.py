@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from dashapp.services.grid.cache import TTLCache
 from dashapp.services.grid.query import GridQuery
-from dashapp.services.grid.session import is_timeout
+from dashapp.services.grid.session import is_timeout, savepoint
 
 log = logging.getLogger(__name__)
 # Results up to this many rows are counted exactly by default.
@@ -67,7 +67,8 @@ def count_rows(
 
     On PostgreSQL and MySQL/MariaDB results over EXACT_LIMIT rows get the planner's estimate
     unless `exact`; a count that hits the statement timeout falls back to the estimate too
-    (inside a savepoint, so the transaction survives the cancelled statement).
+    (inside a savepoint where statements share a transaction, so it survives the cancelled
+    statement).
     """
     cache_key = ("count", query.filter_key)
     if cache is not None:
@@ -80,15 +81,15 @@ def count_rows(
         rows = rows.limit(EXACT_LIMIT + 1)
     stmt = sa.select(sa.func.count()).select_from(rows.subquery())
     if conn.dialect.name in ("postgresql", "mysql", "mariadb"):
-        savepoint = conn.begin_nested()
+        guard = savepoint(conn)
         try:
             result = RowCount(int(conn.execute(stmt).scalar_one()))
-            savepoint.commit()
+            guard.commit()
             if bounded and result.value > EXACT_LIMIT:
                 # More than the bound: the planner's figure, never below what was seen.
                 result = RowCount(max(_estimate(conn, query), result.value), exact=False)
         except sa.exc.OperationalError as exc:
-            savepoint.rollback()
+            guard.rollback()
             if not is_timeout(exc):
                 raise
             log.warning("count timed out; using the planner's estimate for %s", query.table.name)

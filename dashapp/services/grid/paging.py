@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection
 from dashapp.services.grid.cache import TTLCache
 from dashapp.services.grid.landmark_store import LandmarkStore, LocalLandmarks
 from dashapp.services.grid.query import GridQuery, SortKey
-from dashapp.services.grid.session import is_timeout
+from dashapp.services.grid.session import is_timeout, savepoint
 
 log = logging.getLogger(__name__)
 
@@ -110,15 +110,15 @@ def landmarks(
         if cached is not None:
             return cached
     stmt = skip_scan(query, step) if walks_primary_key(query) else numbered_pass(query, step)
-    savepoint = conn.begin_nested() if conn.dialect.name != "sqlite" else None
+    guard = savepoint(conn) if conn.dialect.name != "sqlite" else None
     try:
         found = [tuple(row) for row in conn.execute(stmt)]
-        if savepoint is not None:
-            savepoint.commit()
+        if guard is not None:
+            guard.commit()
     except sa.exc.OperationalError as exc:
-        if savepoint is None or not is_timeout(exc):
+        if guard is None or not is_timeout(exc):
             raise
-        savepoint.rollback()
+        guard.rollback()
         log.warning("landmark pass timed out on %s; falling back to OFFSET", query.table.name)
         return None
     if store is not None:

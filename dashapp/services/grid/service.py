@@ -29,12 +29,14 @@ from dashapp.services.grid.landmark_store import (
     RedisLandmarks,
     source_namespace,
 )
+from dashapp.services.grid.pass_runner import PassRunner
 from dashapp.services.grid.query import GridQuery, build_query
 from dashapp.services.grid.schema import GridTable, discover_table
 from dashapp.services.grid.session import is_timeout, read_connection
 
 log = logging.getLogger(__name__)
-# Landmark passes running at once per process (each reads every matching row once).
+# Landmark passes running or waiting at once per process (each reads every matching row once;
+# the one pass thread runs them in turn).
 MAX_LANDMARK_BUILDS = 1
 # A table at least this large gets its default view's landmarks as soon as its first rows are
 # shown: the pass runs while the user reads them, so the first drag of the scrollbar lands on
@@ -172,6 +174,7 @@ class DataView:
         self._shared_url = shared_url
         self._prewarm_rows = prewarm_rows
         self._marks: dict[str, LandmarkStore] = {}
+        self._passes = PassRunner()
 
     def landmark_store(self, source: DataSource) -> LandmarkStore:
         """Where `source`'s landmark passes are kept: Redis when shared, else this process."""
@@ -243,6 +246,7 @@ class DataView:
         if start < 0 or end <= start or end - start > paging.MAX_BLOCK:
             raise GridQueryError(f"A block is 1 to {paging.MAX_BLOCK} rows from row 0 on.")
         started = time.perf_counter()
+        self._passes.ensure_started()  # the process's first request pays this, not a pass's
         query = self.query(table, state)
         source = self.source(table)
         with (
@@ -285,7 +289,7 @@ class DataView:
         return marks.get(paging.landmarks_key(query)) is None
 
     def _landmarks_later(self, table: str) -> Callable[[GridQuery], None]:
-        """Start a landmark pass for `table` in a background thread (see paging.fetch_block).
+        """Start a landmark pass for `table` on the pass thread (see paging.fetch_block).
 
         At most MAX_LANDMARK_BUILDS run at once and each filter+sort once at a time; a jump
         that finds them busy is served by a seek and asks again next time.
@@ -304,10 +308,7 @@ class DataView:
                 with self._building_lock:  # another web process is running this pass
                     self._building.discard(key)
                 return
-            threading.Thread(
-                target=self._build_landmarks, args=(source, query, key),
-                name="grid-landmarks", daemon=True,
-            ).start()  # fmt: skip
+            self._passes.submit(lambda: self._build_landmarks(source, query, key))
 
         return start
 
@@ -347,6 +348,7 @@ class DataView:
         source = self.source(table)
         if source.dialect not in counting.ESTIMATING_DIALECTS:
             return
+        self._passes.ensure_started()
         query = self.query(table, GridState())
         marks = self.landmark_store(source)
         if marks.get(paging.landmarks_key(query)) is not None:
@@ -378,7 +380,8 @@ class DataView:
         source = self.source(table)
         with (
             unreachable_as_error(source.name),
-            read_connection(source.engine, source.timeout_ms) as conn,
+            # One snapshot: the KPIs and both charts describe the same rows.
+            read_connection(source.engine, source.timeout_ms, snapshot=True) as conn,
         ):
             kpis = aggregates.kpis(conn, query, spec.kpis, self.cache)
             trend = aggregates.trend(conn, query, spec.trend, self.cache) if spec.trend else []

@@ -1,14 +1,28 @@
-"""Read-only connections with a statement timeout, and timeouts turned into user errors."""
+"""Read-only connections with a statement timeout, and timeouts turned into user errors.
+
+On PostgreSQL a read that needs no snapshot shared between its statements (a grid block, a
+count, a health check) runs in *statement mode*: the driver stays in autocommit and every
+statement goes out as one message that starts with `SET LOCAL` of the read-only flag and the
+timeouts. PostgreSQL runs a message of several statements as one implicit transaction, so the
+settings hold for that statement and end with it: one round trip per statement, where a
+`BEGIN ...` and a `ROLLBACK` around it cost two more. It also holds behind PgBouncer in
+transaction mode, where a session-level `SET` would silently stop applying.
+"""
 
 from __future__ import annotations
 
 import logging
+import select
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor, ExecutionContext
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from dashapp.services.grid.errors import GridQueryError
 
@@ -20,6 +34,82 @@ IDLE_IN_TRANSACTION_MS = 30_000
 # MariaDB's ER_STATEMENT_TIMEOUT (max_statement_time) and MySQL's ER_QUERY_TIMEOUT
 # (max_execution_time).
 MYSQL_TIMEOUTS = frozenset({1969, 3024})
+# The execution option that carries statement mode's prefix (see the module docstring).
+STATEMENT_PREFIX = "dashapp_statement_prefix"
+# Engines whose statements get the prefix when a connection carries it.
+_PREFIXING: weakref.WeakSet[Engine] = weakref.WeakSet()
+_PREFIXING_LOCK = threading.Lock()
+# Drivers that send a statement with its parameters as one simple-query message (psycopg 3 and
+# pg8000 use prepared statements, which take one statement only).
+STATEMENT_MODE_DRIVERS = frozenset({"psycopg2"})
+
+
+def _prefix_statement(
+    conn: Connection,
+    cursor: DBAPICursor,
+    statement: str,
+    parameters: Any,
+    context: ExecutionContext | None,
+    executemany: bool,
+) -> tuple[str, Any]:
+    """Put statement mode's SET LOCALs in front of the statement (same message, same trip)."""
+    options = context.execution_options if context is not None else conn.get_execution_options()
+    prefix = options.get(STATEMENT_PREFIX)
+    return (prefix + statement, parameters) if prefix else (statement, parameters)
+
+
+def _statement_prefix(timeout_ms: int, idle_ms: int) -> str:
+    """What makes one statement read-only with our timeouts (integers only: nothing to quote)."""
+    return (
+        "SET LOCAL transaction_read_only = on; "
+        f"SET LOCAL statement_timeout = {int(timeout_ms)}; "
+        f"SET LOCAL idle_in_transaction_session_timeout = {int(idle_ms)}; "
+    )
+
+
+def in_statement_mode(conn: Connection) -> bool:
+    """True when each statement on `conn` is its own read-only transaction (no savepoints)."""
+    return bool(conn.get_execution_options().get(STATEMENT_PREFIX))
+
+
+class _NoSavepoint:
+    """Stands in for a savepoint in statement mode: a failed statement ends only itself."""
+
+    def commit(self) -> None:
+        """Nothing to release."""
+
+    def rollback(self) -> None:
+        """Nothing to roll back."""
+
+
+def savepoint(conn: Connection) -> sa.engine.NestedTransaction | _NoSavepoint:
+    """A savepoint a statement that may time out runs in, so that what follows still runs.
+
+    In statement mode there is no transaction to keep alive and none to nest in.
+    """
+    return _NoSavepoint() if in_statement_mode(conn) else conn.begin_nested()
+
+
+def drop_closed_on_checkout(
+    dbapi_connection: DBAPIConnection,
+    record: ConnectionPoolEntry,
+    proxy: PoolProxiedConnection,
+) -> None:
+    """Pool checkout hook (PostgreSQL): refuse a connection the server has already closed.
+
+    A server that ends a session (a restart, pg_terminate_backend) sends its last message and
+    closes the socket, which the idle connection then has waiting to be read. Seeing that costs
+    no round trip, unlike a pre-ping; the pool replaces the connection (DisconnectionError).
+    """
+    fileno = getattr(dbapi_connection, "fileno", None)
+    if fileno is None:
+        return
+    try:
+        readable, _, _ = select.select([fileno()], [], [], 0)
+    except (OSError, ValueError):  # the socket is gone already
+        raise sa.exc.DisconnectionError("connection closed") from None
+    if readable:
+        raise sa.exc.DisconnectionError("the server ended this session")
 
 
 def is_mariadb(engine_or_conn: Engine | Connection) -> bool:
@@ -27,16 +117,24 @@ def is_mariadb(engine_or_conn: Engine | Connection) -> bool:
     return bool(getattr(engine_or_conn.dialect, "is_mariadb", False))
 
 
-def _begin_read_only(conn: Connection, timeout_ms: int, idle_ms: int, one_trip: bool) -> None:
-    """Make the current transaction read-only with a statement timeout, per dialect."""
+def _begin_read_only(
+    conn: Connection, timeout_ms: int, idle_ms: int, one_trip: bool, snapshot: bool = False
+) -> None:
+    """Make the current transaction read-only with a statement timeout, per dialect.
+
+    `snapshot` (PostgreSQL): REPEATABLE READ, so every statement sees the data as the first
+    one did (READ COMMITTED takes a new snapshot per statement). Read-only, it never fails to
+    serialise. MySQL/MariaDB (InnoDB) read that way by default.
+    """
     dialect = conn.dialect.name
     if dialect == "postgresql" and one_trip:
         # The driver is in autocommit mode here (see _open): this one round trip opens the
         # server's transaction and sets all three, where the driver would have sent its own
         # BEGIN first. SET LOCAL ends with the transaction, so the pooled connection goes
         # back to other users without our timeout. Integers only: nothing to quote.
+        isolation = "ISOLATION LEVEL REPEATABLE READ " if snapshot else ""
         conn.exec_driver_sql(
-            "BEGIN READ ONLY; "
+            f"BEGIN {isolation}READ ONLY; "
             f"SET LOCAL statement_timeout = {int(timeout_ms)}; "
             f"SET LOCAL idle_in_transaction_session_timeout = {int(idle_ms)}"
         )
@@ -68,7 +166,30 @@ def _driver(conn: Connection) -> Any:
     return conn.connection.dbapi_connection
 
 
-def _open(engine: Engine, timeout_ms: int, idle_ms: int, one_trip: bool) -> Connection:
+def _open_statement_mode(engine: Engine, timeout_ms: int, idle_ms: int) -> Connection:
+    """A pooled PostgreSQL connection in statement mode (see the module docstring).
+
+    No statement is sent here: the pool's checkout hook (`drop_closed_on_checkout`, on data
+    source engines) or pre-ping (the app's own engine) has replaced a connection the server
+    closed.
+    """
+    with _PREFIXING_LOCK:
+        if engine not in _PREFIXING:
+            sa.event.listen(engine, "before_cursor_execute", _prefix_statement, retval=True)
+            _PREFIXING.add(engine)
+    conn = engine.connect()
+    try:
+        _driver(conn).autocommit = True
+    except BaseException:
+        conn.invalidate()
+        conn.close()
+        raise
+    return conn.execution_options(**{STATEMENT_PREFIX: _statement_prefix(timeout_ms, idle_ms)})
+
+
+def _open(
+    engine: Engine, timeout_ms: int, idle_ms: int, one_trip: bool, snapshot: bool = False
+) -> Connection:
     """A pooled connection inside a read-only transaction with the timeouts set.
 
     The statement that begins the transaction is also the liveness check: a pooled connection
@@ -85,7 +206,7 @@ def _open(engine: Engine, timeout_ms: int, idle_ms: int, one_trip: bool) -> Conn
                 # back before the connection returns to the pool.
                 _driver(conn).autocommit = True
             conn.begin()
-            _begin_read_only(conn, timeout_ms, idle_ms, one_trip)
+            _begin_read_only(conn, timeout_ms, idle_ms, one_trip, snapshot)
             return conn
         except BaseException as exc:
             # Never back into the pool half-begun (autocommit on, maybe inside our BEGIN).
@@ -103,6 +224,14 @@ def _end(conn: Connection) -> None:
     try:
         if conn.invalidated:
             pass  # the pool drops it
+        elif in_statement_mode(conn):
+            # Every statement ended its own transaction: the driver only leaves autocommit
+            # (no round trip) before the connection goes back to the pool.
+            try:
+                _driver(conn).autocommit = False
+            except Exception:
+                log.warning("could not leave autocommit; dropping the connection")
+                conn.invalidate()
         elif conn.dialect.name == "postgresql" and _driver(conn).autocommit:
             # Autocommit mode: the driver's rollback() sends nothing, the server's transaction
             # (our BEGIN) is ended here. If anything fails the connection is not reused: a
@@ -125,17 +254,30 @@ def _end(conn: Connection) -> None:
 
 @contextmanager
 def read_connection(
-    engine: Engine, timeout_ms: int, idle_ms: int = IDLE_IN_TRANSACTION_MS, streaming: bool = False
+    engine: Engine,
+    timeout_ms: int,
+    idle_ms: int = IDLE_IN_TRANSACTION_MS,
+    streaming: bool = False,
+    snapshot: bool = False,
 ) -> Iterator[Connection]:
     """A connection in a read-only transaction whose statements stop after `timeout_ms`, and
     which PostgreSQL ends when it sits idle in the transaction for `idle_ms`.
 
     PostgreSQL and MySQL/MariaDB refuse writes in the transaction and cancel long statements;
     SQLite refuses writes (it has no statement timeout). Other dialects: best effort (plain
-    transaction, rolled back). `streaming`: the caller reads through a server-side cursor
-    (PostgreSQL then begins in two round trips instead of one).
+    transaction, rolled back). On PostgreSQL each statement is its own read-only transaction
+    (statement mode, one round trip each) unless `snapshot` (the statements must see the same
+    data: one REPEATABLE READ transaction, begun and ended in a round trip each) or `streaming`
+    (the caller reads through a server-side cursor, which needs the driver's transaction).
     """
-    conn = _open(engine, timeout_ms, idle_ms, one_trip=not streaming)
+    if (
+        engine.dialect.name == "postgresql"
+        and engine.dialect.driver in STATEMENT_MODE_DRIVERS
+        and not (streaming or snapshot)
+    ):
+        conn = _open_statement_mode(engine, timeout_ms, idle_ms)
+    else:
+        conn = _open(engine, timeout_ms, idle_ms, one_trip=not streaming, snapshot=snapshot)
     try:
         yield conn
     except sa.exc.OperationalError as exc:

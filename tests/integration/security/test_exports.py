@@ -249,15 +249,26 @@ def test_data_view_transactions_end_when_left_idle(pg_settings_factory: Settings
 
     from dashapp.services.grid.session import read_connection
 
-    app = create_app(pg_settings_factory())
+    settings = pg_settings_factory()
+    app = create_app(settings)
     with app.app_context():
+        # A summary reads in one transaction: a stalled reader's session is ended by the server.
         shown: list[str] = []
         with pytest.raises(sa.exc.OperationalError):
-            with read_connection(db.engine, 5000, idle_ms=1500) as conn:
+            with read_connection(db.engine, 5000, idle_ms=1500, snapshot=True) as conn:
                 shown.append(
                     conn.execute(sa.text("SHOW idle_in_transaction_session_timeout")).scalar()
                 )
                 time.sleep(2.5)  # a stalled reader: the server ends the session
                 conn.execute(sa.text("SELECT 1")).scalar()
         assert shown == ["1500ms"]
+        # Grid blocks and counts end their transaction with each statement: a reader stalled
+        # between two statements holds none (no snapshot, no lock) for the server to end.
+        with read_connection(db.engine, 5000, idle_ms=1500) as conn:
+            shown.append(conn.execute(sa.text("SHOW idle_in_transaction_session_timeout")).scalar())
+            time.sleep(0.5)
+            assert idle_in_transaction(settings.database_url) == []
+            time.sleep(2.0)  # past the idle timeout: the session is still usable
+            assert conn.execute(sa.text("SELECT 1")).scalar() == 1
+        assert shown == ["1500ms", "1500ms"]
         db.engine.dispose()

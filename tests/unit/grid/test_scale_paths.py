@@ -21,6 +21,7 @@ from dashapp.services.grid.rows import export_rows
 from dashapp.services.grid.schema import GridTable, discover_table
 from dashapp.services.grid.service import DataView, GridState
 from dashapp.services.grid.session import read_connection
+from tests.support.pg_wire import counting_relay
 
 pytestmark = pytest.mark.postgres
 
@@ -207,3 +208,63 @@ def test_a_dropped_pooled_connection_is_replaced_without_an_error(
     time.sleep(0.2)
     with read_connection(source_engine, 5000) as conn:
         assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() != pid
+
+
+@pytest.fixture
+def relayed(pg_engine: sa.Engine) -> Iterator[tuple[sa.Engine, Any]]:
+    """A data-source engine whose connections pass through a relay that logs their queries."""
+    url = pg_engine.url
+    with counting_relay(url.host or "127.0.0.1", url.port or 5432) as (port, log):
+        relayed_url = url.set(host="127.0.0.1", port=port, query={"sslmode": "disable"})
+        engine = make_engine(relayed_url.render_as_string(hide_password=False), pool_size=1)
+        try:
+            yield engine, log
+        finally:
+            engine.dispose()
+
+
+def test_a_grid_block_costs_one_round_trip_read_only_with_the_timeout(
+    relayed: tuple[sa.Engine, Any], jumps: GridTable
+) -> None:
+    engine, log = relayed
+    table = discover_table(engine, "jumps")
+    query = build_query(table)
+    cache = TTLCache()
+    with read_connection(engine, 5000) as conn:  # the pool's first connection: its set-up
+        fetch_block(conn, query, 0, 100, cache)
+    log.taken()
+    with read_connection(engine, 1234) as conn:
+        block = fetch_block(conn, query, 100, 200, cache)  # the scroll's next block
+    sent = log.taken()
+    assert [r["id"] for r in block.rows] == list(range(101, 201))
+    assert len(sent) == 1, sent  # no BEGIN before it, no ROLLBACK after it
+    assert sent[0].startswith("SET LOCAL transaction_read_only = on; ")
+    assert "SET LOCAL statement_timeout = 1234; " in sent[0]
+
+
+def test_each_statement_ends_its_transaction_but_a_summary_sees_one_snapshot(
+    source_engine: sa.Engine, pg_engine: sa.Engine
+) -> None:
+    import psycopg2.extensions as ext
+
+    with pg_engine.begin() as setup:
+        setup.exec_driver_sql("DROP TABLE IF EXISTS arriving")
+        setup.exec_driver_sql("CREATE TABLE arriving (id integer PRIMARY KEY)")
+
+    def arrive(row: int) -> None:  # another session commits a row meanwhile
+        with pg_engine.begin() as other:
+            other.exec_driver_sql(f"INSERT INTO arriving VALUES ({row})")
+
+    count = "SELECT count(*) FROM arriving"
+    with read_connection(source_engine, 5000) as conn:
+        assert conn.exec_driver_sql(count).scalar_one() == 0
+        raw = conn.connection.dbapi_connection
+        assert raw is not None and raw.get_transaction_status() == ext.TRANSACTION_STATUS_IDLE
+        arrive(1)  # no snapshot is held between statements: the next one sees it
+        assert conn.exec_driver_sql(count).scalar_one() == 1
+    with read_connection(source_engine, 5000, snapshot=True) as conn:
+        assert conn.exec_driver_sql(count).scalar_one() == 1
+        assert conn.exec_driver_sql("SHOW transaction_read_only").scalar_one() == "on"
+        arrive(2)  # KPIs and charts of one summary describe the same rows
+        assert conn.exec_driver_sql(count).scalar_one() == 1
+    assert _session_defaults(source_engine)[:2] == ("off", "0")
