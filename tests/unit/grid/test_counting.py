@@ -49,3 +49,24 @@ def test_blocks_settle_an_estimate() -> None:
     assert settle_estimate(guess, 900, 1000, 100) == (1000, False)  # ends there, or later
     assert settle_estimate(guess, 5000, 5100, 0) == (1000, False)  # past the end
     assert settle_estimate(guess, 800, 900, 0) == (800, False)  # fewer rows than estimated
+
+
+def test_estimates_are_the_planners_figure_for_each_filter_of_one_shape(
+    pg_engine: sa.Engine,
+) -> None:
+    # One compiled EXPLAIN serves every filter of a shape (cached, its IN list expanded at
+    # execution): each answer must still be the planner's figure for that filter's own values.
+    with pg_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("ANALYZE items")
+    table = discover_table(pg_engine, "items")
+    chosen = [["red"], ["blue", "green"], ["red", "blue", "green"], ["nowhere"], ["blue"]]
+    with read_connection(pg_engine, 5000) as conn:
+        for values in chosen:
+            query = build_query(
+                table, filter_model={"category": {"filterType": "set", "values": values}}
+            )
+            listed = ", ".join(f"'{v}'" for v in values)
+            plan = conn.exec_driver_sql(
+                f"EXPLAIN (FORMAT JSON) SELECT 1 FROM items WHERE category IN ({listed})"
+            ).scalar_one()
+            assert counting._estimate(conn, query) == plan[0]["Plan"]["Plan Rows"], values
