@@ -203,6 +203,23 @@ def _run(conn: Connection, stmt: sa.Select[Any]) -> list[dict[str, Any]]:
     return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
 
+def would_seek(
+    query: GridQuery,
+    start: int,
+    cache: TTLCache | None,
+    step: int = LANDMARK_STEP,
+    marks: LandmarkStore | None = None,
+) -> bool:
+    """True when fetch_block would find the block at `start` by a seek: a jump past the first
+    `step` rows with neither a cached boundary nor landmarks to start from."""
+    if not query.keyset_ready or start < step:
+        return False
+    if cache is not None and cache.get(_boundary_cache_key(query, start)) is not None:
+        return False
+    store = _store(cache, marks)
+    return store is None or store.get(landmarks_key(query, step)) is None
+
+
 def fetch_block(
     conn: Connection,
     query: GridQuery,

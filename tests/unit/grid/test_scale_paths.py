@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from dashapp.services.datasources.sources import make_engine
-from dashapp.services.grid import counting
+from dashapp.services.grid import counting, service
 from dashapp.services.grid.cache import TTLCache
 from dashapp.services.grid.counting import first_count
 from dashapp.services.grid.errors import GridQueryError
@@ -129,6 +129,27 @@ def test_second_jump_builds_landmarks_in_the_background(
     assert result.strategy == "landmark"
     got.append((1200, result))
     for start, found in got:
+        assert [r["id"] for r in found.rows] == _offset_answer(pg_engine, query, start, 100)
+
+
+def test_a_deep_jump_waits_for_the_running_pass_of_its_view(
+    pg_engine: sa.Engine, jumps: GridTable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first rows start the default view's pass; it is slow to start here, so the jumps
+    # made at once find it running.
+    monkeypatch.setattr(service, "PASS_START_DELAY_S", 0.6)
+    view = DataView(pg_engine, ["jumps"], prewarm_rows=ROWS // 2)
+    query = view.query("jumps", GridState())
+    assert view.rows("jumps", GridState(), 0, 100).strategy == "offset"
+    assert view.landmark_builds() == 1
+    shallow = view.rows("jumps", GridState(), 1100, 1200)  # early rows: a seek is cheaper
+    assert shallow.strategy == "seek" and view.landmark_builds() == 1
+    started = time.monotonic()
+    deep = view.rows("jumps", GridState(), 4200, 4300)  # later half: wait for the landmarks
+    waited = time.monotonic() - started
+    assert deep.strategy == "landmark" and view.landmark_builds() == 0
+    assert 0.2 < waited < service.PASS_WAIT_S
+    for start, found in ((1100, shallow), (4200, deep)):
         assert [r["id"] for r in found.rows] == _offset_answer(pg_engine, query, start, 100)
 
 
