@@ -1,7 +1,7 @@
 """Scale: the grid on 1,000,000 and 10,000,000 PostgreSQL rows, next to a minimal Dash app.
 
 .venv/bin/python bench/bench_scale.py [--sizes 1000000,10000000] [--repeat 7] [--runs 3]
-    [--landmark-wait 20] [--read-time 0] [--keep-db NAME]
+    [--landmark-wait 20] [--read-time 0] [--keep-db NAME] [--baseline-estimate]
 
 --keep-db NAME keeps the tables in database NAME (created when missing) and reuses a table that
 already holds the asked number of rows, so a rerun skips the 10M build (about a minute of CPU).
@@ -27,8 +27,10 @@ Each is timed cold (the first request of its kind in the process) and warm (medi
 --repeat more); --runs repeats all of it with fresh processes and reports medians over runs.
 Both apps serve at once and every request goes to each in turn, so the machine's drift (±20 %
 over minutes on a shared VM) weighs on both alike; the app asked first alternates per run.
-Ratios: 10M / 1M per app, and dashapp / minimal per size. RSS of both web processes before and
-after each run. Prints a table.
+Ratios: 10M / 1M per app, and dashapp / minimal per size. --baseline-estimate: the minimal app
+also sends the planner's estimate with a full first block (one EXPLAIN, no cache), the
+like-for-like baseline for the first blocks of the issue's "estimate first" counts. RSS of both
+web processes before and after each run. Prints a table.
 """
 
 from __future__ import annotations
@@ -366,6 +368,10 @@ def main() -> None:
         help="seconds between the first rows and the next request (reading the first page)",
     )  # fmt: skip
     parser.add_argument("--keep-db", default="", help="keep and reuse the tables in this database")
+    parser.add_argument(
+        "--baseline-estimate", action="store_true",
+        help="the minimal app sends the planner's estimate with a full first block, as dashapp",
+    )  # fmt: skip
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     print("load average at start: " + ", ".join(f"{v:.1f}" for v in os.getloadavg()))
@@ -388,6 +394,7 @@ def main() -> None:
             url,
             "--tables",
             tables,
+            *(["--estimate"] if args.baseline_estimate else []),
         ]
         dashapp_cmd = [sys.executable, "-m", "dashapp.cli", "run"]
         runs: dict[str, list[Found]] = {"dashapp": [], "minimal": []}
