@@ -100,15 +100,18 @@ def drop_closed_on_checkout(
     A server that ends a session (a restart, pg_terminate_backend) sends its last message and
     closes the socket, which the idle connection then has waiting to be read. Seeing that costs
     no round trip, unlike a pre-ping; the pool replaces the connection (DisconnectionError).
+    poll, not select: a busy web process holds more than select's 1,024 descriptors.
     """
     fileno = getattr(dbapi_connection, "fileno", None)
     if fileno is None:
         return
     try:
-        readable, _, _ = select.select([fileno()], [], [], 0)
-    except (OSError, ValueError):  # the socket is gone already
+        descriptor = fileno()
+    except Exception:  # the driver knows its socket is gone
         raise sa.exc.DisconnectionError("connection closed") from None
-    if readable:
+    watch = select.poll()
+    watch.register(descriptor, select.POLLIN | select.POLLPRI)
+    if watch.poll(0):  # input waiting, or POLLHUP/POLLERR/POLLNVAL
         raise sa.exc.DisconnectionError("the server ended this session")
 
 

@@ -231,6 +231,31 @@ def test_a_dropped_pooled_connection_is_replaced_without_an_error(
         assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() != pid
 
 
+def test_pooled_connections_with_high_descriptors_are_handed_out(
+    source_engine: sa.Engine,
+) -> None:
+    # A long-lived web process holds many descriptors: the checkout hook must see a live
+    # connection as live whatever its descriptor's number (select() stops at 1,024).
+    import os
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 1200
+    if soft < wanted + 100:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, wanted + 500), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(wanted)]
+    try:
+        for _ in range(3):  # a new connection, then the pooled one handed out again
+            with read_connection(source_engine, 5000) as conn:
+                raw = conn.connection.dbapi_connection
+                assert raw is not None and raw.fileno() > 1024
+                assert conn.exec_driver_sql("SELECT 1").scalar_one() == 1
+    finally:
+        for descriptor in held:
+            os.close(descriptor)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
 @pytest.fixture
 def relayed(pg_engine: sa.Engine) -> Iterator[tuple[sa.Engine, Any]]:
     """A data-source engine whose connections pass through a relay that logs their queries."""
