@@ -10,6 +10,8 @@ from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from dashapp.auth import Role, current_user, require_role
+from dashapp.routes.downloads import content_disposition
+from dashapp.services.download_names import file_stem
 from dashapp.services.runs import RunError, artifact
 
 bp = Blueprint("artifacts", __name__)
@@ -37,8 +39,11 @@ def get_artifact(run_id: int, name: str) -> ResponseReturnValue:
         response = Response(status=304)
     else:
         response = Response(found.data, mimetype=found.content_type)
-        disposition = "attachment" if request.args.get("download") else "inline"
-        response.headers["Content-Disposition"] = f'{disposition}; filename="run-{run_id}-{name}"'
+        # The artifact's name is the recipe's: made safe like every other download name.
+        filename = file_stem(f"run-{run_id}-{name}", f"run-{run_id}-artifact")
+        response.headers["Content-Disposition"] = content_disposition(
+            filename, inline=not request.args.get("download"), default=f"run-{run_id}-artifact"
+        )
         response.headers["X-Content-Type-Options"] = "nosniff"
     response.set_etag(etag)
     response.headers["Cache-Control"] = CACHE_CONTROL

@@ -6,9 +6,11 @@ from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from dashapp.auth import Role, current_user, require_role
+from dashapp.routes.downloads import send_download
 from dashapp.services.compositing import library, renders
 from dashapp.services.compositing.geometry import PlacementError
 from dashapp.services.compositing.images import ImageInputError
+from dashapp.services.download_names import file_name
 from dashapp.settings import current_settings
 
 bp = Blueprint("compositor", __name__, url_prefix="/compositor")
@@ -71,8 +73,7 @@ def render_download(render_id: int) -> ResponseReturnValue:
         filename, mimetype, data = renders.result(_owner(), render_id)
     except library.NotFoundError as exc:
         return jsonify(error=str(exc)), 404
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response = send_download(data, filename, mimetype, default="composite")
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -93,8 +94,7 @@ def composite_download(composite_id: int) -> ResponseReturnValue:
         return jsonify(error=str(exc)), 409
     except (PlacementError, ImageInputError) as exc:
         return jsonify(error=str(exc)), 400
-    response = Response(encoded.data, mimetype=encoded.mimetype)
-    safe = "".join(c if c.isalnum() or c in "-_ " else "_" for c in name).strip() or "composite"
-    response.headers["Content-Disposition"] = f'attachment; filename="{safe}.{encoded.extension}"'
+    filename = file_name(name, encoded.extension, "composite")
+    response = send_download(encoded.data, filename, encoded.mimetype, default="composite")
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -8,17 +8,17 @@ user's role, a per-user cap on exports in progress, columns (each once), rows, c
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 import tempfile
 from collections.abc import Callable
 from typing import IO, Any
 
-from flask import Blueprint, current_app, jsonify, request, send_file
+from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from dashapp.auth import Role, current_user, require_role
+from dashapp.routes.downloads import send_download
 from dashapp.services import excel_jobs
 from dashapp.services.export_slots import ExportBusy, ExportSlots
 from dashapp.services.grid import grid_state
@@ -108,7 +108,7 @@ def _export(
 def _serve(spool: IO[bytes], release: Callable[[], None], mimetype: str, name: str) -> Any:
     """Send the spooled file with its length; the slot frees when the response is closed."""
     size = os.fstat(spool.fileno()).st_size
-    response = send_file(spool, mimetype=mimetype, as_attachment=True, download_name=name)
+    response = send_download(spool, name, mimetype, default="export")
     # A length lets the proxy buffer the whole file and frees it from our pace.
     response.content_length = size
     # Through Response.close() (which closes the file too), so on_close callbacks run:
@@ -170,8 +170,4 @@ def excel_job_file(export_id: int) -> ResponseReturnValue:
     if found is None:
         return jsonify(error="No such export (or it is not finished, or it expired)."), 404
     name, data = found
-    response = send_file(
-        io.BytesIO(data), mimetype=XLSX_TYPE, as_attachment=True, download_name=name
-    )
-    response.content_length = len(data)
-    return response
+    return send_download(data, name, XLSX_TYPE, default="export")

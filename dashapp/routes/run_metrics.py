@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 from dashapp.auth import Role, current_user, require_role
+from dashapp.routes.downloads import send_download
 from dashapp.services.run_manage import metrics_csv
 from dashapp.services.runs import RunError
 
@@ -25,8 +26,7 @@ def get_metrics_csv(run_id: int) -> ResponseReturnValue:
         text = metrics_csv(current_user(), run_id)
     except RunError as exc:
         return jsonify(error=str(exc)), exc.status_code
-    response = Response(text, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="run-{run_id}-metrics.csv"'
+    response = send_download(text.encode("utf-8"), f"run-{run_id}-metrics.csv", "text/csv")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -16,6 +16,7 @@ from dashapp.pages.compositor.widgets import message
 from dashapp.services.compositing import renders
 from dashapp.services.compositing.geometry import PlacementError
 from dashapp.services.compositing.images import ImageInputError
+from dashapp.services.download_names import file_stem
 from dashapp.settings import current_settings
 
 POLL_MS = 500
@@ -23,8 +24,7 @@ POLL_MS = 500
 
 def download_stem(name: Any) -> str:
     """A safe file name (without extension) for the download."""
-    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in (text(name) or "composite"))
-    return stem or "composite"
+    return file_stem(text(name) or "", "composite")
 
 
 def render_url(render_id: int) -> str:

@@ -31,6 +31,7 @@ from dashapp.services.compositing.bounds import (
 from dashapp.services.compositing.compose import OUTPUT_FORMATS, encode
 from dashapp.services.compositing.geometry import PlacementError
 from dashapp.services.compositing.images import ImageInputError
+from dashapp.services.download_names import file_name
 from dashapp.services.job_rows import claim_queued
 from dashapp.services.user_locks import lock_user
 from dashapp.settings import Settings
@@ -283,4 +284,5 @@ def result(owner: str, render_id: int) -> tuple[str, str, bytes]:
     if row is None or row.status != "done" or row.data is None:
         raise library.NotFoundError("No such render (or it is not finished).")
     extension = "jpg" if row.format == "jpeg" else row.format
-    return f"{row.name}.{extension}", row.mimetype or "application/octet-stream", bytes(row.data)
+    name = file_name(row.name, extension, "composite")
+    return name, row.mimetype or "application/octet-stream", bytes(row.data)

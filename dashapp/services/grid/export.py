@@ -6,20 +6,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 from collections.abc import Generator, Sequence
 from contextlib import closing
 from typing import IO, Any
 
 from sqlalchemy.engine import Engine
 
+from dashapp.services.download_names import file_name, file_stem
 from dashapp.services.grid.errors import GridQueryError
 from dashapp.services.grid.query import GridQuery
 from dashapp.services.grid.rows import FETCH_ROWS, export_rows
 from dashapp.services.grid.schema import GridTable
 from dashapp.services.grid.session import IDLE_IN_TRANSACTION_MS
 
-SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 # Spreadsheet apps run cells starting with these as formulas ("CSV injection"): quote them.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -38,8 +37,8 @@ def export_columns(table: GridTable, wanted: Sequence[str]) -> list[str]:
 
 def download_name(table: str, extension: str, day: dt.date | None = None) -> str:
     """`invoices-2026-11-23.csv`: the table id and the day, safe in any file system."""
-    stem = SAFE_NAME.sub("_", table).strip("._") or "export"
-    return f"{stem}-{(day or dt.date.today()).isoformat()}.{extension}"
+    day_text = (day or dt.date.today()).isoformat()
+    return file_name(f"{file_stem(table, 'export')}-{day_text}", extension, "export")
 
 
 def headers(table: GridTable, columns: Sequence[str]) -> list[str]:

@@ -251,7 +251,7 @@ def test_metrics_download_is_one_row_per_step_with_formula_names_quoted(managed:
         f"/training/runs/{run_id}/metrics.csv", headers=who("tina"), environ_base=PROXY
     )
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert f'filename="run-{run_id}-metrics.csv"' in response.headers["Content-Disposition"]
+    assert f"filename=run-{run_id}-metrics.csv" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows == [
         ["step", "'=cmd", "loss", "val_accuracy"],

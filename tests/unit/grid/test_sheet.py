@@ -71,7 +71,7 @@ def test_file_names_carry_the_table_and_the_day() -> None:
     assert download_name("warehouse.sales.invoice", "xlsx", day) == (
         "warehouse.sales.invoice-2026-11-23.xlsx"
     )
-    assert download_name("../x y", "csv", day) == "x_y-2026-11-23.csv"
+    assert download_name("../x y", "csv", day) == "x y-2026-11-23.csv"  # no path, no dot first
 
 
 def test_workbook_has_labels_typed_cells_and_formats(engine: sa.Engine) -> None:
