@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from dashapp.services.grid.query import GridQuery
 from dashapp.services.grid.rows import export_rows
 from dashapp.services.grid.schema import ColumnKind, GridColumn, GridTable
+from dashapp.services.grid.sheet_text import cell_text, cell_value, sheet_title
 
 EXCEL_MAX_ROWS = 1_048_576 - 1  # one row is the header
 DATE_FORMAT = "yyyy-mm-dd"
@@ -81,15 +82,17 @@ class SheetColumn:
     duration: bool = False
 
     def value(self, raw: Any) -> Any:
-        """The cell value Excel types correctly (numbers, dates, durations as day fractions)."""
+        """The cell value Excel types correctly (numbers, dates, durations as day fractions);
+        whatever Excel cannot hold becomes visible text (sheet_text.cell_value)."""
+        return cell_value(self._typed(raw))
+
+    def _typed(self, raw: Any) -> Any:
         if raw is None:
             return None
         if isinstance(raw, Decimal):
             raw = float(raw)
         if self.duration and isinstance(raw, int | float):
             return raw / SECONDS_PER_DAY
-        if isinstance(raw, dt.datetime) and raw.tzinfo is not None:
-            return raw.astimezone(dt.UTC).replace(tzinfo=None)  # Excel has no time zones
         if self.kind is ColumnKind.DATE and isinstance(raw, str):
             try:  # drivers that hand dates back as ISO text (SQLite views)
                 return dt.datetime.fromisoformat(raw)
@@ -117,7 +120,7 @@ def sheet_columns(table: GridTable, columns: Sequence[str]) -> list[SheetColumn]
 
 def _text_cell(sheet: Any, value: str) -> Any:
     """Text stays text: openpyxl would otherwise take '=...' for a formula."""
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=cell_text(value))
     cell.data_type = "s"
     return cell
 
@@ -136,14 +139,14 @@ def write_sheet(
     every `progress_every` rows (a background job shows it)."""
     layout = sheet_columns(query.table, columns)
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet((query.table.title or query.table.name)[:31])
+    sheet = workbook.create_sheet(sheet_title(query.table.title or query.table.name))
     for index, column in enumerate(layout, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
     header = []
     for column in layout:
-        cell = WriteOnlyCell(sheet, value=column.header)
+        cell = _text_cell(sheet, column.header)  # a column named "=..." is a label, not a formula
         cell.font = bold
         header.append(cell)
     sheet.append(header)
