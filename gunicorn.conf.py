@@ -6,7 +6,9 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8050")
 # Threads serve Dash's many small callback requests and background-callback polls cheaply.
 workers = int(os.environ.get("GUNICORN_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, 9)))
-worker_class = "gthread"
+# gthread, except that a request reaches a thread only once it has fully arrived: a slow client
+# costs a connection, never a thread (dashapp/web/gunicorn_worker.py, docs/security.md).
+worker_class = "dashapp.web.gunicorn_worker.BufferedThreadWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Long work runs on Celery, so a request that takes a minute is stuck, not busy.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))

@@ -53,6 +53,18 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Largest request body the server reads (uploads arrive base64-encoded inside Dash requests).
     max_request_mb: int = Field(default=48, ge=1, le=1024)
+    # Slow clients (dashapp/web/gunicorn_worker.py): a request's head must arrive within
+    # `request_header_timeout_s` and its body within `request_body_timeout_s` of the head, each
+    # extended by one second per `request_min_rate_bytes_s` bytes received, never past
+    # `request_max_duration_s`; else 408. Unfinished requests of one web process may hold
+    # `request_buffer_mb` in all (then 503). A response whose client reads nothing for
+    # `socket_timeout_s` is ended.
+    request_header_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    request_body_timeout_s: float = Field(default=20.0, gt=0, le=600)
+    request_min_rate_bytes_s: float = Field(default=500.0, gt=0)
+    request_max_duration_s: float = Field(default=300.0, gt=0, le=3600)
+    request_buffer_mb: int = Field(default=512, ge=1)
+    socket_timeout_s: float = Field(default=30.0, gt=0, le=600)
     # None: JSON lines in production (for log shippers), readable text in development.
     log_json: bool | None = None
 

@@ -1,0 +1,1 @@
+"""The web tier's own serving pieces (below Flask and Dash)."""

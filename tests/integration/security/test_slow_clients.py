@@ -1,0 +1,214 @@
+"""Slow clients cost a connection, never a worker thread (issue 21, point 1).
+
+Real gunicorn with the shipped config (its worker reads each request in the event loop before a
+thread serves it), in production mode on PostgreSQL and Redis.
+"""
+
+from __future__ import annotations
+
+import socket
+import statistics
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from flask import Flask
+
+from dashapp import create_app
+from dashapp.extensions import db
+from dashapp.pages.dataview import ids
+from dashapp.services.seed import seed
+from dashapp.services.seed_data import SeedPlan
+from dashapp.settings import load_settings
+from tests.integration.production.conftest import production_env
+from tests.support.dash_requests import callbacks_of
+from tests.support.gunicorn import WebProcess, start_web
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+VIEWER = {"X-Forwarded-User": "victor", "X-Forwarded-Groups": "staff"}
+MALLORY = "X-Forwarded-User: mallory\r\nX-Forwarded-Groups: staff\r\n"
+HEADER_TIMEOUT_S = 8
+BODY_TIMEOUT_S = 10
+
+
+@pytest.fixture(scope="module")
+def seeded_app(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The web's code on the same database; its callback map builds the grid requests."""
+    settings = load_settings(
+        instance_path=tmp_path_factory.mktemp("seed-instance"),
+        database_url=pg_url,
+        redis_url=None,
+        log_json=False,
+        training_sweep_every_s=0,
+    )
+    app = create_app(settings)
+    with app.app_context():
+        seed(db.engine, SeedPlan.for_orders(20_000))
+        db.session.remove()
+        db.engine.dispose()
+    yield app
+
+
+@pytest.fixture(scope="module")
+def web(
+    seeded_app: Flask, pg_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WebProcess]:
+    base: Path = tmp_path_factory.mktemp("slow-clients")
+    env = production_env(pg_url, redis_url, base / "instance")
+    env.update(
+        DASHAPP_REQUEST_HEADER_TIMEOUT_S=str(HEADER_TIMEOUT_S),
+        DASHAPP_REQUEST_BODY_TIMEOUT_S=str(BODY_TIMEOUT_S),
+        DASHAPP_MAX_REQUEST_MB="2",
+    )
+    process = start_web(env, base / "web", workers=2, threads=4)
+    yield process
+    process.stop()
+
+
+def grid_body(app: Flask) -> dict[str, object]:
+    request = {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}}
+    return callbacks_of(app).body(
+        f"{ids.ROWS}.data",
+        inputs={f"{ids.GRID}.getRowsRequest": request},
+        state={f"{ids.TABLE}.data": "orders", f"{ids.FACET_COLUMNS}.data": []},
+    )
+
+
+def slow_head(port: int) -> socket.socket:
+    """A client that sends its request line and then a header byte now and then."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+    return sock
+
+
+def slow_body(port: int) -> socket.socket:
+    """A signed-in client that sends a callback's head and then its body a byte at a time."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(
+        b"POST /_dash-update-component HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + MALLORY.encode()
+        + b"Content-Type: application/json\r\nContent-Length: 4000\r\n\r\n{"
+    )
+    return sock
+
+
+def still_open(sock: socket.socket) -> bool:
+    """True while the server has neither answered nor closed the connection."""
+    sock.setblocking(False)
+    try:
+        return sock.recv(1, socket.MSG_PEEK) == b"x"  # never: any byte means an answer
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        sock.setblocking(True)
+
+
+def answer_of(sock: socket.socket, wait_s: float) -> bytes:
+    sock.settimeout(wait_s)
+    try:
+        return sock.recv(64)
+    except (TimeoutError, OSError):
+        return b""
+
+
+def test_200_slow_clients_leave_health_and_another_users_grid_fast(
+    web: WebProcess, seeded_app: Flask
+) -> None:
+    session = requests.Session()
+    grid = grid_body(seeded_app)
+
+    def timed(method: str, path: str, **kwargs: object) -> float:
+        started = time.perf_counter()
+        response = session.request(method, f"{web.url}{path}", timeout=10, **kwargs)  # type: ignore[arg-type]
+        assert response.status_code == 200, response.text[:300]
+        return (time.perf_counter() - started) * 1000
+
+    for _ in range(4):  # warm both workers: Dash's first request, pooled connections
+        (
+            timed("GET", "/healthz"),
+            timed("POST", "/_dash-update-component", json=grid, headers=VIEWER),
+        )
+    opened = time.monotonic()
+    slow = [slow_head(web.port) for _ in range(100)] + [slow_body(web.port) for _ in range(100)]
+    try:
+        health_ms: list[float] = []
+        grid_ms: list[float] = []
+        for _ in range(10):
+            for sock in slow:  # each slow client trickles one more byte
+                sock.send(b"x")
+            health_ms.append(timed("GET", "/healthz"))
+            grid_ms.append(timed("POST", "/_dash-update-component", json=grid, headers=VIEWER))
+            time.sleep(0.3)
+        measured_s = time.monotonic() - opened
+        open_during = sum(still_open(sock) for sock in slow)
+        print(
+            f"\n200 slow clients ({measured_s:.1f} s): /healthz median "
+            f"{statistics.median(health_ms):.1f} ms max {max(health_ms):.1f} ms; another "
+            f"user's grid block median {statistics.median(grid_ms):.1f} ms "
+            f"max {max(grid_ms):.1f} ms; {open_during} still open after"
+        )
+        assert open_during == 200  # measured while every slow client was connected
+        assert max(health_ms) < 200, health_ms
+        assert max(grid_ms) < 200, grid_ms
+        # Each slow client is answered 408 once its time is up, and its connection closed.
+        answers = [answer_of(sock, HEADER_TIMEOUT_S + BODY_TIMEOUT_S) for sock in slow]
+        assert all(answer.startswith(b"HTTP/1.1 408") for answer in answers), set(answers)
+        assert time.monotonic() - opened < BODY_TIMEOUT_S + 5
+    finally:
+        for sock in slow:
+            sock.close()
+
+
+def test_requests_that_arrive_in_pieces_are_served_whole(web: WebProcess) -> None:
+    # Pipelined: two requests in one send are answered in order on the same connection.
+    with socket.create_connection(("127.0.0.1", web.port)) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n" * 2)
+        received = b""
+        sock.settimeout(10)
+        while received.count(b"HTTP/1.1 200") < 2:
+            chunk = sock.recv(4096)
+            assert chunk, received
+            received += chunk
+    # A chunked body (no Content-Length) is framed and reaches the app.
+    response = requests.post(
+        f"{web.url}/_dash-update-component",
+        data=iter([b'{"output":', b' "nothing.here"}']),
+        headers={**VIEWER, "Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert response.status_code == 403, response.text[:200]  # the app's answer: no such callback
+
+
+def test_expect_100_continue_gets_the_go_ahead_and_then_the_answer(web: WebProcess) -> None:
+    body = b'{"output": "nothing.here"}'
+    with socket.create_connection(("127.0.0.1", web.port)) as sock:
+        sock.settimeout(10)
+        sock.sendall(
+            b"POST /_dash-update-component HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n"
+            + b"".join(f"{k}: {v}\r\n".encode() for k, v in VIEWER.items())
+            + f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        )
+        assert sock.recv(64).startswith(b"HTTP/1.1 100 Continue")
+        sock.sendall(body)
+        received = b""
+        while b"HTTP/1.1 403" not in received:
+            chunk = sock.recv(4096)
+            assert chunk, received
+            received += chunk
+
+
+def test_a_declared_oversize_body_is_refused_before_it_is_sent(web: WebProcess) -> None:
+    started = time.perf_counter()
+    with socket.create_connection(("127.0.0.1", web.port)) as sock:
+        sock.settimeout(10)
+        sock.sendall(
+            b"POST /_dash-update-component HTTP/1.1\r\nHost: a\r\n"
+            b"Content-Length: 3000000\r\n\r\n"  # over DASHAPP_MAX_REQUEST_MB=2
+        )
+        assert sock.recv(64).startswith(b"HTTP/1.1 413")
+    assert time.perf_counter() - started < 2
