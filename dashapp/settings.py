@@ -206,6 +206,11 @@ class Settings(BaseSettings):
     dataview_xlsx_job_max_cells: int = Field(default=12_000_000, ge=1000)
     dataview_xlsx_jobs_per_user: int = Field(default=1, ge=1, le=20)
     dataview_xlsx_job_time_limit_s: float = Field(default=1800.0, gt=0)
+    # Excel jobs and renders beat on their row every job_heartbeat_s; a running row with no beat
+    # for job_lost_after_s belongs to a worker that stopped (killed, restarted, out of memory):
+    # it is marked failed and frees its owner's slot at their next request.
+    job_heartbeat_s: float = Field(default=5.0, gt=0, le=300)
+    job_lost_after_s: float = Field(default=20.0, gt=0, le=3600)
     # Exports one user may have in progress at once (across web processes, counted in the DB).
     dataview_export_concurrency: int = Field(default=2, ge=1, le=100)
     # An export is spooled to a temporary file first; larger exports stop at this size.

@@ -57,4 +57,6 @@ class ExcelExport(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     finished_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # Beaten by the job while it works: a stale beat means its worker stopped (job_rows).
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))

@@ -2,8 +2,9 @@
 
 A million-row workbook takes minutes to write; a link that blocks that long ties up a web
 thread and looks broken. The row is the job's record: insert (queued) and commit first, the job
-claims it once (running), reports rows written, and finishes it with the file (done) or a
-message for the user (failed). Bounds: cells per file, jobs per user at once, a time limit.
+claims it once (running), beats on it while it works, and finishes it with the file (done) or a
+message for the user (failed) whatever goes wrong; a row whose worker stopped beating is ended
+(failed) at its owner's next request. Bounds: cells per file, jobs per user, a time limit.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import undefer
 
@@ -28,7 +30,7 @@ from dashapp.services.grid.errors import GridQueryError
 from dashapp.services.grid.export import cell_row_limit, download_name, export_columns
 from dashapp.services.grid.grid_state import GridState
 from dashapp.services.grid.sheet import EXCEL_MAX_ROWS, write_sheet
-from dashapp.services.job_rows import claim_queued
+from dashapp.services.job_rows import claim_queued, end_lost, finish, heartbeat
 from dashapp.services.user_locks import lock_user
 from dashapp.settings import Settings
 
@@ -46,6 +48,14 @@ class ExcelTimeout(GridQueryError):
 
 
 @dataclass(frozen=True)
+class Queued:
+    """A queued export, and what the user should know about their earlier ones."""
+
+    export_id: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Finished:
     """A job's end: the file to fetch, or why there is none."""
 
@@ -56,8 +66,14 @@ class Finished:
     filename: str = ""
 
 
+def _end_lost(owner: str, settings: Settings) -> int:
+    """End `owner`'s exports whose worker stopped beating, or that ran past twice the limit."""
+    limit = dt.timedelta(seconds=2 * settings.dataview_xlsx_job_time_limit_s)
+    return end_lost(ExcelExport, owner, settings.job_lost_after_s, over_after=limit)
+
+
 def _active_count(owner: str, settings: Settings) -> int:
-    # A job that died without finishing its row stops counting after twice the time limit.
+    # A row still queued after twice the time limit never reached a worker: it stops counting.
     stale = utcnow() - dt.timedelta(seconds=2 * settings.dataview_xlsx_job_time_limit_s)
     count = db.session.scalar(
         select(func.count(ExcelExport.id)).where(
@@ -71,7 +87,7 @@ def _active_count(owner: str, settings: Settings) -> int:
 
 def queue_excel(
     owner: str, table: Any, state: Any, columns: Any, max_rows: int, settings: Settings
-) -> int:
+) -> Queued:
     """Check an export (table, state, columns, the owner's jobs in flight) and queue it."""
     view = current_dataview()
     checked = GridState.from_mapping(state)  # GridQueryError (GridStateError) when malformed
@@ -83,6 +99,7 @@ def queue_excel(
     )
     most = settings.dataview_xlsx_jobs_per_user
     lock_user("excel", owner, ExcelExport)  # concurrent clicks must not all pass the count
+    lost = _end_lost(owner, settings)
     if _active_count(owner, settings) >= most:
         db.session.rollback()  # releases the lock
         raise ExcelRefused(
@@ -109,16 +126,20 @@ def queue_excel(
     except Exception:
         db.session.rollback()
         raise
-    return row.id
+    note = "Your previous Excel export stopped: its worker stopped working on it. " if lost else ""
+    return Queued(row.id, note)
 
 
-def _finish(row: ExcelExport, error: str | None, data: bytes | None, rows: int) -> None:
-    row.status = "failed" if error else "done"
-    row.error = error[:500] if error else None
-    row.data = data
-    row.rows_done = rows
-    row.finished_at = utcnow()
-    db.session.commit()
+def _finish(export_id: int, error: str | None, data: bytes | None = None, rows: int = 0) -> None:
+    """Record the end (a row ended meanwhile as lost stays so: its user was told)."""
+    status = "failed" if error else "done"
+    finish(ExcelExport, export_id, status, error, data=data, rows_done=rows)
+
+
+UNEXPECTED = (
+    "The Excel file could not be built because of an unexpected error (it was logged). "
+    "Try again, or export CSV."
+)
 
 
 def run_excel(
@@ -142,33 +163,53 @@ def run_excel(
             progress(done, total)
 
     try:
-        view = current_dataview()
-        state = GridState.from_mapping(row.state)
-        # Progress is out of the rows that will be written (the grid's count, cached).
-        total = min(total, view.rows_count(row.table_name, state))
-        query = view.query(row.table_name, state)
-        engine = view.engine_for(row.table_name)
-        with tempfile.TemporaryFile() as spool:
-            written = write_sheet(
-                engine, query, row.columns, spool, row.row_limit,
-                settings.dataview_export_timeout_ms, on_rows,
-            )  # fmt: skip
-            spool.seek(0)
-            data = spool.read()
+        with heartbeat(ExcelExport, export_id, settings.job_heartbeat_s):
+            # Progress is out of the rows that will be written (the grid's count, cached).
+            state = GridState.from_mapping(row.state)
+            total = min(total, current_dataview().rows_count(row.table_name, state))
+            data, written = _build(row, state, settings, on_rows)
     except GridQueryError as exc:
-        db.session.rollback()
-        _finish(row, str(exc), None, 0)
+        _finish(export_id, str(exc))
         return Finished(export_id, False, str(exc))
     except sa.exc.SQLAlchemyError as exc:  # the data source failed mid-way: say so, log why
         log.warning("excel export %s failed: %s", export_id, exc)
-        db.session.rollback()
         message = "The data source did not answer while the file was built. Try again later."
-        _finish(row, message, None, 0)
+        _finish(export_id, message)
         return Finished(export_id, False, message)
-    _finish(row, None, data, written)
+    except SoftTimeLimitExceeded:  # Celery's limit for the `dash` queue's tasks
+        message = (
+            "The export ran past the worker's time limit and was stopped. "
+            "Narrow the filters or choose fewer columns."
+        )
+        _finish(export_id, message)
+        return Finished(export_id, False, message)
+    except Exception:  # noqa: BLE001 - any failure ends the row and frees the slot, said
+        log.exception("excel export %s failed", export_id)
+        _finish(export_id, UNEXPECTED)
+        return Finished(export_id, False, UNEXPECTED)
+    except BaseException:  # the job is being stopped (SIGTERM, exit): end the row, then go
+        _finish(export_id, "The export was stopped before it finished. Try again.")
+        raise
+    _finish(export_id, None, data, written)
     seconds = time.monotonic() - started
     message = f"{written:,} rows in {seconds:.0f} s."
     return Finished(export_id, True, message, written, row.filename)
+
+
+def _build(
+    row: ExcelExport, state: GridState, settings: Settings, on_rows: Callable[[int], None]
+) -> tuple[bytes, int]:
+    """The workbook's bytes and the rows written."""
+    view = current_dataview()
+    query = view.query(row.table_name, state)
+    engine = view.engine_for(row.table_name)
+    with tempfile.TemporaryFile() as spool:
+        written = write_sheet(
+            engine, query, row.columns, spool, row.row_limit,
+            settings.dataview_export_timeout_ms, on_rows,
+        )  # fmt: skip
+        spool.seek(0)
+        return spool.read(), written
 
 
 def result(owner: str, export_id: int) -> tuple[str, bytes] | None:

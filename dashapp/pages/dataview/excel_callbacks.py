@@ -85,12 +85,13 @@ def register_excel_callbacks(app: Dash) -> None:
             return no_update, html.Span(refusal, className="text-danger"), None
         args = args if isinstance(args, dict) else {}
         try:
-            export_id = excel_jobs.queue_excel(
+            queued = excel_jobs.queue_excel(
                 user.username, table, args.get("state"), args.get("columns"), limit, settings
             )
         except GridQueryError as exc:
             return no_update, html.Span(str(exc), className="text-danger"), None
-        return {"export_id": export_id}, "Excel export queued…", None
+        # An earlier export whose worker died is said here, where the user acts next.
+        return {"export_id": queued.export_id}, f"{queued.note}Excel export queued…", None
 
     @secured_callback(
         app,

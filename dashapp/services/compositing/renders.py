@@ -3,12 +3,15 @@
 The row is the job's record: insert (queued) and commit first, then the job claims it once
 (running), and finishes it with the encoded bytes (done) or a message for the user (failed).
 The user may cancel it (cancelled, at once, in the web tier; the job stops at its next step).
-A row left queued or running past the worker's hard time limit belongs to a job that is gone.
+Any other failure ends the row failed with a message. A running row whose job stopped beating
+(job_rows.heartbeat), or one left queued or running past the worker's hard time limit, belongs
+to a job that is gone: it is ended at its owner's next render.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,10 +35,11 @@ from dashapp.services.compositing.compose import OUTPUT_FORMATS, encode
 from dashapp.services.compositing.geometry import PlacementError
 from dashapp.services.compositing.images import ImageInputError
 from dashapp.services.download_names import file_name
-from dashapp.services.job_rows import claim_queued
+from dashapp.services.job_rows import claim_queued, end_lost, finish, heartbeat
 from dashapp.services.user_locks import lock_user
 from dashapp.settings import Settings
 
+log = logging.getLogger(__name__)
 ACTIVE = ("queued", "running")
 KEEP_RESULTS = dt.timedelta(hours=1)  # finished renders are downloadable this long
 
@@ -68,8 +72,10 @@ def _hard_limit(settings: Settings) -> dt.timedelta:
 
 
 def end_abandoned(owner: str, settings: Settings) -> int:
-    """Mark `owner`'s renders whose job is gone failed: running past the hard time limit (the
-    worker killed it), or queued that long (the page that should have started it was closed)."""
+    """Mark `owner`'s renders whose job is gone failed: running without a heartbeat (its worker
+    stopped) or past the hard time limit (the worker killed it), or queued that long (the page
+    that should have started it was closed)."""
+    lost = end_lost(CompositorRender, owner, settings.job_lost_after_s)
     gone = utcnow() - _hard_limit(settings)
     ended = db.session.execute(
         update(CompositorRender)
@@ -86,7 +92,7 @@ def end_abandoned(owner: str, settings: Settings) -> int:
             finished_at=utcnow(),
         )
     )
-    return int(ended.rowcount or 0)  # type: ignore[attr-defined]
+    return lost + int(ended.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def _active_count(owner: str) -> int:
@@ -182,22 +188,14 @@ def queue_render(
 
 
 def _finish(
-    row: CompositorRender, error: str | None, data: bytes | None, mime: str, status: str = ""
+    render_id: int, error: str | None, data: bytes | None, mime: str, status: str = ""
 ) -> None:
     """Record the end, unless the row stopped running meanwhile (cancelled: that stays)."""
-    db.session.rollback()  # nothing half-done of the job's own goes with it
-    db.session.execute(
-        update(CompositorRender)
-        .where(CompositorRender.id == row.id, CompositorRender.status == "running")
-        .values(
-            status=status or ("failed" if error else "done"),
-            error=error[:500] if error else None,
-            data=data,
-            mimetype=mime if data else None,
-            finished_at=utcnow(),
-        )
-    )
-    db.session.commit()
+    status = status or ("failed" if error else "done")
+    finish(CompositorRender, render_id, status, error, data=data, mimetype=mime if data else None)
+
+
+UNEXPECTED = "The render failed because of an unexpected error (it was logged). Try again."
 
 
 def run_render(
@@ -230,19 +228,24 @@ def run_render(
 
     started = time.monotonic()
     try:
-        with stop_on_sigterm(), memory_budget(settings.compositor_render_memory_mb):
+        # The beat first: its thread must not start under the render's address-space limit.
+        with (
+            heartbeat(CompositorRender, render_id, settings.job_heartbeat_s),
+            stop_on_sigterm(),
+            memory_budget(settings.compositor_render_memory_mb),
+        ):
             encoded = _render_and_encode(row, settings, on_layer, progress)
         if time.monotonic() > deadline:
             raise RenderTimeout("The render took too long and was stopped.")
     except (RenderCancelled, JobTerminated):
-        _finish(row, "The render was cancelled.", None, "", status="cancelled")
+        _finish(render_id, "The render was cancelled.", None, "", status="cancelled")
         return Finished(render_id, False, "The render was cancelled.")
     except SoftTimeLimitExceeded:
         said = (
             f"The render ran past its time limit of {settings.compositor_render_time_limit_s:g} s "
             "on the worker and was stopped. Use fewer layers or a smaller background."
         )
-        _finish(row, said, None, "")
+        _finish(render_id, said, None, "")
         return Finished(render_id, False, said)
     except MemoryError:
         said = (
@@ -250,12 +253,16 @@ def run_render(
             "memory a render may use and was stopped. Use fewer or smaller layers, or a "
             "smaller background."
         )
-        _finish(row, said, None, "")
+        _finish(render_id, said, None, "")
         return Finished(render_id, False, said)
     except (PlacementError, ImageInputError) as exc:
-        _finish(row, str(exc), None, "")
+        _finish(render_id, str(exc), None, "")
         return Finished(render_id, False, str(exc))
-    _finish(row, None, encoded.data, encoded.mimetype)
+    except Exception:  # noqa: BLE001 - any failure ends the row and frees the slot, said
+        log.exception("render %s failed", render_id)
+        _finish(render_id, UNEXPECTED, None, "")
+        return Finished(render_id, False, UNEXPECTED)
+    _finish(render_id, None, encoded.data, encoded.mimetype)
     seconds = time.monotonic() - started
     return Finished(render_id, True, f"Rendered in {seconds:.1f} s.")
 
