@@ -66,6 +66,7 @@ def rendered() -> dict[str, Any]:
 def test_compose_has_every_service_with_a_healthcheck(rendered: dict[str, Any]) -> None:
     services = rendered["services"]
     assert set(services) == {
+        "buffer",
         "proxy",
         "postgres",
         "redis",
@@ -75,7 +76,7 @@ def test_compose_has_every_service_with_a_healthcheck(rendered: dict[str, Any]) 
         "gpu-worker",
         "beat",
     }
-    for name in ("postgres", "redis", "web", "worker", "gpu-worker"):
+    for name in ("buffer", "postgres", "redis", "web", "worker", "gpu-worker"):
         assert "healthcheck" in services[name], name
 
 
@@ -118,10 +119,19 @@ def test_compose_refuses_to_render_without_a_secret_key() -> None:
     assert "SECRET_KEY" in result.stderr
 
 
-def test_only_the_sign_on_proxy_publishes_a_port(rendered: dict[str, Any]) -> None:
-    services = rendered["services"]
+def test_only_the_buffering_edge_publishes_a_port(rendered: dict[str, Any]) -> None:
+    services, networks = rendered["services"], rendered["networks"]
     published = {name for name, service in services.items() if service.get("ports")}
-    assert published == {"proxy"}
+    assert published == {"buffer"}
+    assert "nginx" in services["buffer"]["image"]
+    # Compose v2 renders a volume as a mapping, Debian's v1 as "source:target:mode".
+    volumes = services["buffer"]["volumes"]
+    mounted = [v["source"] if isinstance(v, dict) else v.split(":")[0] for v in volumes]
+    assert mounted == [str(PROJECT_ROOT / "deploy" / "nginx.conf")]
+    # nginx reaches the sign-on proxy alone, on a network of their own with no route out.
+    on_front = {name for name, s in services.items() if "front" in (s.get("networks") or {})}
+    assert on_front == {"buffer", "proxy"}
+    assert networks["front"]["internal"] is True
     assert "oauth2-proxy" in services["proxy"]["image"]
     assert "--upstream=http://web:8050/" in services["proxy"]["command"]
     assert services["proxy"]["environment"]["OAUTH2_PROXY_PASS_USER_HEADERS"] == "true"

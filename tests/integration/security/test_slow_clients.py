@@ -6,8 +6,11 @@ thread serves it), in production mode on PostgreSQL and Redis.
 
 from __future__ import annotations
 
+import re
+import shutil
 import socket
 import statistics
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,10 +24,13 @@ from dashapp.extensions import db
 from dashapp.pages.dataview import ids
 from dashapp.services.seed import seed
 from dashapp.services.seed_data import SeedPlan
-from dashapp.settings import load_settings
+from dashapp.settings import PROJECT_ROOT, load_settings
 from tests.integration.production.conftest import production_env
+from tests.support.browser import free_port
 from tests.support.dash_requests import callbacks_of
 from tests.support.gunicorn import WebProcess, start_web
+from tests.support.services import service_missing
+from tests.support.waiting import wait_while_progressing
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -106,6 +112,13 @@ def still_open(sock: socket.socket) -> bool:
         return False
     finally:
         sock.setblocking(True)
+
+
+def answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).ok
+    except requests.RequestException:
+        return False
 
 
 def answer_of(sock: socket.socket, wait_s: float) -> bytes:
@@ -212,3 +225,84 @@ def test_a_declared_oversize_body_is_refused_before_it_is_sent(web: WebProcess) 
         )
         assert sock.recv(64).startswith(b"HTTP/1.1 413")
     assert time.perf_counter() - started < 2
+
+
+# --- the shipped edge: deploy/nginx.conf in front of the same gunicorn ----------------------
+
+
+@pytest.fixture(scope="module")
+def edge(web: WebProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """nginx with the compose stack's own config, its upstream pointed at the test's gunicorn
+    (the sign-on proxy it normally passes to is not part of this test)."""
+    nginx = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )
+    if nginx is None:
+        service_missing("nginx is not installed (Debian: apt-get install nginx-light)")
+    base = tmp_path_factory.mktemp("edge")
+    port = free_port()
+    shipped = (PROJECT_ROOT / "deploy" / "nginx.conf").read_text()
+    assert shipped.count("listen 8080;") == 1 and shipped.count("http://proxy:4180") == 1
+    # The identity the sign-on proxy would add after nginx comes from the test's own headers.
+    shipped = re.sub(r'proxy_set_header X-Forwarded-(User|Email|Groups)[^;]*"";', "", shipped)
+    config = (
+        shipped.replace("listen 8080;", f"listen 127.0.0.1:{port};")
+        .replace("http://proxy:4180", web.url)
+        .replace("/tmp/nginx", str(base / "nginx"))
+    )
+    (base / "nginx.conf").write_text(config)
+    process = subprocess.Popen(
+        [nginx, "-c", str(base / "nginx.conf"), "-e", str(base / "error.log"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_while_progressing(
+            lambda: answers(f"{url}/healthz"),
+            lambda: process.poll(),
+            what="nginx starting",
+            stall_s=20,
+        )
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_behind_the_shipped_nginx_slow_clients_never_reach_gunicorn(
+    edge: str, seeded_app: Flask
+) -> None:
+    port = int(edge.rsplit(":", 1)[1])
+    session = requests.Session()
+    grid = grid_body(seeded_app)
+    for _ in range(4):
+        session.post(f"{edge}/_dash-update-component", json=grid, headers=VIEWER, timeout=10)
+    slow = [slow_head(port) for _ in range(100)] + [slow_body(port) for _ in range(100)]
+    try:
+        health_ms: list[float] = []
+        grid_ms: list[float] = []
+        for _ in range(10):
+            for sock in slow:
+                sock.send(b"x")
+            started = time.perf_counter()
+            assert session.get(f"{edge}/healthz", timeout=10).status_code == 200
+            health_ms.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            response = session.post(
+                f"{edge}/_dash-update-component", json=grid, headers=VIEWER, timeout=10
+            )
+            assert response.status_code == 200, response.text[:300]
+            grid_ms.append((time.perf_counter() - started) * 1000)
+            time.sleep(0.3)
+        print(
+            f"\nthrough nginx, 200 slow clients: /healthz max {max(health_ms):.1f} ms; grid "
+            f"block max {max(grid_ms):.1f} ms"
+        )
+        assert sum(still_open(sock) for sock in slow) == 200
+        assert max(health_ms) < 200, health_ms
+        assert max(grid_ms) < 200, grid_ms
+    finally:
+        for sock in slow:
+            sock.close()
