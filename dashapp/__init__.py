@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from dashapp.services.run_queue import install_run_queue
 
     install_run_queue(server, managers)  # sweeps queue runs by id, without a browser
-    install_request_ids(server)
+    install_request_ids(server, settings)
     if not settings.embedded_database:
         install_schema_gate(server)
     dash_app = build_dash_app(server, settings)

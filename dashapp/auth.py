@@ -15,7 +15,7 @@ from flask import Flask, Request, current_app, g, has_request_context, jsonify, 
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import Forbidden, HTTPException
 
-from dashapp import error_pages
+from dashapp import callback_inputs, error_pages
 from dashapp.job_guards import job_refusal
 from dashapp.request_limits import LARGE_BODY_OUTPUTS, bound_callback_body, json_depth_exceeds
 from dashapp.settings import Settings
@@ -107,10 +107,15 @@ def proxy_secret_ok(req: Request, settings: Settings) -> bool:
     return hmac.compare_digest(sent.encode(), settings.proxy_secret.encode())
 
 
+def from_trusted_proxy(req: Request, settings: Settings) -> bool:
+    """True when the request came through the sign-on proxy: its headers may be believed."""
+    return peer_is_trusted(req, settings) and proxy_secret_ok(req, settings)
+
+
 def identify(req: Request, settings: Settings) -> User | None:
     """The user named by the proxy's headers, the development user, or None."""
     username = req.headers.get(settings.user_header, "").strip()
-    if username and peer_is_trusted(req, settings) and proxy_secret_ok(req, settings):
+    if username and from_trusted_proxy(req, settings):
         groups = parse_groups(req.headers.get(settings.groups_header, ""))
         return User(
             username=username[:200],
@@ -179,6 +184,7 @@ def page_guard(role: Role) -> dbc.Alert | None:
 # --- Dash callbacks -------------------------------------------------------------------------
 
 CALLBACK_ROLES_KEY = "dashapp_callback_roles"
+CALLBACK_TYPES_KEY = "dashapp_callback_types"
 # Dash registers these itself (the pages router); any signed-in user may use them.
 DASH_INTERNAL_PREFIXES = ("_pages",)
 # A refused callback request from our own pages means the page is stale or was tampered with.
@@ -211,8 +217,13 @@ def secured_callback(app: Any, role: Role, *args: Any, **kwargs: Any) -> Callabl
 
         result = register(checked)
         roles = _callback_roles(app)
+        declared = callback_inputs.declared_types(func, has_progress=bool(kwargs.get("progress")))
+        types: dict[str, callback_inputs.Declared] = app.server.extensions.setdefault(
+            CALLBACK_TYPES_KEY, {}
+        )
         for key in added | (set(app.callback_map) - before):
             roles[key] = role
+            types[key] = declared
         # Dash adds a cancel callback per cancel input at first request: same role as the job.
         for component_id in cancel_ids:
             roles[f"{component_id}.id"] = role
@@ -226,7 +237,13 @@ def role_for_callback(app: Any, output: str) -> Role | None:
     declared = _callback_roles(app).get(output)
     if declared is not None:
         return declared
-    if output.lstrip(".").startswith(DASH_INTERNAL_PREFIXES) and output in app.callback_map:
+    internal = (
+        app.callback_map.get(output)
+        if output.lstrip(".").startswith(DASH_INTERNAL_PREFIXES)
+        else None
+    )
+    # Only the router's server callbacks: a clientside one (`_pages_dummy`) has no function.
+    if internal is not None and "callback" in internal:
         # The pages router: any signed-in user may ask for a page, so that someone without a
         # role sees the page's own "needs the viewer role" notice instead of an empty shell.
         # Every page layout checks its role itself (page_guard).
@@ -312,6 +329,13 @@ def install_request_auth(server: Flask, dash_app: Any, settings: Settings) -> No
             spec = dash_app.callback_map.get(output)
             if spec is not None and not callback_body_matches(spec, body):
                 return jsonify(error="Malformed request for this page. Reload and try again."), 400
+            if spec is not None:
+                declared = server.extensions.get(CALLBACK_TYPES_KEY, {}).get(output, [])
+                reason = callback_inputs.refusal(spec, body, declared)
+                if reason is not None:
+                    # Not a bug of ours: the page cannot send this. No traceback, one line.
+                    server.logger.warning("refused callback input: %s", reason)
+                    return jsonify(error=f"Malformed request: {reason}. {RELOAD_HINT}"), 400
             refusal = job_refusal(dash_app, output, body, g.user)
             if refusal is not None:
                 return refusal

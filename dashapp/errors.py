@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 from werkzeug.exceptions import HTTPException
 
 from dashapp import error_pages
+from dashapp.services.grid.errors import GridQueryError
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,12 @@ def register_error_handlers(server: Flask) -> None:
         # Dash raises these while validating a request's inputs/outputs against the callback.
         log.warning("malformed callback request: %s", exc)
         return jsonify(error="Malformed request for this page. Reload the page and try again."), 400
+
+    @server.errorhandler(GridQueryError)
+    def _grid_refused(exc: GridQueryError) -> ResponseReturnValue:
+        # The grid services' own refusal (an unknown table or column): its message is for users.
+        log.warning("grid request refused: %s", str(exc)[:200])
+        return jsonify(error=str(exc)[:500]), 400
 
     @server.errorhandler(BrokerUnavailable)
     @server.errorhandler(redis.ConnectionError)

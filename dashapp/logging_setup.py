@@ -10,6 +10,7 @@ from flask import Flask, g, has_request_context, request
 from flask.typing import ResponseReturnValue
 from pythonjsonlogger.json import JsonFormatter
 
+from dashapp.auth import from_trusted_proxy
 from dashapp.settings import Settings
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -49,12 +50,15 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(settings.log_level.upper())
 
 
-def install_request_ids(server: Flask) -> None:
+def install_request_ids(server: Flask, settings: Settings) -> None:
     """Take the proxy's request id (or make one) and echo it on the response."""
 
     @server.before_request
     def _assign_request_id() -> None:
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        # Only the sign-on proxy's id: a client's own would let anyone forge or blur the trail
+        # of log lines that an incident is traced by (docs/security.md).
+        trusted = from_trusted_proxy(request, settings)
+        incoming = request.headers.get(REQUEST_ID_HEADER, "") if trusted else ""
         valid = incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else ""
         g.request_id = valid or uuid.uuid4().hex
 

@@ -30,6 +30,12 @@ def _pattern(component_id: object) -> dict[str, Any] | None:
     return None
 
 
+def _matches_many(pattern: dict[str, Any] | None) -> bool:
+    """True for an ALL/ALLSMALLER id: the renderer sends a list of entries for it."""
+    wildcards = (["ALL"], ["ALLSMALLER"])
+    return pattern is not None and any(value in wildcards for value in pattern.values())
+
+
 def _prop_key(dependency: Mapping[str, Any]) -> str:
     """`id.property` as tests write it; a pattern-matching id is named by its `type`."""
     pattern = _pattern(dependency["id"])
@@ -99,6 +105,9 @@ class DashCallbacks:
                 if pattern is not None and isinstance(value, list):
                     # ALL/ALLSMALLER: the test gives the matched components' entries itself.
                     result.append(value)
+                    continue
+                if value is None and _matches_many(pattern):
+                    result.append([])  # the renderer's answer when no component matches
                     continue
                 component_id = pattern if pattern is not None else dep["id"]
                 result.append({"id": component_id, "property": dep["property"], "value": value})

@@ -134,7 +134,9 @@ def _register_gallery(app: Dash) -> None:
         State(ids.GALLERY_VERSION, "data"),
         prevent_initial_call=True,
     )
-    def _on_delete_answered(_yes: Any, _no: Any, pending: Any, version: Any) -> tuple[Any, ...]:
+    def _on_delete_answered(
+        _yes: Any, _no: Any, pending: int | None, version: Any
+    ) -> tuple[Any, ...]:
         if ctx.triggered_id != ids.DELETE_CONFIRM or not isinstance(pending, int):
             return True, no_update, no_update, no_update, no_update, None
         bump = (version if isinstance(version, int) else 0) + 1

@@ -177,12 +177,12 @@ def register_filter_callbacks(app: Dash) -> None:
         prevent_initial_call=True,
     )
     def _preset(
-        preset: Any, start: Any, end: Any, filter_model: Any, table: str
+        preset: str | None, start: Any, end: Any, filter_model: Any, table: str
     ) -> tuple[Any, str, str]:
         custom = preset == CUSTOM
         box = RANGE_BOX_CLASS if custom else RANGE_BOX_CLASS + " d-none"
         column = date_column(table)
-        if column is None or (preset not in PRESETS and not custom):
+        if column is None or preset is None or (preset not in PRESETS and not custom):
             return no_update, box, ""
         if custom:
             if not start or not end:

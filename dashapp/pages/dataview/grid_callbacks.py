@@ -34,7 +34,11 @@ def status_text(rows: int, exact: bool) -> str:
 
 
 def answer_block(
-    request: Any, table: str, quick: Any, facet_columns: list[Any], facet_values: tuple[Any, ...]
+    request: Any,
+    table: str,
+    quick: Any,
+    facet_columns: list[Any] | None,
+    facet_values: tuple[Any, ...],
 ) -> dict[str, Any]:
     """The answer to one getRowsRequest: the block, the status line and an error message.
 
@@ -88,7 +92,7 @@ def register_grid_callbacks(app: Dash) -> None:
         prevent_initial_call=True,
     )
     def _rows(
-        request: Any, table: str, quick: Any, facet_columns: list[Any], *facet_values: Any
+        request: Any, table: str, quick: Any, facet_columns: list[Any] | None, *facet_values: Any
     ) -> dict[str, Any]:
         return answer_block(request, table, quick, facet_columns, facet_values)
 

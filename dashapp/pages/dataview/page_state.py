@@ -18,7 +18,8 @@ def facets_of(columns: list[Any] | None, values: tuple[Any, ...] | list[Any]) ->
     if not isinstance(columns, list) or not isinstance(values, tuple | list):
         return {}
     pairs = zip(columns, values, strict=False)
-    return {c: v for c, v in pairs if isinstance(c, str) and v}
+    # A slot is a multi-select: only a list is its value.
+    return {c: v for c, v in pairs if isinstance(c, str) and isinstance(v, list) and v}
 
 
 def page_state(

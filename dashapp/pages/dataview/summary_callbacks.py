@@ -232,7 +232,7 @@ def register_summary_callbacks(app: Dash) -> None:
         prevent_initial_call=True,
     )
     def _drill_bar(
-        click: Any, dimension: Any, facet_columns: list[Any], *facet_values: Any
+        click: Any, dimension: Any, facet_columns: list[Any] | None, *facet_values: Any
     ) -> list[Any]:
         try:
             value = click["points"][0]["x"]

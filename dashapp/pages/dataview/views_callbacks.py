@@ -86,7 +86,7 @@ def register_view_callbacks(app: Dash) -> None:
         dimension: Any,
         visible: Any,
         chooser: Any,
-        facet_columns: list[Any],
+        facet_columns: list[Any] | None,
         *facet_values: Any,
     ) -> tuple[Any, str]:
         if not clicks and not submitted:
@@ -110,8 +110,8 @@ def register_view_callbacks(app: Dash) -> None:
         State(ids.TABLE, "data"),
         prevent_initial_call=True,
     )
-    def _open(view_id: Any, current: Any, table: str) -> str:
-        if view_id is None or view_id == current:
+    def _open(view_id: int | str | None, current: Any, table: str) -> str:
+        if view_id is None or view_id == current or not str(view_id).isdigit():
             raise PreventUpdate
         return view_search(table, int(view_id))
 
