@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from dashapp.errors import register_error_handlers
     from dashapp.logging_setup import configure_logging, install_request_ids
     from dashapp.page_status import install_page_status, install_schema_gate
+    from dashapp.request_text import install_nul_guard
     from dashapp.routes import blueprints
     from dashapp.schema_state import upgrade_embedded_database
     from dashapp.security import install_security_headers
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     install_run_queue(server, managers)  # sweeps queue runs by id, without a browser
     install_request_ids(server, settings)
+    install_nul_guard(server)
     if not settings.embedded_database:
         install_schema_gate(server)
     dash_app = build_dash_app(server, settings)

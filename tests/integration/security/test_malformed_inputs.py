@@ -191,3 +191,16 @@ def test_a_repeated_output_key_cannot_smuggle_a_large_body(server: Flask) -> Non
         "/_dash-update-component", data=raw, content_type="application/json"
     )
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/artifacts/runs/1/a%00b.png", "/artifacts/runs/1/a.png?download=%00", "/dashboard/%00"],
+)
+def test_a_nul_in_an_address_is_a_400(
+    server: Flask, path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = server.test_client().get(path)
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert_refused_clearly(response, "control character")
+    assert not [r for r in caplog.records if r.exc_info]
