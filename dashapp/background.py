@@ -14,6 +14,8 @@ from celery import Celery
 from dash.background_callback import CeleryManager
 
 from dashapp.embedded_jobs import ZygoteDiskcacheManager
+from dashapp.services.run_fairness import TRANSPORT_OPTIONS, job_priority
+from dashapp.services.run_limits import hard_time_limit_s
 from dashapp.settings import Settings
 
 MANAGERS_KEY = "dashapp_background_managers"
@@ -47,6 +49,20 @@ class ScrubbingCeleryManager(CeleryManager):
     def call_job_fn(self, key: str, job_fn: Any, args: Any, context: Any) -> Any:
         """Queue the job with a scrubbed context."""
         return super().call_job_fn(key, job_fn, args, scrub_job_context(context))
+
+
+class FairTrainingManager(ScrubbingCeleryManager):
+    """The training manager: each job goes to the broker with its run's fair priority
+    (dashapp/services/run_fairness.py), so one user's queued runs do not starve another's."""
+
+    def call_job_fn(self, key: str, job_fn: Any, args: Any, context: Any) -> Any:
+        """Queue the job as Dash does (`delay`), with a priority and a scrubbed context."""
+        progress_key = self._make_progress_key(key)
+        task = job_fn.apply_async(
+            args=(key, progress_key, args, scrub_job_context(context)),
+            priority=job_priority(args),
+        )
+        return task.task_id
 
 
 @dataclass(frozen=True)
@@ -85,7 +101,14 @@ def make_celery(settings: Settings, name: str, queue: str) -> Celery:
         broker_connection_retry_on_startup=True,
         # Fail fast while Redis is away instead of blocking a web thread for minutes.
         broker_connection_timeout=3,
-        broker_transport_options={"max_retries": 1, "interval_start": 0, "socket_timeout": 3},
+        # One Redis list per priority, for the training queue's fair order: sender and worker
+        # need the same steps (both apps: a dev worker may serve `gpu` with the UI app).
+        broker_transport_options={
+            "max_retries": 1,
+            "interval_start": 0,
+            "socket_timeout": 3,
+            **TRANSPORT_OPTIONS,
+        },
         redis_socket_timeout=5,
         redis_socket_connect_timeout=3,
         result_expires=RESULT_EXPIRY_S,
@@ -106,9 +129,14 @@ def make_managers(settings: Settings) -> BackgroundManagers:
             + settings.compositor_render_kill_grace_s,
         )
         training_celery = make_celery(settings, "dashapp-training", settings.training_queue)
+        training_celery.conf.update(
+            # The backstop behind the worker's own time limit (services/run_limits.py), which
+            # ends the run failed: a job stuck in one C call is killed (prefork workers only).
+            task_time_limit=hard_time_limit_s(settings),
+        )
         return BackgroundManagers(
             ui=ScrubbingCeleryManager(ui_celery, expire=RESULT_EXPIRY_S),
-            training=ScrubbingCeleryManager(training_celery, expire=RESULT_EXPIRY_S),
+            training=FairTrainingManager(training_celery, expire=RESULT_EXPIRY_S),
             ui_celery=ui_celery,
             training_celery=training_celery,
         )

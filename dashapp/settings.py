@@ -151,6 +151,14 @@ class Settings(BaseSettings):
     _split_recipes = field_validator("recipes", mode="before")(_split_csv)
     # Memory one training job may need on a worker; launches estimated above it are refused.
     training_memory_budget_mb: int = Field(default=8192, ge=64)
+    # Work one run may do: optimizer steps (epochs x steps per epoch; for recipes of your own,
+    # the units they report to ctx.progress). A launch whose recipe estimates more is refused;
+    # a run that reaches it anyway is stopped by its worker and ends failed.
+    training_max_steps: int = Field(default=1_000_000, ge=1)
+    # Wall-clock time one run may take on a worker, data loading included; past it the worker
+    # stops the run (the cancel path: ask, then interrupt) and it ends failed with the reason.
+    # Celery's hard limit (prefork workers only) kills the job a grace after that.
+    training_max_run_s: float = Field(default=6 * 3600.0, gt=0)
     # Runs one sweep may launch (DASHAPP_MAX_SWEEP_RUNS); larger sweeps are refused whole.
     max_sweep_runs: int = Field(default=32, ge=1, le=1000)
 

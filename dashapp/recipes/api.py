@@ -24,8 +24,9 @@ ARTIFACT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,90}$")
 class Recipe:
     """A trainable thing: a name, a title, a pydantic parameter model and a train function.
 
-    `memory_estimate(params)` may return the bytes of worker memory a run needs; launches over
-    the worker budget are refused before they are queued.
+    `memory_estimate(params)` may return the bytes of worker memory a run needs, and
+    `work_estimate(params)` the optimizer steps it takes (the units it reports to
+    `ctx.progress`); launches over the worker budgets are refused before they are queued.
     """
 
     name: str
@@ -34,6 +35,7 @@ class Recipe:
     train: Callable[[RunContext, Any], None]
     description: str = ""
     memory_estimate: Callable[[Any], int] | None = None
+    work_estimate: Callable[[Any], int] | None = None
 
     def __post_init__(self) -> None:
         if not NAME_PATTERN.match(self.name):

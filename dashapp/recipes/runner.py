@@ -142,7 +142,7 @@ def run_recipe(
     except RunInterrupted:
         _flush_quietly(context)
         sink.should_stop()  # the sink records why it was asked to stop
-        sink.log("cancelled: the recipe did not stop by itself, so it was interrupted")
+        sink.log("stopped: the recipe did not stop by itself, so it was interrupted")
         timings = {"total_s": time.perf_counter() - started}
         return RecipeOutcome(RunStatus.CANCELLED, None, None, peak_device_memory(), timings)
     except Exception as exc:  # noqa: BLE001 - whatever the recipe raises ends the run failed

@@ -6,11 +6,10 @@ import time
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
 
 from dashapp.background import managers_for
-from dashapp.extensions import db
-from dashapp.models.training import RunStatus, TrainingRun
+from dashapp.models.training import TrainingRun
+from dashapp.services import run_fairness
 from dashapp.settings import current_settings
 
 CACHE_KEY = "dashapp_queue_workers"
@@ -42,10 +41,5 @@ def workers_serving_training() -> list[str] | None:
 
 
 def queue_position(run: TrainingRun) -> int:
-    """1 for the next queued run to start, 2 for the one after it, ..."""
-    ahead = db.session.scalar(
-        select(func.count())
-        .select_from(TrainingRun)
-        .where(TrainingRun.status == RunStatus.QUEUED, TrainingRun.id < run.id)
-    )
-    return int(ahead or 0) + 1
+    """1 for the next queued run to start, 2 for the one after it, ... (the fair order)."""
+    return run_fairness.queue_position(run)

@@ -4,7 +4,8 @@ A single run is queued by the page's background callback (one job per browser). 
 must start whether or not a page stays open, so the web tier queues them here:
 
 - Celery mode: one task per run on the training queue (`gpu`), so every worker serving it
-  takes runs (prefetch 1, acks late: a worker holds one run at a time).
+  takes runs (prefetch 1, acks late: a worker holds one run at a time), each with its run's
+  fair priority (services/run_fairness.py).
 - Embedded mode: one job process, forked like every embedded job, runs the ids in turn (the
   machine has one job slot for training anyway).
 
@@ -22,6 +23,7 @@ from celery import Celery
 from flask import Flask, current_app
 
 from dashapp.background import BackgroundManagers, managers_for
+from dashapp.services.run_fairness import fair_priority
 from dashapp.services.training_job import execute_run
 from dashapp.settings import current_settings
 
@@ -68,7 +70,8 @@ def enqueue_runs(run_ids: Sequence[int]) -> None:
     if celery is not None:
         queue = current_settings().training_queue
         for run_id in run_ids:
-            celery.send_task(TASK_NAME, args=[int(run_id)], queue=queue)
+            priority = fair_priority(int(run_id))
+            celery.send_task(TASK_NAME, args=[int(run_id)], queue=queue, priority=priority)
         return
     job = managers.training.func_registry[EMBEDDED_JOB]
     key = f"runs-{'-'.join(str(i) for i in run_ids[:4])}-{len(run_ids)}"

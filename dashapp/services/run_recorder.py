@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -22,6 +23,7 @@ from dashapp.extensions import db
 from dashapp.models.training import RunArtifact, RunPoint, RunStatus, TrainingRun, utcnow
 from dashapp.recipes.interrupt import Interrupter
 from dashapp.recipes.runner import RecipeOutcome
+from dashapp.services.run_limits import RunLimits
 
 LOG_LINES = 400
 # Points kept per metric and run: a recipe logging every step of a long run stays bounded.
@@ -41,8 +43,15 @@ def progress_text(done: int, total: int, eta_s: float | None) -> str:
 class RunRecorder:
     """Writes one run's progress to its row; use inside an app context."""
 
-    def __init__(self, run_id: int, progress_every_s: float, heartbeat_s: float) -> None:
+    def __init__(
+        self,
+        run_id: int,
+        progress_every_s: float,
+        heartbeat_s: float,
+        limits: RunLimits | None = None,
+    ) -> None:
         self.run_id = run_id
+        self.limits = limits or RunLimits()
         self.progress_every_s = progress_every_s
         self.heartbeat_s = heartbeat_s
         self.host = f"{socket.gethostname()} (pid {os.getpid()})"
@@ -51,6 +60,9 @@ class RunRecorder:
         self._stop = threading.Event()
         self._stop_reason = "stop requested"
         self._stop_logged = False
+        # Set when a limit stopped the run: it then ends failed with this reason.
+        self._over_limit: str | None = None
+        self._claimed_at = time.monotonic()
         self._log: list[str] = []
         self._log_dirty = False
         self._points: list[dict[str, Any]] = []
@@ -92,6 +104,7 @@ class RunRecorder:
         db.session.commit()
         if not getattr(result, "rowcount", 0):
             return None
+        self._claimed_at = time.monotonic()  # the time limit counts from here
         run = db.session.get(TrainingRun, self.run_id)
         if run is not None:
             self._log = [line for line in run.log.splitlines() if line]
@@ -152,7 +165,13 @@ class RunRecorder:
             "percent": round(100.0 * done / total, 2),
             "eta_s": eta_s,
         }
-        if self._maybe_flush(force=done == total) and self.on_progress_written is not None:
+        over = self.limits.over_steps(done, total)
+        tripped = over is not None and not self._stop.is_set()
+        if over is not None:
+            self.request_stop(over, over_limit=True)
+        # Written at once when the budget stops the run: the row shows where it stopped.
+        force = done == total or tripped
+        if self._maybe_flush(force=force) and self.on_progress_written is not None:
             self.on_progress_written(progress_text(done, total, eta_s))
 
     def artifact(self, name: str, kind: str, content_type: str, data: bytes, title: str) -> None:
@@ -185,7 +204,11 @@ class RunRecorder:
     # --- the end --------------------------------------------------------------------------
 
     def finish(self, outcome: RecipeOutcome, meta: Mapping[str, Any]) -> RunStatus:
-        """Store the final state: succeeded, cancelled or failed (with the error)."""
+        """Store the final state: succeeded, cancelled or failed (with the error); a run a
+        limit stopped failed, whatever the recipe made of the stop."""
+        if self._over_limit is not None:
+            error = f"The worker stopped it: it {self._over_limit}."
+            outcome = replace(outcome, status=RunStatus.FAILED, error=error)
         if outcome.status is not RunStatus.SUCCEEDED:
             # A failing recipe, or one interrupted mid-write, may leave a transaction half done.
             db.session.rollback()
@@ -230,10 +253,13 @@ class RunRecorder:
 
     # --- the watcher: heartbeat, cancel flag, interrupt -------------------------------------
 
-    def request_stop(self, reason: str) -> None:
-        """Ask the run to stop (a SIGTERM from Dash's cancel, say); the watcher escalates."""
+    def request_stop(self, reason: str, over_limit: bool = False) -> None:
+        """Ask the run to stop (a SIGTERM from Dash's cancel, a limit); the watcher escalates.
+        The first reason wins: a run cancelled before its limit stays cancelled."""
         if not self._stop.is_set():
             self._stop_reason = reason
+            if over_limit:
+                self._over_limit = reason
             self._stop.set()
 
     def _read_stop(self, conn: Any) -> None:
@@ -285,6 +311,9 @@ class RunRecorder:
                             self._read_stop(conn)
                 except Exception:  # noqa: BLE001 - a missed beat is retried; never kill the job
                     pass
+                over = self.limits.over_time(now - self._claimed_at)
+                if over is not None:
+                    self.request_stop(over, over_limit=True)
                 if self._stop.is_set() and interrupter is not None:
                     stop_seen_at = now if stop_seen_at is None else stop_seen_at
                     allowed = wrap_up_s if self._stop_logged else interrupt_after_s

@@ -16,7 +16,8 @@ from dashapp.auth import Role, User
 from dashapp.extensions import db
 from dashapp.models.sweeps import Sweep
 from dashapp.models.training import ACTIVE_STATUSES, RunArtifact, RunStatus, TrainingRun, utcnow
-from dashapp.recipes import Recipe, validate_params
+from dashapp.recipes import ParamsError, Recipe, validate_params
+from dashapp.recipes.validation import FORM_LEVEL
 from dashapp.services import recipe_catalog
 from dashapp.services.user_locks import lock_user
 from dashapp.settings import current_settings
@@ -151,6 +152,30 @@ def _check_memory(recipe: Recipe, params: Any) -> None:
         )
 
 
+class OverStepBudget(RunError):
+    """The run would take more optimizer steps than the budget allows; `field` is the form
+    field the message belongs under."""
+
+    def __init__(self, message: str, field: str = FORM_LEVEL) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _check_work(recipe: Recipe, params: Any) -> None:
+    """Refuse a run estimated over the step budget, saying by how much; the message belongs
+    under its epochs (the usual thing to change) when the recipe has that field."""
+    if recipe.work_estimate is None:
+        return
+    steps = int(recipe.work_estimate(params))
+    budget = current_settings().training_max_steps
+    if steps > budget:
+        raise OverStepBudget(
+            f"This run takes about {steps:,} optimizer steps (epochs × steps per epoch), over "
+            f"the budget of {budget:,}. Use fewer epochs or examples, or a larger batch.",
+            "epochs" if "epochs" in recipe.params.model_fields else FORM_LEVEL,
+        )
+
+
 def create_run(
     user: User | None,
     recipe_name: str,
@@ -163,6 +188,10 @@ def create_run(
     recipe = _recipe(recipe_name)
     params = validate_params(recipe, values)
     _check_memory(recipe, params)
+    try:
+        _check_work(recipe, params)
+    except OverStepBudget as exc:
+        raise ParamsError({exc.field: str(exc)}) from None  # shown under the field
     _check_launch_rate(user)
     run = TrainingRun(
         owner=user.username,

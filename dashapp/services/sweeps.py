@@ -41,12 +41,14 @@ def plan(spec: SweepSpec) -> SweepPlan:
 
 
 def _check_memory(plan_: SweepPlan) -> None:
-    """Every run must fit the worker budget; the message names the first that does not."""
+    """Every run must fit the worker budgets (memory, steps); the message names the first that
+    does not."""
     for number, params in enumerate(plan_.params, start=1):
         try:
             runs._check_memory(plan_.recipe, params)
-        except runs.OverMemoryBudget as exc:
-            raise runs.OverMemoryBudget(f"Run {number} of the sweep: {exc}") from None
+            runs._check_work(plan_.recipe, params)
+        except (runs.OverMemoryBudget, runs.OverStepBudget) as exc:
+            raise type(exc)(f"Run {number} of the sweep: {exc}") from None
 
 
 def launch(user: User | None, spec: SweepSpec) -> Sweep:

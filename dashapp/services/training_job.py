@@ -18,6 +18,7 @@ from dashapp.models.training import TrainingRun
 from dashapp.recipes import RunStatus, run_recipe, validate_params
 from dashapp.recipes.interrupt import Interrupter
 from dashapp.services import recipe_catalog
+from dashapp.services.run_limits import RunLimits
 from dashapp.services.run_recorder import RunRecorder
 from dashapp.settings import Settings, current_settings
 
@@ -108,7 +109,10 @@ def execute_run(server: Flask, run_id: int, set_progress: ProgressSink | None = 
         db.engine.dispose(close=False)
         settings = current_settings()
         recorder = RunRecorder(
-            run_id, settings.training_progress_every_s, settings.training_heartbeat_s
+            run_id,
+            settings.training_progress_every_s,
+            settings.training_heartbeat_s,
+            RunLimits.from_settings(settings),
         )
         run = recorder.claim()
         if run is None:

@@ -5,6 +5,7 @@ Parameter models import no torch, so the web tier can build forms and validate w
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from tasks.training.datasets import Dataset
 
 MIB = 1024 * 1024
+DIGITS_EXAMPLES = 1797
+ORDER_ROWS_DEFAULT = 200_000
 # Python, torch and the model: what a digits run measured on a CPU worker, rounded up.
 BASE_BYTES = 400 * MIB
 
@@ -194,6 +197,18 @@ def estimate_images(count: int, channels: int, side: int) -> int:
     return BASE_BYTES + 4 * count * channels * side * side * 4
 
 
+def estimate_steps(params: ClassifierParams, examples: int) -> int:
+    """Optimizer steps of a run on `examples` examples: epochs x steps per epoch, with the
+    validation share held out as datasets.split does (an upper bound with early stopping)."""
+    held_out = min(max(1, round(examples * params.val_fraction)), examples - 1)
+    return params.epochs * math.ceil((examples - held_out) / params.batch_size)
+
+
+def _sampled(params: SampledParams, available: int) -> int:
+    """How many examples a run with `max_samples` uses of `available`."""
+    return min(params.max_samples or available, available)
+
+
 def _train_digits(ctx: RunContext, params: SampledParams) -> None:
     from tasks.training import datasets
 
@@ -228,6 +243,7 @@ digits = Recipe(
     params=SampledParams,
     train=_train_digits,
     memory_estimate=lambda p: estimate_images(1797, 1, 8),
+    work_estimate=lambda p: estimate_steps(p, _sampled(p, DIGITS_EXAMPLES)),
 )
 
 synthetic = Recipe(
@@ -240,6 +256,7 @@ synthetic = Recipe(
     params=SyntheticParams,
     train=_train_synthetic,
     memory_estimate=lambda p: estimate_images(p.samples, 3, p.image_size),
+    work_estimate=lambda p: estimate_steps(p, p.samples),
 )
 
 orders = Recipe(
@@ -249,6 +266,8 @@ orders = Recipe(
     params=SampledParams,
     train=_train_orders,
     memory_estimate=lambda p: BASE_BYTES + 400 * (p.max_samples or 200_000),
+    # The worker caps the rows at DASHAPP_TRAINING_MAX_ORDER_ROWS (200,000 by default).
+    work_estimate=lambda p: estimate_steps(p, p.max_samples or ORDER_ROWS_DEFAULT),
 )
 
 BUILTINS: Mapping[str, Recipe] = {r.name: r for r in (digits, synthetic, orders)}

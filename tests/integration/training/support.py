@@ -12,11 +12,14 @@ from dashapp.models.training import FINAL_STATUSES, TrainingRun
 from dashapp.pages.training import form as page_form
 from dashapp.pages.training import ids
 from dashapp.recipes import load_recipes
+from dashapp.services.run_fairness import PRIORITY_LEVELS
 from tasks.training.builtin_recipes import BUILTINS
 from tests.support.dash_requests import callbacks_of
 from tests.support.waiting import wait_while_progressing
 
 FINAL = {str(s) for s in FINAL_STATUSES}
+# kombu's Redis transport keeps a priority's messages in the list `<queue><SEP><priority>`.
+PRIORITY_SEP = "\x06\x16"
 JOB = f"{ids.JOB_RESULT}.children"
 # Every parameter of a built-in recipe, plus `dataset` (the recipe's name), for fuzzing.
 FORM_FIELDS = ("dataset", *sorted({n for r in BUILTINS.values() for n in r.params.model_fields}))
@@ -83,6 +86,12 @@ def poll_job(client: FlaskClient, handles: dict[str, Any], **kwargs: Any) -> Any
     return callbacks_of(client.application).post(
         client, JOB, changed=[], query_string=query, **kwargs
     )
+
+
+def queued_jobs(client: Any, queue: str) -> list[int]:
+    """Messages waiting on the broker's `queue`, by priority (0, taken first, to 9)."""
+    names = [queue] + [f"{queue}{PRIORITY_SEP}{p}" for p in range(1, PRIORITY_LEVELS)]
+    return [int(client.llen(name)) for name in names]
 
 
 def run_row(app: Flask, run_id: int) -> TrainingRun:

@@ -26,6 +26,7 @@ from dashapp.recipes import load_recipes
 from dashapp.services import runs, sweeps
 from dashapp.services.sweep_spec import Axis, SweepSpec, SweepSpecError
 from tests.conftest import SettingsFactory
+from tests.integration.training.support import queued_jobs
 from tests.support.dash_requests import callbacks_of
 
 pytestmark = [pytest.mark.redis]
@@ -73,7 +74,8 @@ def test_sweep_inserts_its_runs_and_queues_each_on_the_training_queue(
         assert {r.status for r in members} == {"queued"}
         assert all(r.owner == "alice" and r.config["epochs"] == 1 for r in members)
         assert sweep.spec["axes"][0] == {"name": "lr", "values": ["0.01", "0.1"]}
-        assert client.llen(queue) == 4  # one message per run, on the training queue
+        # One message per run on the training queue, each behind the owner's earlier ones.
+        assert queued_jobs(client, queue) == [1, 1, 1, 1, 0, 0, 0, 0, 0, 0]
         listed = sweeps.list_sweeps(ALICE)
         row = sweeps.summary_row(listed[0], sweeps.runs_by_sweep([sweep.id])[sweep.id])
         assert (row["id"], row["runs"], row["progress"], row["swept"]) == (
@@ -103,7 +105,7 @@ def test_a_refused_run_refuses_the_whole_sweep(
         assert "whole number" in bad.value.errors["epochs"]
         assert db.session.query(TrainingRun).count() == 0
         assert db.session.query(Sweep).count() == 0
-    assert client.llen(queue) == 0
+    assert sum(queued_jobs(client, queue)) == 0
 
 
 def test_a_sweep_counts_once_against_the_launch_rate(
@@ -209,7 +211,7 @@ def test_launch_button_checks_the_role_and_shows_errors_where_the_user_typed(
         db.session.remove()
         db.engine.dispose()
     client_redis = redis.Redis.from_url(redis_url)
-    assert client_redis.llen(queue) == (0 if role == "viewer" else 2)
+    assert sum(queued_jobs(client_redis, queue)) == (0 if role == "viewer" else 2)
     client_redis.delete(queue)
     client_redis.close()
 
