@@ -221,3 +221,28 @@ def mariadb_warehouse() -> Iterator[Warehouse]:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{sales}`")
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{crm}`")
         admin.dispose()
+
+
+# Names AG Grid or SQL treat specially: a dot (AG Grid's nested path), brackets, a space, quotes.
+ODD_COLUMNS = ("a.b", "x[0]", "with space", 'it\'s "quoted"')
+
+
+def add_odd_names_table(w: Warehouse, rows: int = 6) -> str:
+    """A table `odd_names` in the sales schema whose columns have ODD_COLUMNS' names; returns
+    its name for a dashboards file. Row i holds f"{kind}-{i}" in each odd column."""
+    meta = sa.MetaData()
+    columns = [sa.Column(name, sa.String(40)) for name in ODD_COLUMNS]
+    table = sa.Table(
+        "odd_names", meta, sa.Column("id", sa.Integer, primary_key=True), *columns, schema=w.sales
+    )
+    engine = w.engine()
+    meta.create_all(engine)
+    kinds = ("dot", "bracket", "space", "quote")
+    values = [
+        {"id": i, **{name: f"{kind}-{i}" for name, kind in zip(ODD_COLUMNS, kinds, strict=True)}}
+        for i in range(1, rows + 1)
+    ]
+    with engine.begin() as conn:
+        conn.execute(table.insert(), values)
+    engine.dispose()
+    return f"{w.sales}.odd_names"

@@ -37,6 +37,11 @@ GRID_OPTIONS: dict[str, Any] = {
     # scrolled to, and find-in-page works.
     "suppressColumnVirtualisation": True,
     "localeText": {"noRowsToShow": "No rows match the filters."},
+    # Rows are flat, one key per column: a "." in a column's name is part of the name, not a
+    # path into nested data (it showed "(blank)"). Kept rather than a valueGetter per column
+    # because colId stays the real name, so filter and sort models, saved views, chips and
+    # server-side exports all keep working unchanged.
+    "suppressFieldDotNotation": True,
 }
 
 
