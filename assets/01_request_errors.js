@@ -74,11 +74,27 @@
   }
 
   var original = window.fetch.bind(window);
+
+  // 429 is the server's per-user cap (data queries, exports): the user's own earlier requests
+  // are still running. Send the same callback again after the Retry-After the server gave,
+  // a little later each time and never all at once; only the last refusal is announced.
+  var RETRIES = 5;
+  function politely(input, init, attempt) {
+    return original(input, init).then(function (response) {
+      if (response.status !== 429 || attempt >= RETRIES) return response;
+      var seconds = parseFloat(response.headers.get("Retry-After") || "1") || 1;
+      var wait = seconds * 1000 * (1 + attempt / 2) + Math.random() * 400;
+      return new Promise(function (resolve) { setTimeout(resolve, wait); }).then(function () {
+        return politely(input, init, attempt + 1);
+      });
+    });
+  }
+
   window.fetch = function (input, init) {
     var url = typeof input === "string" ? input : (input && input.url) || "";
     var ours = /_dash-(update-component|layout|dependencies)/.test(url);
-    var promise = original(input, init);
-    if (!ours) return promise;
+    if (!ours) return original(input, init);
+    var promise = /_dash-update-component/.test(url) ? politely(input, init, 0) : original(input, init);
     var isLayout = /_dash-(layout|dependencies)/.test(url);
     return promise.then(function (response) {
       // 204 is Dash's "no update"; a 4xx/5xx is something the person must hear about.

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from dashapp import error_pages
 from dashapp.services.grid.errors import GridQueryError
+from dashapp.services.user_slots import SlotsBusy
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,12 @@ def register_error_handlers(server: Flask) -> None:
         # The grid services' own refusal (an unknown table or column): its message is for users.
         log.warning("grid request refused: %s", str(exc)[:200])
         return jsonify(error=str(exc)[:500]), 400
+
+    @server.errorhandler(SlotsBusy)
+    def _slots_busy(exc: SlotsBusy) -> ResponseReturnValue:
+        # The user's own earlier requests are still running: the page retries after a second.
+        log.info("refused at the per-user cap: %s", exc)
+        return jsonify(error=str(exc)), 429, {"Retry-After": "1"}
 
     @server.errorhandler(BrokerUnavailable)
     @server.errorhandler(redis.ConnectionError)

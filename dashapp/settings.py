@@ -221,6 +221,9 @@ class Settings(BaseSettings):
     job_lost_after_s: float = Field(default=20.0, gt=0, le=3600)
     # Exports one user may have in progress at once (across web processes, counted in the DB).
     dataview_export_concurrency: int = Field(default=2, ge=1, le=100)
+    # Grid blocks, KPIs and charts one user may have running at once, across web processes and
+    # tabs (a tab has at most two in flight); more get 429 and the page retries them shortly.
+    dataview_queries_per_user: int = Field(default=4, ge=1, le=100)
     # An export is spooled to a temporary file first; larger exports stop at this size.
     dataview_export_spool_mb: int = Field(default=1024, ge=1)
     # PostgreSQL ends data-view sessions idle inside a transaction for longer than this.

@@ -14,13 +14,12 @@ import tempfile
 from collections.abc import Callable
 from typing import IO, Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from dashapp.auth import Role, current_user, require_role
 from dashapp.routes.downloads import send_download
 from dashapp.services import excel_jobs
-from dashapp.services.export_slots import ExportBusy, ExportSlots
 from dashapp.services.grid import grid_state
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
@@ -33,30 +32,14 @@ from dashapp.services.grid.export import (
 from dashapp.services.grid.grid_state import GridState
 from dashapp.services.grid.query import GridQuery
 from dashapp.services.grid.sheet import EXCEL_MAX_ROWS, write_sheet
+from dashapp.services.user_slots import SlotsBusy
 from dashapp.settings import current_settings
+from dashapp.web.slots import SlotKind, user_slots
 
 log = logging.getLogger(__name__)
 bp = Blueprint("exports", __name__, url_prefix="/export")
 
-SLOTS_KEY = "dashapp_export_slots"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _slots() -> ExportSlots:
-    """The app's export slots (shared through Redis when it is configured)."""
-    existing: ExportSlots | None = current_app.extensions.get(SLOTS_KEY)
-    if existing is None:
-        settings = current_settings()
-        existing = current_app.extensions.setdefault(
-            SLOTS_KEY,
-            ExportSlots(
-                cap=settings.dataview_export_concurrency,
-                # Long enough to build and send; a crashed process's lease expires after it.
-                lease_s=settings.dataview_export_timeout_ms / 1000 + 3600,
-                redis_url=settings.redis_url,
-            ),
-        )
-    return existing
 
 
 def _export_request(table: str, max_cells: int) -> tuple[GridQuery, list[str], int]:
@@ -80,7 +63,7 @@ def _export_request(table: str, max_cells: int) -> tuple[GridQuery, list[str], i
 
 def _refusal(exc: Exception) -> ResponseReturnValue:
     status = (
-        429 if isinstance(exc, ExportBusy) else 403 if isinstance(exc, PermissionError) else 400
+        429 if isinstance(exc, SlotsBusy) else 403 if isinstance(exc, PermissionError) else 400
     )
     log.warning("export refused (%s): %s", status, exc)
     return jsonify(error=str(exc)), status
@@ -93,7 +76,7 @@ def _export(
     query, columns, limit = _export_request(table, max_cells)
     user = current_user()
     assert user is not None
-    release = _slots().acquire(user.username)
+    release = user_slots(SlotKind.EXPORT).acquire(user.username)
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response, or below
     try:
         write(query, columns, limit, spool)
@@ -135,7 +118,7 @@ def export_csv(table: str) -> ResponseReturnValue:
 
     try:
         spool, release = _export(table, settings.dataview_export_max_cells, write)
-    except (GridQueryError, PermissionError, ExportBusy) as exc:
+    except (GridQueryError, PermissionError, SlotsBusy) as exc:
         return _refusal(exc)
     log.info("csv export of %s", table)
     return _serve(spool, release, "text/csv", download_name(table, "csv"))
@@ -154,7 +137,7 @@ def export_xlsx(table: str) -> ResponseReturnValue:
 
     try:
         spool, release = _export(table, settings.dataview_xlsx_max_cells, write)
-    except (GridQueryError, PermissionError, ExportBusy) as exc:
+    except (GridQueryError, PermissionError, SlotsBusy) as exc:
         return _refusal(exc)
     log.info("xlsx export of %s", table)
     return _serve(spool, release, XLSX_TYPE, download_name(table, "xlsx"))

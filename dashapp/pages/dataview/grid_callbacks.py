@@ -20,6 +20,7 @@ from dashapp.pages.dataview.page_state import (
 )
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
+from dashapp.web.slots import query_slot
 
 log = logging.getLogger(__name__)
 FACET_STATES = [State(slot, "value") for slot in ids.FACET_SLOTS]
@@ -61,9 +62,10 @@ def answer_block(
         facets_of(facet_columns, facet_values),
     )
     try:
-        result = current_dataview().rows(
-            table, state, request.get("startRow"), request.get("endRow")
-        )
+        with query_slot():
+            result = current_dataview().rows(
+                table, state, request.get("startRow"), request.get("endRow")
+            )
     except GridQueryError as exc:
         log.warning("grid request refused for %s: %s", table, exc)
         return {**echo, "rowData": [], "rowCount": 0, "status": "0 rows", "error": str(exc)}

@@ -23,6 +23,7 @@ from dashapp.services.grid.aggregates import BLANK_LABEL, OTHER_LABEL
 from dashapp.services.grid.binding import current_dataview
 from dashapp.services.grid.errors import GridQueryError
 from dashapp.services.grid.filters import BLANK
+from dashapp.web.slots import query_slot
 
 log = logging.getLogger(__name__)
 KPIS_BUSY = parts.KPIS_CLASS + parts.BUSY
@@ -100,7 +101,8 @@ def summary_figures(
     view = current_dataview()
     state = grid_state_of(filter_model, None, quick, facets_of(facet_columns, facet_values))
     try:
-        summary = view.summary(table, state, dimension)
+        with query_slot():
+            summary = view.summary(table, state, dimension)
     except GridQueryError as exc:
         log.warning("summary refused for %s: %s", table, exc)
         unknown = "n/a"

@@ -1,4 +1,5 @@
-"""Slow clients cost a connection, never a worker thread (issue 21, point 1).
+"""Slow clients cost a connection, never a worker thread, and one user's many queries wait for
+that user's own slots (issue 21, points 1 and 5).
 
 Real gunicorn with the shipped config (its worker reads each request in the event loop before a
 thread serves it), in production mode on PostgreSQL and Redis.
@@ -11,8 +12,10 @@ import shutil
 import socket
 import statistics
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -52,7 +55,7 @@ def seeded_app(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     )
     app = create_app(settings)
     with app.app_context():
-        seed(db.engine, SeedPlan.for_orders(20_000))
+        seed(db.engine, SeedPlan.for_orders(200_000))  # a search that finds nothing scans them
         db.session.remove()
         db.engine.dispose()
     yield app
@@ -306,3 +309,70 @@ def test_behind_the_shipped_nginx_slow_clients_never_reach_gunicorn(
     finally:
         for sock in slow:
             sock.close()
+
+
+# --- fair sharing: one user's many queries wait for that user's slots -----------------------
+
+
+def test_32_concurrent_searches_by_one_user_leave_another_users_grid_fast(
+    web: WebProcess, seeded_app: Flask, redis_url: str
+) -> None:
+    import redis as redis_client
+
+    from dashapp.settings import Settings
+
+    cap = Settings().dataview_queries_per_user
+    session = requests.Session()
+    grid = grid_body(seeded_app)
+
+    def victor_ms() -> float:
+        started = time.perf_counter()
+        response = session.post(
+            f"{web.url}/_dash-update-component", json=grid, headers=VIEWER, timeout=30
+        )
+        assert response.status_code == 200, response.text[:300]
+        return (time.perf_counter() - started) * 1000
+
+    def search(term: str) -> requests.Response:
+        body = grid_body(seeded_app)
+        body["state"] = [
+            {**item, "value": term} if item["id"] == ids.QUICK else item for item in body["state"]
+        ]
+        headers = {"X-Forwarded-User": "mallory", "X-Forwarded-Groups": "staff"}
+        return requests.post(
+            f"{web.url}/_dash-update-component", json=body, headers=headers, timeout=60
+        )
+
+    quiet = [victor_ms() for _ in range(10)]
+    slots = redis_client.Redis.from_url(redis_url)
+    busiest = 0
+    storm_over = threading.Event()
+
+    def watch_slots() -> None:  # mallory's leases, as the web processes count them
+        nonlocal busiest
+        while not storm_over.is_set():
+            busiest = max(busiest, slots.zcard("dashapp:query-slots:mallory"))
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=watch_slots)
+    watcher.start()
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        storm = [pool.submit(search, f"zz{index}") for index in range(32)]
+        time.sleep(0.05)
+        loaded = [victor_ms() for _ in range(10)]
+        answers = [future.result() for future in storm]
+    storm_over.set()
+    watcher.join()
+    statuses = [answer.status_code for answer in answers]
+    print(
+        f"\n32 concurrent searches by one user (cap {cap}): {statuses.count(200)} answered, "
+        f"{statuses.count(429)} told to retry; at most {busiest} running at once. Another "
+        f"user's grid block: median {statistics.median(quiet):.1f} ms quiet, "
+        f"{statistics.median(loaded):.1f} ms during (max {max(loaded):.1f})"
+    )
+    assert set(statuses) <= {200, 429} and statuses.count(429) > 0, statuses
+    refusal = next(answer for answer in answers if answer.status_code == 429)
+    assert refusal.headers["Retry-After"] == "1"
+    assert "data queries running" in refusal.json()["error"]
+    assert 1 <= busiest <= cap
+    assert statistics.median(loaded) < 200, loaded
