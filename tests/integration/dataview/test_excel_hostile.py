@@ -5,7 +5,6 @@ worker is killed stops holding the slot."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import time

@@ -15,7 +15,7 @@ from dashapp.services.download_names import MAX_STEM, ascii_fallback, file_name,
 ANY_TEXT = st.text(
     st.one_of(
         st.characters(exclude_categories=()),
-        st.sampled_from(list('\x00\x07\x1b\n/\\:*?"<>|;%\'.') + ["\u202e", "\ud800", " "]),
+        st.sampled_from(list("\x00\x07\x1b\n/\\:*?\"<>|;%'.") + ["\u202e", "\ud800", " "]),
     ),
     max_size=200,
 )

@@ -36,10 +36,8 @@ EXCEL_REFUSES = [chr(c) for c in range(32) if chr(c) not in "\t\n\r"] + ["\ufffe
 
 
 def _refused(char: str) -> bool:
-    return bool(ILLEGAL_CHARACTERS_RE.match(char)) or "\ud800" <= char <= "\udfff" or char in (
-        "\ufffe",
-        "\uffff",
-    )
+    not_xml = "\ud800" <= char <= "\udfff" or char in ("\ufffe", "\uffff")
+    return bool(ILLEGAL_CHARACTERS_RE.match(char)) or not_xml
 
 
 @given(ANY_TEXT)
@@ -125,6 +123,7 @@ def test_values_excel_cannot_hold_become_text(raw: object, expected: str) -> Non
 def test_values_excel_holds_stay_typed() -> None:
     aware = dt.datetime(2026, 1, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     assert cell_value(aware) == dt.datetime(2026, 1, 1, 10)
-    typed = (None, True, 3, 2.5, 2**53, Decimal("1.5"), dt.date(2026, 1, 1), dt.timedelta(seconds=5))
+    day, seconds = dt.date(2026, 1, 1), dt.timedelta(seconds=5)
+    typed = (None, True, 3, 2.5, 2**53, Decimal("1.5"), day, seconds)
     for value in typed:
         assert cell_value(value) == value and type(cell_value(value)) is type(value)
