@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hmac
-import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -19,6 +18,7 @@ from dashapp import callback_inputs, error_pages
 from dashapp.job_guards import job_refusal
 from dashapp.request_limits import LARGE_BODY_OUTPUTS, bound_callback_body, json_depth_exceeds
 from dashapp.settings import Settings
+from dashapp.web.trust import address_is_trusted
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -78,13 +78,7 @@ def peer_is_trusted(req: Request, settings: Settings) -> bool:
     """True when the TCP peer (before ProxyFix rewrote it) is a configured trusted proxy."""
     original = req.environ.get("werkzeug.proxy_fix.orig", {})
     peer = original.get("REMOTE_ADDR") or req.environ.get("REMOTE_ADDR") or ""
-    try:
-        address = ipaddress.ip_address(peer)
-    except ValueError:
-        return False
-    return any(
-        address in ipaddress.ip_network(net, strict=False) for net in settings.trusted_proxies
-    )
+    return address_is_trusted(peer, settings.trusted_proxies)
 
 
 GROUP_SEPARATOR = ","

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     request_max_duration_s: float = Field(default=300.0, gt=0, le=3600)
     request_buffer_mb: int = Field(default=512, ge=1)
     socket_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    # Threads of one web process a single user may hold at once (0: all but one), so another
+    # user's request always finds one; waiting requests are served in turn, user by user.
+    web_threads_per_user: int = Field(default=0, ge=0)
     # None: JSON lines in production (for log shippers), readable text in development.
     log_json: bool | None = None
 

@@ -7,7 +7,8 @@ without blocking until it is complete (`request_arrival`), answers 408 to one th
 than its deadline, 413 to one over the size limit and 503 when the worker already holds its
 budget of unfinished request bytes, and only then hands the request, with the bytes already
 read, to gunicorn's parser in a thread. A slow client costs a connection and its buffered
-bytes, never a thread.
+bytes, never a thread. Complete requests wait for a thread in one queue per user, served in turn
+(`fair_queue`): one user's burst never holds every thread, nor the line in front of another's.
 
 In the thread the socket keeps deadlines too (`DeadlineSocket`), for what the loop could not
 frame: reads share the request's deadline, and a send that makes no progress for
@@ -30,7 +31,9 @@ from gunicorn import http
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from dashapp.settings import Settings
+from dashapp.web.fair_queue import FairQueue
 from dashapp.web.request_arrival import Arrival, ArrivalLimits, RequestArrival
+from dashapp.web.trust import address_is_trusted
 
 RECV_BYTES = 256 * 1024
 log = logging.getLogger(__name__)
@@ -129,6 +132,10 @@ class BufferedThreadWorker(ThreadWorker):
         self.buffer_budget = settings.request_buffer_mb * 1024 * 1024
         self.buffered_bytes = 0
         self.arriving: dict[TConn, RequestArrival] = {}
+        per_user = settings.web_threads_per_user or self.cfg.threads - 1
+        self.turns: FairQueue[TConn] = FairQueue(self.cfg.threads, per_user)
+        self.user_header = settings.user_header.lower().encode()
+        self.trusted_proxies = list(settings.trusted_proxies)
         super().init_process()
 
     @classmethod
@@ -159,13 +166,18 @@ class BufferedThreadWorker(ThreadWorker):
         self._start_arrival(conn, b"")
 
     def finish_request(self, conn: TConn, fs: Any) -> None:
-        """As gthread, except that read-ahead of the next request is collected in the loop."""
-        if self.alive and not fs.cancelled() and fs.exception() is None and fs.result() is True:
-            ahead = conn.parser.unreader.take_buffered() if conn.parser else b""
-            if ahead:
-                self._start_arrival(conn, ahead)
-                return
-        super().finish_request(conn, fs)
+        """As gthread, except that read-ahead of the next request is collected in the loop, and
+        the freed thread goes to the next user in turn."""
+        self.turns.done(conn.fair_key)
+        try:
+            if self.alive and not fs.cancelled() and fs.exception() is None and fs.result():
+                ahead = conn.parser.unreader.take_buffered() if conn.parser else b""
+                if ahead:
+                    self._start_arrival(conn, ahead)
+                    return
+            super().finish_request(conn, fs)
+        finally:
+            self._hand_out_threads()
 
     # --- bytes arrive ----------------------------------------------------------------------
 
@@ -216,7 +228,24 @@ class BufferedThreadWorker(ThreadWorker):
         # A complete request needs no more reads; one h11 could not frame gets what is left of
         # its deadline, so it cannot hold the thread past it either.
         conn.sock.read_deadline = max(arrival.deadline, time.monotonic() + 1.0)
-        self.enqueue_req(conn)
+        self.turns.add(self._user_of(conn, arrival), conn)
+        self._hand_out_threads()
+
+    def _user_of(self, conn: TConn, arrival: RequestArrival) -> str:
+        """Whose turn this request waits in: the signed-in user named by the sign-on proxy,
+        else the client's address (a client cannot pick a name to jump the line)."""
+        peer = conn.client[0] if isinstance(conn.client, tuple) else str(conn.client)
+        name = arrival.header(self.user_header)
+        if name and address_is_trusted(peer, self.trusted_proxies):
+            return f"user:{name}"
+        return f"addr:{peer}"
+
+    def _hand_out_threads(self) -> None:
+        """Give free threads to waiting requests, one user's turn at a time."""
+        while (turn := self.turns.take()) is not None:
+            user, conn = turn
+            conn.fair_key = user
+            self.enqueue_req(conn)
 
     # --- connections go away ---------------------------------------------------------------
 

@@ -54,6 +54,7 @@ class RequestArrival:
         self.state = Arrival.WAITING
         # The client sent `Expect: 100-continue` and waits for a go-ahead before its body.
         self.wants_continue = False
+        self.head: h11.Request | None = None
 
     def feed(self, data: bytes, now: float) -> Arrival:
         """Take the next bytes from the socket; return what the request now amounts to."""
@@ -92,6 +93,7 @@ class RequestArrival:
     def _on_head(self, request: h11.Request, now: float) -> Arrival:
         """The head is in: the body gets its own allowance; refuse a declared oversize body."""
         self.headers_done = True
+        self.head = request
         body_deadline = now + self._limits.body_timeout_s
         self.deadline = min(max(self.deadline, body_deadline), self._hard_deadline)
         self.wants_continue = self._parser.they_are_waiting_for_100_continue
@@ -99,6 +101,13 @@ class RequestArrival:
             if name == b"content-length" and int(value) > self._limits.max_body_bytes:
                 return Arrival.TOO_LARGE
         return Arrival.WAITING
+
+    def header(self, name: bytes) -> str:
+        """The first value of header `name` (lower case) in the head, or ''."""
+        for key, value in self.head.headers if self.head else ():
+            if key == name:
+                return value.decode("latin-1")
+        return ""
 
     def received(self) -> bytes:
         """Every byte read for this request (and any the client sent after it)."""
