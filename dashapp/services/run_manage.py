@@ -165,7 +165,7 @@ def metrics_csv(user: User | None, run_id: int) -> str:
     for row in rows:
         by_step.setdefault(row.step, {})[row.name] = row.value
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180: a lone \r in a value is quoted
     writer.writerow(["step", *(_csv_text(n) for n in names)])
     for step, values in by_step.items():
         writer.writerow([step, *(repr(values[n]) if n in values else "" for n in names)])

@@ -100,7 +100,9 @@ def csv_chunks(
 ) -> Generator[str, None, None]:
     """CSV text in chunks of FETCH_ROWS rows, header first."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # RFC 4180 line ends: the writer then quotes a lone \r in a value too (with "\n" it did
+    # not, and the row split in two when read back).
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([_safe_text(h) for h in headers(query.table, columns)])
     rows = export_rows(engine, query, columns, limit, timeout_ms, idle_ms)
     for count, row in enumerate(rows, start=1):
