@@ -169,6 +169,11 @@ class Settings(BaseSettings):
     # Limits enforced on the server for every uploaded image.
     compositor_max_upload_mb: float = Field(default=25.0, gt=0)
     compositor_max_pixels: int = Field(default=50_000_000, ge=1)
+    # An animation's frames (only the first is used) and its pixels times frames, checked from
+    # the file's structure before anything is decoded; and one image's decode time.
+    compositor_max_frames: int = Field(default=1000, ge=1)
+    compositor_max_frame_pixels: int = Field(default=500_000_000, ge=1)
+    compositor_max_decode_s: float = Field(default=10.0, gt=0)
     compositor_max_layers: int = Field(default=20, ge=1)
     # Longest side of the downscaled copy the browser shows while placing.
     compositor_preview_px: int = Field(default=2048, ge=64)

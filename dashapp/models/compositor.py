@@ -17,8 +17,9 @@ def utcnow() -> dt.datetime:
 
 
 class CompositorImage(db.Model):  # type: ignore[name-defined]
-    """One validated upload: the original bytes (re-decoded for full-resolution composites)
-    and a downscaled PNG preview for the browser."""
+    """One validated upload: the original bytes, a normalised copy where decoding the original
+    costs more than its first frame (renders decode the copy, else the original) and a
+    downscaled PNG preview for the browser."""
 
     __tablename__ = "compositor_images"
 
@@ -31,6 +32,8 @@ class CompositorImage(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # Deferred: listing or checking ownership must not pull megabytes.
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    # The first frame as RGBA PNG, for animations (their other frames are never decoded again).
+    normalized: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))
     preview: Mapped[bytes] = deferred(mapped_column(LargeBinary))
 
 

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from dashapp.services.compositing.deadline import DeadlineReader, DecodeTimeout
+from dashapp.services.compositing.structure import Structure, StructureError, walk
+
 # Pillow format name -> what we call it in messages.
 SUPPORTED_FORMATS = {"PNG": "PNG", "JPEG": "JPEG", "WEBP": "WebP", "GIF": "GIF"}
 SUPPORTED_TEXT = "PNG, JPEG, WebP or GIF"
@@ -33,10 +36,14 @@ class ImageInputError(ValueError):
 
 @dataclass(frozen=True)
 class ImageLimits:
-    """Server-side limits on uploads (from settings)."""
+    """Server-side limits on uploads (from settings; the defaults are the settings' defaults)."""
 
     max_bytes: int
     max_pixels: int
+    max_frames: int = 1000
+    # Pixels times frames: what decoding every frame of an animation would cost.
+    max_frame_pixels: int = 500_000_000
+    max_decode_s: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,7 @@ class DecodedImage:
 
     image: Image.Image
     format: str
+    frames: int = 1  # frames in the file (the image is the first one)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -99,13 +107,13 @@ def _sniff_other_format(data: bytes) -> str | None:
     return None
 
 
-def _open(data: bytes) -> Image.Image:
+def _open(data: bytes, reader: DeadlineReader) -> Image.Image:
     """Open (header only) with just the supported decoders; bombs become ImageInputError."""
     try:
         with warnings.catch_warnings():
             # Pillow only warns between its own limit and twice that; treat a warning as refusal.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            return Image.open(io.BytesIO(data), formats=list(SUPPORTED_FORMATS))
+            return Image.open(reader, formats=list(SUPPORTED_FORMATS))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageInputError(
             "The image has far too many pixels (possible decompression bomb)."
@@ -154,7 +162,8 @@ def _to_srgb(image: Image.Image) -> Image.Image:
 
 def normalize(image: Image.Image) -> Image.Image:
     """First frame, EXIF orientation applied, colour-managed, as 8-bit RGBA."""
-    if getattr(image, "n_frames", 1) > 1:
+    # tell(), never n_frames: a GIF's frame count walks every frame (see structure.py).
+    if image.tell() != 0:
         image.seek(0)
     image = ImageOps.exif_transpose(image) or image
     if image.mode.startswith("I") or image.mode == "F":
@@ -166,10 +175,62 @@ def normalize(image: Image.Image) -> Image.Image:
     return image
 
 
-def _open_checked(data: bytes, limits: ImageLimits) -> Image.Image:
-    """Open the header only and check size and pixel count (nothing is decoded yet)."""
+def _too_slow(limits: ImageLimits) -> ImageInputError:
+    return ImageInputError(
+        f"The image took longer than {limits.max_decode_s:g} s to read, so it was refused; "
+        "save it again in an image editor, or upload a smaller image."
+    )
+
+
+def _walk(data: bytes, limits: ImageLimits) -> Structure | None:
+    """The file's structure, walked within its caps before Pillow parses it (see structure.py)."""
+    try:
+        return walk(data, limits.max_frames)
+    except StructureError as exc:
+        raise ImageInputError(str(exc)) from None
+
+
+def _frames(image: Image.Image, walked: Structure | None) -> tuple[int, bool]:
+    """(frames, whether counting stopped at the cap): walked for GIF and PNG; otherwise the
+    count the format declares (WebP's from libwebp's demuxer, MPO's from its header)."""
+    if walked is not None and image.format in ("GIF", "PNG"):
+        return walked.frames, walked.capped
+    return int(getattr(image, "n_frames", 1)), False
+
+
+def _check_frames(image: Image.Image, walked: Structure | None, limits: ImageLimits) -> int:
+    """Refuse an animation over the frame cap or the pixels-times-frames budget; its frames."""
+    frames, capped = _frames(image, walked)
+    advice = "only its first frame is used: save that frame as a still image and upload it."
+    if frames > limits.max_frames:
+        count = f"more than {limits.max_frames:,}" if capped else f"{frames:,}"
+        raise ImageInputError(
+            f"The image is an animation of {count} frames; the limit is "
+            f"{limits.max_frames:,} frames ({advice})"
+        )
+    width, height = image.size
+    if width * height * frames > limits.max_frame_pixels:
+        raise ImageInputError(
+            f"The animation is {width}x{height} pixels x {frames:,} frames = "
+            f"{width * height * frames / 1e6:,.0f} million pixels in all; the limit is "
+            f"{limits.max_frame_pixels / 1e6:,.0f} million ({advice})"
+        )
+    return frames
+
+
+def _open_checked(data: bytes, limits: ImageLimits) -> tuple[Image.Image, int, DeadlineReader]:
+    """Open the header only and check bytes, structure, pixels and frames (nothing decoded yet).
+
+    Returns the image, its frame count and the reader, whose clock (started before the walk)
+    bounds the decode that follows.
+    """
     check_size(data, limits.max_bytes)
-    image = _open(data)
+    reader = DeadlineReader(data, limits.max_decode_s)
+    walked = _walk(data, limits)
+    try:
+        image = _open(data, reader)
+    except DecodeTimeout:
+        raise _too_slow(limits) from None
     width, height = image.size
     if width <= 0 or height <= 0:
         raise ImageInputError("The image has no pixels.")
@@ -178,28 +239,39 @@ def _open_checked(data: bytes, limits: ImageLimits) -> Image.Image:
             f"The image is {width}x{height} = {width * height / 1e6:.1f} megapixels; "
             f"the limit is {limits.max_pixels / 1e6:.1f} megapixels."
         )
-    return image
+    return image, _check_frames(image, walked, limits), reader
 
 
 def probe(data: bytes, limits: ImageLimits) -> tuple[int, int]:
     """(width, height) read from the header, after the limit checks; decodes no pixels."""
-    width, height = _open_checked(data, limits).size
+    width, height = _open_checked(data, limits)[0].size
     return width, height
 
 
 def load_image(data: bytes, limits: ImageLimits) -> DecodedImage:
-    """Validate `data` against `limits` and decode it into normalized RGBA."""
-    image = _open_checked(data, limits)
+    """Validate `data` against `limits` and decode its first frame into normalized RGBA."""
+    image, frames, reader = _open_checked(data, limits)
     fmt = SUPPORTED_FORMATS[image.format or ""] if image.format in SUPPORTED_FORMATS else "?"
     try:
         image.load()
+        reader.check()  # a decoder that read everything at once (WebP) is checked after
         normalized = normalize(image)
         normalized.load()
     except ImageInputError:
         raise
+    except DecodeTimeout:
+        raise _too_slow(limits) from None
     except (OSError, ValueError, SyntaxError, EOFError):
         raise ImageInputError("The image is corrupt or truncated and cannot be read.") from None
-    return DecodedImage(image=normalized, format=fmt)
+    return DecodedImage(image=normalized, format=fmt, frames=frames)
+
+
+def encode_normalized(image: Image.Image) -> bytes:
+    """The normalised image (RGBA, first frame) as a lossless PNG for renders to decode."""
+    buffer = io.BytesIO()
+    # Fastest compression: written once per animated upload, in the request.
+    image.save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()
 
 
 def encode_preview(image: Image.Image, max_side: int) -> bytes:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import undefer
 
 from dashapp.extensions import db
 from dashapp.models.compositor import Composite, CompositorImage
@@ -21,6 +20,7 @@ from dashapp.services.compositing.images import (
     ImageInputError,
     ImageLimits,
     decode_data_url,
+    encode_normalized,
     encode_preview,
     load_image,
 )
@@ -80,7 +80,20 @@ def limits_from(settings: Settings) -> ImageLimits:
     return ImageLimits(
         max_bytes=int(settings.compositor_max_upload_mb * 1024 * 1024),
         max_pixels=settings.compositor_max_pixels,
+        max_frames=settings.compositor_max_frames,
+        max_frame_pixels=settings.compositor_max_frame_pixels,
+        max_decode_s=settings.compositor_max_decode_s,
     )
+
+
+def stored_limits(settings: Settings, size: int) -> ImageLimits:
+    """Limits for decoding a stored upload of `size` bytes for a render.
+
+    Bytes and pixels were checked at upload and are not checked again (the limits may have been
+    lowered since); structure, frames and decode time are, because uploads stored before those
+    checks existed were never held to them.
+    """
+    return replace(limits_from(settings), max_bytes=max(size, 1), max_pixels=2**62)
 
 
 def storage_used(owner: str) -> int:
@@ -100,6 +113,10 @@ def store_bytes(owner: str, filename: str, data: bytes, settings: Settings) -> U
     storage.check_room(owner, len(data), settings)
     decoded = load_image(data, limits)
     width, height = decoded.size
+    # An animation's renders decode this copy of its first frame, never the original again.
+    normalized = encode_normalized(decoded.image) if decoded.frames > 1 else None
+    if normalized is not None:
+        storage.check_room(owner, len(data) + len(normalized), settings)
     row = CompositorImage(
         owner=owner,
         # PostgreSQL text cannot hold NUL; a browser never sends one, a forged request might.
@@ -108,6 +125,7 @@ def store_bytes(owner: str, filename: str, data: bytes, settings: Settings) -> U
         width=width,
         height=height,
         data=data,
+        normalized=normalized,
         preview=encode_preview(decoded.image, settings.compositor_preview_px),
     )
     try:
@@ -132,14 +150,19 @@ def image_preview(owner: str, image_id: int) -> bytes:
 
 
 def _decoded_images(owner: str, ids: set[int], settings: Settings) -> dict[int, Image.Image]:
-    rows = db.session.scalars(
-        select(CompositorImage)
-        .options(undefer(CompositorImage.data))
-        .where(CompositorImage.id.in_(ids), CompositorImage.owner == owner)
+    """`owner`'s uploads `ids` decoded for a render: the normalised copy where there is one."""
+    rows = db.session.execute(
+        select(
+            CompositorImage.id,
+            # The original only where there is no copy (the database reads no further than the
+            # first value that is not NULL: a 23 MB animation is not even fetched).
+            func.coalesce(CompositorImage.normalized, CompositorImage.data),
+        ).where(CompositorImage.id.in_(ids), CompositorImage.owner == owner)
     ).all()
-    # Images were validated at upload; allow them even if the limits were lowered since.
-    limits = ImageLimits(max_bytes=max(len(r.data) for r in rows) if rows else 1, max_pixels=2**62)
-    found = {row.id: load_image(row.data, limits).image for row in rows}
+    found = {
+        image_id: load_image(data, stored_limits(settings, len(data))).image
+        for image_id, data in rows
+    }
     if ids - set(found):
         raise PlacementError("An image of this composite is no longer available; upload it again.")
     return found

@@ -32,9 +32,16 @@ FREE_ROOM_HINT = (
 )
 
 
+# What one upload stores: the original, plus its normalised copy where it has one.
+STORED_BYTES = func.length(CompositorImage.data) + func.coalesce(
+    func.length(CompositorImage.normalized), 0
+)
+
+
 @dataclass(frozen=True)
 class Usage:
-    """What one user stores: uploads and their bytes (the originals; previews are small)."""
+    """What one user stores: uploads and their bytes (originals and normalised copies; previews
+    are small)."""
 
     images: int
     bytes: int
@@ -45,7 +52,7 @@ def usage(owner: str) -> Usage:
     count, used = db.session.execute(
         select(
             func.count(CompositorImage.id),
-            func.coalesce(func.sum(func.length(CompositorImage.data)), 0),
+            func.coalesce(func.sum(STORED_BYTES), 0),
         ).where(CompositorImage.owner == owner)
     ).one()
     return Usage(int(count or 0), int(used or 0))
@@ -130,9 +137,7 @@ def unused(owner: str, keep: Iterable[int] = ()) -> Usage:
     """The uploads `delete_unused` would delete now: count and bytes."""
     used = _in_use(owner, keep)
     rows = db.session.execute(
-        select(CompositorImage.id, func.length(CompositorImage.data)).where(
-            CompositorImage.owner == owner
-        )
+        select(CompositorImage.id, STORED_BYTES).where(CompositorImage.owner == owner)
     ).all()
     free = [size for image_id, size in rows if image_id not in used]
     return Usage(len(free), int(sum(size or 0 for size in free)))
@@ -144,9 +149,7 @@ def delete_unused(owner: str, keep: Iterable[int] = ()) -> Usage:
         hold_uploads(owner)  # a save in another tab waits, then finds what it needs or says so
         used = _in_use(owner, keep)
         rows = db.session.execute(
-            select(CompositorImage.id, func.length(CompositorImage.data)).where(
-                CompositorImage.owner == owner
-            )
+            select(CompositorImage.id, STORED_BYTES).where(CompositorImage.owner == owner)
         ).all()
         doomed = {image_id: int(size or 0) for image_id, size in rows if image_id not in used}
         if doomed:
