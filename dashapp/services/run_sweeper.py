@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import case, exists, func, or_, select, update
+from sqlalchemy import case, exists, false, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from dashapp.extensions import db
@@ -26,11 +26,18 @@ class SweepResult:
     never_started: int = 0
 
 
-def sweep_dead_workers(lost_after_s: float) -> tuple[int, int]:
+def sweep_dead_workers(lost_after_s: float, max_run_s: float | None = None) -> tuple[int, int]:
     """Running runs with no heartbeat for `lost_after_s` become lost (cancelled when a cancel
-    was asked); their ETA goes, so the page stops showing stale progress. (lost, cancelled)."""
+    was asked; failed when they had run past `max_run_s`: Celery's hard limit killed the job
+    the worker could not stop); their ETA goes, so the page stops showing stale progress.
+    (lost or failed, cancelled)."""
     now = utcnow()
     cutoff = now - dt.timedelta(seconds=lost_after_s)
+    overran = (
+        TrainingRun.started_at < now - dt.timedelta(seconds=max_run_s)
+        if max_run_s is not None
+        else false()
+    )
     stale = (TrainingRun.status == RunStatus.RUNNING) & (
         (TrainingRun.heartbeat_at < cutoff) | TrainingRun.heartbeat_at.is_(None)
     )
@@ -43,12 +50,18 @@ def sweep_dead_workers(lost_after_s: float) -> tuple[int, int]:
         .values(
             status=case(
                 (TrainingRun.cancel_requested, RunStatus.CANCELLED.value),
+                (overran, RunStatus.FAILED.value),
                 else_=RunStatus.LOST.value,
             ),
             finished_at=now,
             eta_s=None,
             error=case(
                 (TrainingRun.cancel_requested, None),
+                (
+                    overran,
+                    f"The worker stopped it: it passed the time limit of {max_run_s or 0:g} s "
+                    "(DASHAPP_TRAINING_MAX_RUN_S) and did not stop, so its job was killed.",
+                ),
                 else_=f"No heartbeat from the worker for over {lost_after_s:g} s: it died.",
             ),
         )
@@ -99,7 +112,9 @@ def sweep() -> SweepResult:
     """One sweep with the app's settings (inside an app context); commits."""
     settings = current_settings()
     try:
-        lost, cancelled = sweep_dead_workers(settings.training_lost_after_s)
+        lost, cancelled = sweep_dead_workers(
+            settings.training_lost_after_s, settings.training_max_run_s
+        )
         never = sweep_never_started(settings.training_queued_timeout_s)
         db.session.commit()
     except Exception:

@@ -14,10 +14,11 @@ from flask.testing import FlaskClient
 
 from dashapp import create_app
 from dashapp.auth import Role, User
+from dashapp.background import managers_for
 from dashapp.extensions import db
-from dashapp.models.training import TrainingRun
+from dashapp.models.training import TrainingRun, utcnow
 from dashapp.pages.training import ids
-from dashapp.services import queue_state, runs
+from dashapp.services import queue_state, run_sweeper, runs
 from dashapp.services.run_queue import enqueue_runs
 from tests.conftest import SettingsFactory
 from tests.integration.training.conftest import PluginApp
@@ -79,6 +80,8 @@ def test_a_run_past_its_time_or_step_budget_ends_failed_with_the_reason(
     the cancel flag) and at its step budget; a run inside both succeeds on the same worker."""
     limits = {"training_max_run_s": 4, "training_max_steps": 25}
     with plugin_app_with(dev_user="limits", **limits) as (app, worker):
+        # Celery's backstop on the gpu app: limit + interrupt (3 s) + wrap-up (60 s) + 60 s.
+        assert managers_for(app).training_celery.conf.task_time_limit == 4 + 3 + 60 + 60
         client = app.test_client()
         form = {"recipe": "slow-load", "load_s": 120, "marker": str(tmp_path / "slow")}
         slow = launched_run_id(launch(client, form))
@@ -169,3 +172,30 @@ def test_one_users_queued_runs_do_not_starve_another_users_run(
             for run_id in queued:
                 runs.request_cancel(User(heavy, Role.TRAINER), run_id)
             db.session.remove()
+
+
+def test_a_run_killed_past_its_time_limit_is_swept_failed_with_the_reason(
+    pg_settings_factory: SettingsFactory,
+) -> None:
+    """Celery's hard limit kills a job the worker could not stop (one long C call): its row,
+    with no heartbeat, is marked failed for its time limit, not lost for a dead worker."""
+    app = create_app(pg_settings_factory(training_max_run_s=3600))
+    user = User("limits-swept", Role.TRAINER)
+    try:
+        with app.test_request_context():
+            overran, died = (runs.create_run(user, "digits", {"epochs": 1}).id for _ in range(2))
+            for run_id, started_min in ((overran, 70), (died, 5)):
+                run = runs.get_run(run_id)
+                run.status, run.started_at = "running", utcnow() - dt.timedelta(minutes=started_min)
+                run.heartbeat_at = utcnow() - dt.timedelta(minutes=1)
+            db.session.commit()
+            run_sweeper.sweep()
+            db.session.remove()
+        assert (run_row(app, overran).status, run_row(app, died).status) == ("failed", "lost")
+        assert run_row(app, overran).error == (
+            "The worker stopped it: it passed the time limit of 3600 s "
+            "(DASHAPP_TRAINING_MAX_RUN_S) and did not stop, so its job was killed."
+        )
+    finally:
+        with app.app_context():
+            db.engine.dispose()

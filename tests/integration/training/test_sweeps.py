@@ -100,6 +100,14 @@ def test_a_refused_run_refuses_the_whole_sweep(
     with server.test_request_context():
         with pytest.raises(runs.OverMemoryBudget, match="Run 2 of the sweep: .* over the budget"):
             sweeps.launch(ALICE, spec)
+        # Inside the memory budget; 200,000 steps an epoch: run 2 takes 200 epochs.
+        steps = SweepSpec(
+            recipe="synthetic",
+            axes=(Axis("epochs", values=("1", "200")),),
+            fixed={"samples": "2000000", "image_size": "8", "batch_size": "8"},
+        )
+        with pytest.raises(runs.OverStepBudget, match="Run 2 of the sweep: .*40,000,000 optimizer"):
+            sweeps.launch(ALICE, steps)
         with pytest.raises(SweepSpecError) as bad:
             sweeps.launch(ALICE, _grid(epochs="abc"))
         assert "whole number" in bad.value.errors["epochs"]
