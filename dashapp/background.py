@@ -47,8 +47,16 @@ class ScrubbingCeleryManager(CeleryManager):
     """Dash's CeleryManager, but the job's context reaches Redis without secrets."""
 
     def call_job_fn(self, key: str, job_fn: Any, args: Any, context: Any) -> Any:
-        """Queue the job with a scrubbed context."""
-        return super().call_job_fn(key, job_fn, args, scrub_job_context(context))
+        """Queue the job as Dash does (`delay`), with a scrubbed context."""
+        return self._queue(key, job_fn, args, context)
+
+    def _queue(self, key: str, job_fn: Any, args: Any, context: Any, **options: Any) -> Any:
+        """Send the job with Celery `options` (priority, time limits); returns its task id."""
+        progress_key = self._make_progress_key(key)
+        task = job_fn.apply_async(
+            args=(key, progress_key, args, scrub_job_context(context)), **options
+        )
+        return task.task_id
 
 
 class FairTrainingManager(ScrubbingCeleryManager):
@@ -56,21 +64,38 @@ class FairTrainingManager(ScrubbingCeleryManager):
     (dashapp/services/run_fairness.py), so one user's queued runs do not starve another's."""
 
     def call_job_fn(self, key: str, job_fn: Any, args: Any, context: Any) -> Any:
-        """Queue the job as Dash does (`delay`), with a priority and a scrubbed context."""
-        progress_key = self._make_progress_key(key)
-        task = job_fn.apply_async(
-            args=(key, progress_key, args, scrub_job_context(context)),
-            priority=job_priority(args),
+        """Queue the job with its priority."""
+        return self._queue(key, job_fn, args, context, priority=job_priority(args))
+
+
+class TimeLimitedCeleryManager(ScrubbingCeleryManager):
+    """A UI-queue manager whose jobs carry time limits of their own in the message, over the
+    UI app's defaults (the compositor render's 120 s): Excel exports may take 30 minutes."""
+
+    def __init__(self, celery_app: Celery, soft_limit_s: float, hard_limit_s: float, **kw: Any):
+        super().__init__(celery_app, **kw)
+        self.soft_limit_s = soft_limit_s
+        self.hard_limit_s = hard_limit_s
+
+    def call_job_fn(self, key: str, job_fn: Any, args: Any, context: Any) -> Any:
+        """Queue the job with its own soft and hard time limits."""
+        return self._queue(
+            key,
+            job_fn,
+            args,
+            context,
+            soft_time_limit=self.soft_limit_s,
+            time_limit=self.hard_limit_s,
         )
-        return task.task_id
 
 
 @dataclass(frozen=True)
 class BackgroundManagers:
-    """The manager for UI background callbacks and the one for training jobs."""
+    """The managers for UI background callbacks, Excel exports and training jobs."""
 
     ui: Any
     training: Any
+    exports: Any
     ui_celery: Celery | None = None
     training_celery: Celery | None = None
 
@@ -134,8 +159,20 @@ def make_managers(settings: Settings) -> BackgroundManagers:
             # ends the run failed: a job stuck in one C call is killed (prefork workers only).
             task_time_limit=hard_time_limit_s(settings),
         )
+        # Excel jobs stop themselves at their limit (services/excel_jobs.py); Celery's limits
+        # come after it, on the same queue as renders but not with theirs.
+        export_limit_s = settings.dataview_xlsx_job_time_limit_s + 30
+        # An app of its own (one manager per app: Dash registers every callback's task on each
+        # manager's app), sending to the UI queue, where the UI worker runs it.
+        exports_celery = make_celery(settings, "dashapp-exports", settings.ui_queue)
         return BackgroundManagers(
             ui=ScrubbingCeleryManager(ui_celery, expire=RESULT_EXPIRY_S),
+            exports=TimeLimitedCeleryManager(
+                exports_celery,
+                soft_limit_s=export_limit_s,
+                hard_limit_s=export_limit_s + settings.compositor_render_kill_grace_s,
+                expire=RESULT_EXPIRY_S,
+            ),
             training=FairTrainingManager(training_celery, expire=RESULT_EXPIRY_S),
             ui_celery=ui_celery,
             training_celery=training_celery,
@@ -146,7 +183,7 @@ def make_managers(settings: Settings) -> BackgroundManagers:
     cache_dir.mkdir(parents=True, exist_ok=True)
     manager = ZygoteDiskcacheManager(diskcache.Cache(str(cache_dir)), expire=RESULT_EXPIRY_S)
     # Diskcache runs every job in its own process, so one manager serves both kinds of work.
-    return BackgroundManagers(ui=manager, training=manager)
+    return BackgroundManagers(ui=manager, training=manager, exports=manager)
 
 
 def start_job_processes(managers: BackgroundManagers) -> None:

@@ -62,9 +62,7 @@ def _export_request(table: str, max_cells: int) -> tuple[GridQuery, list[str], i
 
 
 def _refusal(exc: Exception) -> ResponseReturnValue:
-    status = (
-        429 if isinstance(exc, SlotsBusy) else 403 if isinstance(exc, PermissionError) else 400
-    )
+    status = 429 if isinstance(exc, SlotsBusy) else 403 if isinstance(exc, PermissionError) else 400
     log.warning("export refused (%s): %s", status, exc)
     return jsonify(error=str(exc)), status
 

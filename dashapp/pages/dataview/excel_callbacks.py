@@ -100,7 +100,7 @@ def register_excel_callbacks(app: Dash) -> None:
         Output(ids.XLSX_STATUS, "children", allow_duplicate=True),
         Input(ids.XLSX_JOB, "data"),
         background=True,
-        manager=managers_for(app).ui,
+        manager=managers_for(app).exports,
         progress=[Output(ids.XLSX_PROGRESS, "value"), Output(ids.XLSX_PROGRESS_TEXT, "children")],
         progress_default=[0, "Building the Excel file…"],
         # Shown while the job runs, hidden when it ends (whatever progress came last).
