@@ -201,21 +201,26 @@ def _frames(image: Image.Image, walked: Structure | None) -> tuple[int, bool]:
 def _check_frames(image: Image.Image, walked: Structure | None, limits: ImageLimits) -> int:
     """Refuse an animation over the frame cap or the pixels-times-frames budget; its frames."""
     frames, capped = _frames(image, walked)
-    advice = "only its first frame is used: save that frame as a still image and upload it."
+    advice = "Only its first frame is used: save that frame as a still image and upload that."
     if frames > limits.max_frames:
         count = f"more than {limits.max_frames:,}" if capped else f"{frames:,}"
         raise ImageInputError(
             f"The image is an animation of {count} frames; the limit is "
-            f"{limits.max_frames:,} frames ({advice})"
+            f"{limits.max_frames:,} frames. {advice}"
         )
     width, height = image.size
     if width * height * frames > limits.max_frame_pixels:
         raise ImageInputError(
             f"The animation is {width}x{height} pixels x {frames:,} frames = "
-            f"{width * height * frames / 1e6:,.0f} million pixels in all; the limit is "
-            f"{limits.max_frame_pixels / 1e6:,.0f} million ({advice})"
+            f"{_pixel_count(width * height * frames)} in all; the limit is "
+            f"{_pixel_count(limits.max_frame_pixels)}. {advice}"
         )
     return frames
+
+
+def _pixel_count(pixels: int) -> str:
+    """Pixels in words: exact below ten million, in millions above."""
+    return f"{pixels:,} pixels" if pixels < 10**7 else f"{pixels / 1e6:,.0f} million pixels"
 
 
 def _open_checked(data: bytes, limits: ImageLimits) -> tuple[Image.Image, int, DeadlineReader]:

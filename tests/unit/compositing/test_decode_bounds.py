@@ -94,10 +94,13 @@ def test_pixels_times_frames_is_bounded() -> None:
     limits = ImageLimits(max_bytes=10**7, max_pixels=10**6, max_frame_pixels=150_000)
     assert load_image(animation("GIF", 15, (100, 100)), limits).frames == 15  # 150,000
     message = refused_quickly(animation("GIF", 16, (100, 100)), limits)
-    assert message.startswith("The animation is 100x100 pixels x 16 frames = 0 million pixels")
-    limits = ImageLimits(max_bytes=10**7, max_pixels=10**6, max_frame_pixels=2_000_000)
-    message = refused_quickly(animation("WEBP", 3, (1000, 1000), lossless=True), limits)
-    assert "x 3 frames = 3 million pixels in all; the limit is 2 million" in message
+    assert message.startswith(
+        "The animation is 100x100 pixels x 16 frames = 160,000 pixels in all; "
+        "the limit is 150,000 pixels."
+    )
+    limits = ImageLimits(max_bytes=10**7, max_pixels=10**7, max_frame_pixels=20_000_000)
+    message = refused_quickly(animation("WEBP", 3, (3000, 3000), lossless=True), limits)
+    assert "x 3 frames = 27 million pixels in all; the limit is 20 million pixels" in message
 
 
 @pytest.mark.parametrize(
