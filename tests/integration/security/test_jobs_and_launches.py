@@ -17,7 +17,7 @@ from dashapp.extensions import db
 from dashapp.models.training import TrainingRun
 from dashapp.pages.training import ids
 from tests.conftest import SettingsFactory
-from tests.integration.training.support import launch, launched_run_id
+from tests.integration.training.support import launch, launched_run_id, queued_jobs
 from tests.support.dash_requests import callbacks_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -56,9 +56,10 @@ def job_request(client: Any, run_id: Any, headers: dict[str, str]) -> Any:
 
 
 def queued_messages(redis_url: str, queue: str) -> int:
+    """Messages waiting on `queue`, at every fair-order priority."""
     client = redis.Redis.from_url(redis_url)
     try:
-        return int(client.llen(queue))
+        return sum(queued_jobs(client, queue))
     finally:
         client.close()
 
