@@ -8,7 +8,7 @@ PORT   ?= 8050
 
 AXE    := tests/support/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: install db run serve lint audit test test-fast bench screenshots load-venv clean
+.PHONY: venv install db run serve lint audit test test-fast bench screenshots load-venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,13 @@ $(AXE): tests/support/axe/package.json tests/support/axe/package-lock.json
 	npm ci --prefix tests/support/axe --no-audit --no-fund --silent
 	touch $(AXE)
 
-install: $(STAMP) $(AXE)
+# `venv` is the app alone (Python and make); `install` adds the test tools (npm, for axe-core).
+venv: $(STAMP)
 
-db: install
+install: venv $(AXE)
+
+# run, db and serve need only the venv: a machine without npm serves the app.
+db: venv
 	$(BIN)/dashapp init-db
 	$(BIN)/dashapp seed --if-empty --rows $(ROWS)
 
