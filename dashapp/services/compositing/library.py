@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image
@@ -93,11 +93,17 @@ def stored_limits(settings: Settings, size: int) -> ImageLimits:
     lowered since); structure, frames and decode time are, because uploads stored before those
     checks existed were never held to them.
     """
-    return replace(limits_from(settings), max_bytes=max(size, 1), max_pixels=2**62)
+    return ImageLimits(
+        max_bytes=max(size, 1),
+        max_pixels=2**62,
+        max_frames=settings.compositor_max_frames,
+        max_frame_pixels=settings.compositor_max_frame_pixels,
+        max_decode_s=settings.compositor_max_decode_s,
+    )
 
 
 def storage_used(owner: str) -> int:
-    """Bytes of `owner`'s stored uploads (the originals; previews are small)."""
+    """Bytes of `owner`'s stored uploads (originals and normalised copies; previews are small)."""
     return storage.usage(owner).bytes
 
 

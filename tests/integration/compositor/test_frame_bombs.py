@@ -21,7 +21,7 @@ from dashapp import create_app
 from dashapp.extensions import db
 from dashapp.models.compositor import CompositorImage
 from dashapp.pages.compositor import ids
-from dashapp.services.compositing import library
+from dashapp.services.compositing import library, storage
 from dashapp.settings import current_settings, load_settings
 from tests.integration.compositor.test_library import layer, state
 from tests.integration.production.conftest import ADMIN, VIEWER, production_env
@@ -157,12 +157,15 @@ def test_a_saved_composite_downloads_from_the_normalised_copy_never_the_original
     frames[0].save(animated, "GIF", save_all=True, append_images=frames[1:])
     with app.app_context():
         bg = _store("bg.png", encoded(solid(400, 300, (0, 0, 255, 255)), "PNG"))
+        before = storage.usage(OWNER).bytes
         anim = _store("anim.gif", animated.getvalue())
         composite = library.save_composite(
             OWNER, "animated", state(bg, layer(anim, 100, 50)), current_settings()
         )
         row = db.session.get(CompositorImage, anim.image_id)
         assert row is not None and row.normalized is not None  # two frames: a copy was kept
+        # The copy counts against the user's storage cap, like the original.
+        assert storage.usage(OWNER).bytes - before == len(animated.getvalue()) + len(row.normalized)
         # The original becomes a million-frame bomb: a download that decoded it would be
         # refused or take seconds; one that decodes the copy does not notice.
         _replace_original(anim.image_id, gif_frame_bomb(1_000_000))
