@@ -24,10 +24,12 @@ import logging
 import selectors
 import socket
 import time
+from collections import deque
 from functools import partial
 from typing import Any
 
 from gunicorn import http
+from gunicorn.http.unreader import SocketUnreader
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from dashapp.settings import Settings
@@ -112,6 +114,30 @@ def _deadline_socket(plain: socket.socket, send_timeout_s: float) -> DeadlineSoc
     wrapped = DeadlineSocket(plain.family, plain.type, plain.proto, fileno=plain.detach())
     wrapped.send_timeout_s = send_timeout_s
     return wrapped
+
+
+class ArrivedFirstUnreader(SocketUnreader):
+    """gunicorn's socket reader, serving the pieces the event loop already read first.
+
+    Handing them over with `unread` instead put the whole request in one buffer that gunicorn
+    copies on every read: a 31 MB upload took 0.5-0.9 s to parse instead of 0.04 s.
+    """
+
+    def __init__(self, sock: socket.socket, arrived: list[bytes]) -> None:
+        super().__init__(sock)
+        self._arrived = deque(arrived)
+
+    def chunk(self, size_hint: int | None = None) -> bytes:
+        # A piece larger than asked for is fine: Unreader keeps the surplus for the next read.
+        if self._arrived:
+            return self._arrived.popleft()
+        return bytes(super().chunk(size_hint))
+
+    def take_buffered(self) -> bytes:
+        """Read-ahead: what gunicorn buffered and the pieces it has not asked for yet."""
+        ahead = super().take_buffered() + b"".join(self._arrived)
+        self._arrived.clear()
+        return bytes(ahead)
 
 
 class BufferedThreadWorker(ThreadWorker):
@@ -223,7 +249,8 @@ class BufferedThreadWorker(ThreadWorker):
         self._forget(conn, arrival)
         if conn.parser is None:
             conn.parser = http.get_parser(self.cfg, conn.sock, conn.client)
-        conn.parser.unreader.unread(arrival.received())
+        # The parser starts each request from its `unreader` (empty here: read-ahead was taken).
+        conn.parser.unreader = ArrivedFirstUnreader(conn.sock, arrival.received())
         conn.data_ready = True
         # A complete request needs no more reads; one h11 could not frame gets what is left of
         # its deadline, so it cannot hold the thread past it either.

@@ -55,6 +55,8 @@ class RequestArrival:
         # The client sent `Expect: 100-continue` and waits for a go-ahead before its body.
         self.wants_continue = False
         self.head: h11.Request | None = None
+        # A body of declared length is counted, not parsed: h11 copies every byte it frames.
+        self._declared_length: int | None = None
 
     def feed(self, data: bytes, now: float) -> Arrival:
         """Take the next bytes from the socket; return what the request now amounts to."""
@@ -65,6 +67,11 @@ class RequestArrival:
         self.deadline = min(
             self.deadline + len(data) / self._limits.min_rate_bytes_s, self._hard_deadline
         )
+        if self._declared_length is not None:
+            self.body_size += len(data)
+            if self.body_size >= self._declared_length:
+                self.state = Arrival.COMPLETE
+            return self.state
         try:
             self._parser.receive_data(data)
             self.state = self._advance(now)
@@ -77,6 +84,8 @@ class RequestArrival:
         while True:
             event = self._parser.next_event()
             if event is h11.NEED_DATA:
+                if self.headers_done and self._parser.their_state is h11.SEND_BODY:
+                    self._declared_length = self._content_length()
                 return Arrival.WAITING
             if isinstance(event, h11.Request):
                 if self._on_head(event, now) is Arrival.TOO_LARGE:
@@ -97,10 +106,17 @@ class RequestArrival:
         body_deadline = now + self._limits.body_timeout_s
         self.deadline = min(max(self.deadline, body_deadline), self._hard_deadline)
         self.wants_continue = self._parser.they_are_waiting_for_100_continue
-        for name, value in request.headers:
-            if name == b"content-length" and int(value) > self._limits.max_body_bytes:
-                return Arrival.TOO_LARGE
+        length = self._content_length()
+        if length is not None and length > self._limits.max_body_bytes:
+            return Arrival.TOO_LARGE
         return Arrival.WAITING
+
+    def _content_length(self) -> int | None:
+        """The head's Content-Length (h11 checked it), unless the body is chunked."""
+        if self.header(b"transfer-encoding"):
+            return None
+        value = self.header(b"content-length")
+        return int(value) if value else None
 
     def header(self, name: bytes) -> str:
         """The first value of header `name` (lower case) in the head, or ''."""
@@ -109,9 +125,9 @@ class RequestArrival:
                 return value.decode("latin-1")
         return ""
 
-    def received(self) -> bytes:
-        """Every byte read for this request (and any the client sent after it)."""
-        return b"".join(self._chunks)
+    def received(self) -> list[bytes]:
+        """Every byte read for this request (and any the client sent after it), as read."""
+        return self._chunks
 
     def expired(self, now: float) -> bool:
         """True once the request has had all the time it may take."""

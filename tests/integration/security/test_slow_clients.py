@@ -376,3 +376,23 @@ def test_32_concurrent_searches_by_one_user_leave_another_users_grid_fast(
     assert "data queries running" in refusal.json()["error"]
     assert 1 <= busiest <= cap
     assert statistics.median(loaded) < 200, loaded
+
+
+def test_a_body_and_the_next_request_in_one_send_are_both_answered(web: WebProcess) -> None:
+    body = b'{"output": "nothing.here"}'
+    identity = b"".join(f"{k}: {v}\r\n".encode() for k, v in VIEWER.items())
+    post = (
+        b"POST /_dash-update-component HTTP/1.1\r\nHost: a\r\n" + identity
+        + f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+    )  # fmt: skip
+    with socket.create_connection(("127.0.0.1", web.port)) as sock:
+        sock.settimeout(10)
+        sock.sendall(post)  # the head first: the body then arrives with the next request
+        time.sleep(0.2)
+        sock.sendall(body + b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
+        received = b""
+        while b"HTTP/1.1 200" not in received:
+            chunk = sock.recv(4096)
+            assert chunk, received
+            received += chunk
+    assert received.index(b"HTTP/1.1 403") < received.index(b"HTTP/1.1 200")

@@ -58,7 +58,7 @@ def test_a_request_is_complete_exactly_when_its_last_byte_arrives(
         assert arrival.feed(piece, now=0.0) is Arrival.WAITING
         at += len(piece)
     assert arrival.feed(raw[at:], now=0.0) is Arrival.COMPLETE
-    assert arrival.received() == raw
+    assert b"".join(arrival.received()) == raw
 
 
 @given(st.binary(max_size=2000))
@@ -121,3 +121,11 @@ def test_the_body_gets_its_own_allowance_after_the_head() -> None:
     arrival.feed(b"Content-Length: 5\r\n\r\n", now=9.0)
     assert not arrival.expired(25.0)
     assert arrival.expired(29.5)
+
+
+def test_a_declared_body_is_complete_at_its_length_and_pipelined_bytes_are_kept() -> None:
+    arrival = RequestArrival(LIMITS, now=0.0)
+    arrival.feed(b"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\n\r\nab", now=0.0)
+    assert arrival.feed(b"cd", now=0.0) is Arrival.WAITING
+    assert arrival.feed(b"efGET /next HTTP/1.1\r\n", now=0.0) is Arrival.COMPLETE
+    assert b"".join(arrival.received()).endswith(b"abcdefGET /next HTTP/1.1\r\n")
