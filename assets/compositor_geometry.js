@@ -1,4 +1,4 @@
-// Compositor geometry: the same definitions as dashapp/services/compositing/geometry.py.
+// Compositor geometry: the same definitions as dashapp/compositing/geometry.py.
 //
 // Background pixel coordinates, origin at the top-left corner, x right, y down. A layer has a
 // natural size (width, height) and is placed by its centre (x, y), scale_x/scale_y, rotation in

@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import composite_baseline as baseline  # noqa: E402
 
-from dashapp.services.compositing.compose import composite, encode  # noqa: E402
-from dashapp.services.compositing.geometry import Layer, Placement  # noqa: E402
-from dashapp.services.compositing.images import ImageLimits, load_image  # noqa: E402
+from dashapp.compositing.compose import composite, encode  # noqa: E402
+from dashapp.compositing.geometry import Layer, Placement  # noqa: E402
+from dashapp.compositing.images import ImageLimits, load_image  # noqa: E402
 
 
 def photo_like(width: int, height: int, seed: int) -> Image.Image:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PIL import Image  # noqa: E402
 
 from dashapp import create_app  # noqa: E402
-from dashapp.services.compositing.images import (  # noqa: E402
+from dashapp.compositing.images import (  # noqa: E402
     ImageInputError,
     ImageLimits,
     load_image,

@@ -23,10 +23,10 @@ from flask_migrate import upgrade
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashapp import create_app  # noqa: E402
+from dashapp.dataview.service import DataView, GridState  # noqa: E402
 from dashapp.extensions import db  # noqa: E402
-from dashapp.services.grid.service import DataView, GridState  # noqa: E402
-from dashapp.services.seed import seed  # noqa: E402
-from dashapp.services.seed_data import SeedPlan  # noqa: E402
+from dashapp.seeding.seed import seed  # noqa: E402
+from dashapp.seeding.seed_data import SeedPlan  # noqa: E402
 from dashapp.settings import load_settings  # noqa: E402
 from tests.support.services import throwaway_postgres_database, with_driver  # noqa: E402
 

@@ -33,10 +33,10 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dashapp.services.datasources.sources import make_engine  # noqa: E402
-from dashapp.services.grid import paging  # noqa: E402
-from dashapp.services.grid.service import PREWARM_ROWS, DataView, GridState  # noqa: E402
-from dashapp.services.grid.session import read_connection  # noqa: E402
+from dashapp.dataview import paging  # noqa: E402
+from dashapp.dataview.service import PREWARM_ROWS, DataView, GridState  # noqa: E402
+from dashapp.dataview.session import read_connection  # noqa: E402
+from dashapp.dataview.sources.sources import make_engine  # noqa: E402
 from tests.support.services import PG_ADMIN_URL  # noqa: E402
 
 BLOCK = 100

@@ -26,13 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_composite import foreground, photo_like  # noqa: E402
 from dashapp import create_app  # noqa: E402
+from dashapp.compositing import library  # noqa: E402
 from dashapp.extensions import db  # noqa: E402
 from dashapp.models.compositor import CompositorRender  # noqa: E402
 from dashapp.pages.compositor import ids  # noqa: E402
 from dashapp.pages.dataview import ids as grid_ids  # noqa: E402
-from dashapp.services.compositing import library  # noqa: E402
-from dashapp.services.seed import seed  # noqa: E402
-from dashapp.services.seed_data import SeedPlan  # noqa: E402
+from dashapp.seeding.seed import seed  # noqa: E402
+from dashapp.seeding.seed_data import SeedPlan  # noqa: E402
 from dashapp.settings import current_settings, load_settings  # noqa: E402
 from tests.support.dash_requests import DashCallbacks, callbacks_of  # noqa: E402
 

@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashapp import create_app  # noqa: E402
 from dashapp.extensions import db  # noqa: E402
-from dashapp.services.seed import SeedResult, seed  # noqa: E402
-from dashapp.services.seed_data import SeedPlan  # noqa: E402
+from dashapp.seeding.seed import SeedResult, seed  # noqa: E402
+from dashapp.seeding.seed_data import SeedPlan  # noqa: E402
 from dashapp.settings import load_settings  # noqa: E402
 from tests.support.services import throwaway_postgres_database, with_driver  # noqa: E402
 

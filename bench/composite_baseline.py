@@ -1,6 +1,6 @@
 """The compositing path as it was before the speed-up of 2026-11-23 (kept as the bench's baseline).
 
-Same geometry and resampling as dashapp/services/compositing/compose.py; it differs in what it
+Same geometry and resampling as dashapp/compositing/compose.py; it differs in what it
 copies: the whole background (a fresh copy per render), the warped layer assembled into one box
 and un-premultiplied as a whole, and JPEG flattening that blends every pixel over white.
 """
@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from PIL import Image
 
-from dashapp.services.compositing.compose import _prescale
-from dashapp.services.compositing.geometry import Layer
+from dashapp.compositing.compose import _prescale
+from dashapp.compositing.geometry import Layer
 
 Resampling = Image.Resampling
 # The band split of that time (the app now resamples strips shaped to the layer).

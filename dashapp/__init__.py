@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         upgrade_embedded_database(server, settings.instance_path)
     managers = make_managers(settings)
     server.extensions[MANAGERS_KEY] = managers
-    from dashapp.services.run_queue import install_run_queue
+    from dashapp.training.run_queue import install_run_queue
 
     install_run_queue(server, managers)  # sweeps queue runs by id, without a browser
     install_request_ids(server, settings)
@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     install_security_headers(server, dash_app, settings)
     register_error_handlers(server)
     register_cli(server)
-    from dashapp.services.grid.binding import install_dataview
+    from dashapp.dataview.binding import install_dataview
 
     install_dataview(server, settings)  # a bad dashboards file stops start-up here
     start_job_processes(managers)  # it forks, and the helper must see every callback

@@ -14,9 +14,9 @@ from celery import Celery
 from dash.background_callback import CeleryManager
 
 from dashapp.embedded_jobs import ZygoteDiskcacheManager
-from dashapp.services.run_fairness import TRANSPORT_OPTIONS, job_priority
-from dashapp.services.run_limits import hard_time_limit_s
 from dashapp.settings import Settings
+from dashapp.training.run_fairness import TRANSPORT_OPTIONS, job_priority
+from dashapp.training.run_limits import hard_time_limit_s
 
 MANAGERS_KEY = "dashapp_background_managers"
 RESULT_EXPIRY_S = 24 * 3600
@@ -61,7 +61,7 @@ class ScrubbingCeleryManager(CeleryManager):
 
 class FairTrainingManager(ScrubbingCeleryManager):
     """The training manager: each job goes to the broker with its run's fair priority
-    (dashapp/services/run_fairness.py), so one user's queued runs do not starve another's."""
+    (dashapp/training/run_fairness.py), so one user's queued runs do not starve another's."""
 
     def call_job_fn(self, key: str, job_fn: Any, args: Any, context: Any) -> Any:
         """Queue the job with its priority."""
@@ -155,11 +155,11 @@ def make_managers(settings: Settings) -> BackgroundManagers:
         )
         training_celery = make_celery(settings, "dashapp-training", settings.training_queue)
         training_celery.conf.update(
-            # The backstop behind the worker's own time limit (services/run_limits.py), which
+            # The backstop behind the worker's own time limit (training/run_limits.py), which
             # ends the run failed: a job stuck in one C call is killed (prefork workers only).
             task_time_limit=hard_time_limit_s(settings),
         )
-        # Excel jobs stop themselves at their limit (services/excel_jobs.py); Celery's limits
+        # Excel jobs stop themselves at their limit (dataview/excel_jobs.py); Celery's limits
         # come after it, on the same queue as renders but not with theirs.
         export_limit_s = settings.dataview_xlsx_job_time_limit_s + 30
         # An app of its own (one manager per app: Dash registers every callback's task on each

@@ -50,8 +50,8 @@ def seed_command(rows: int, if_empty: bool) -> None:
 
     from dashapp.extensions import db
     from dashapp.schema_state import schema_status
-    from dashapp.services.seed import order_count, seed
-    from dashapp.services.seed_data import SeedPlan
+    from dashapp.seeding.seed import order_count, seed
+    from dashapp.seeding.seed_data import SeedPlan
 
     engine = db.engine
     status = schema_status(engine)

@@ -13,8 +13,8 @@ from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 from werkzeug.exceptions import HTTPException
 
 from dashapp import error_pages
-from dashapp.services.grid.errors import GridQueryError
-from dashapp.services.user_slots import SlotsBusy
+from dashapp.dataview.errors import GridQueryError
+from dashapp.web.user_slots import SlotsBusy
 
 log = logging.getLogger(__name__)
 

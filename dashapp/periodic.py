@@ -21,8 +21,8 @@ from celery import Celery
 from flask import Flask
 
 from dashapp.extensions import db
-from dashapp.services import run_sweeper
 from dashapp.settings import Settings
+from dashapp.training import run_sweeper
 
 log = logging.getLogger(__name__)
 SWEEP_TASK = "dashapp.sweep_runs"

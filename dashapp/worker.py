@@ -51,7 +51,7 @@ def _warm_up_training(sender: object = None, **_kwargs: object) -> None:
     import torch._dynamo  # noqa: F401
     import torch.optim  # noqa: F401
 
-    from dashapp.services import recipe_catalog
+    from dashapp.training import recipe_catalog
     from tasks.training import datasets
 
     datasets.preload()

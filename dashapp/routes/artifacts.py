@@ -11,8 +11,8 @@ from flask.typing import ResponseReturnValue
 
 from dashapp.auth import Role, current_user, require_role
 from dashapp.routes.downloads import content_disposition
-from dashapp.services.download_names import file_stem
-from dashapp.services.runs import RunError, artifact
+from dashapp.training.runs import RunError, artifact
+from dashapp.web.download_names import file_stem
 
 bp = Blueprint("artifacts", __name__)
 

@@ -6,12 +6,12 @@ from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from dashapp.auth import Role, current_user, require_role
+from dashapp.compositing import library, renders
+from dashapp.compositing.geometry import PlacementError
+from dashapp.compositing.images import ImageInputError
 from dashapp.routes.downloads import send_download
-from dashapp.services.compositing import library, renders
-from dashapp.services.compositing.geometry import PlacementError
-from dashapp.services.compositing.images import ImageInputError
-from dashapp.services.download_names import file_name
 from dashapp.settings import current_settings
+from dashapp.web.download_names import file_name
 
 bp = Blueprint("compositor", __name__, url_prefix="/compositor")
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 from flask import Response, send_file
 from werkzeug.http import dump_options_header
 
-from dashapp.services.download_names import ascii_fallback
+from dashapp.web.download_names import ascii_fallback
 
 # RFC 5987 attr-char besides letters and digits: what stays unescaped in `filename*`
 # (the set Werkzeug's send_file uses).

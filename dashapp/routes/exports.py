@@ -18,23 +18,22 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from dashapp.auth import Role, current_user, require_role
-from dashapp.routes.downloads import send_download
-from dashapp.services import excel_jobs
-from dashapp.services.grid import grid_state
-from dashapp.services.grid.binding import current_dataview
-from dashapp.services.grid.errors import GridQueryError
-from dashapp.services.grid.export import (
+from dashapp.dataview import excel_jobs, grid_state
+from dashapp.dataview.binding import current_dataview
+from dashapp.dataview.errors import GridQueryError
+from dashapp.dataview.export import (
     cell_row_limit,
     download_name,
     export_columns,
     spool_csv,
 )
-from dashapp.services.grid.grid_state import GridState
-from dashapp.services.grid.query import GridQuery
-from dashapp.services.grid.sheet import EXCEL_MAX_ROWS, write_sheet
-from dashapp.services.user_slots import SlotsBusy
+from dashapp.dataview.grid_state import GridState
+from dashapp.dataview.query import GridQuery
+from dashapp.dataview.sheet import EXCEL_MAX_ROWS, write_sheet
+from dashapp.routes.downloads import send_download
 from dashapp.settings import current_settings
 from dashapp.web.slots import SlotKind, user_slots
+from dashapp.web.user_slots import SlotsBusy
 
 log = logging.getLogger(__name__)
 bp = Blueprint("exports", __name__, url_prefix="/export")

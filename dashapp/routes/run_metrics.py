@@ -7,8 +7,8 @@ from flask.typing import ResponseReturnValue
 
 from dashapp.auth import Role, current_user, require_role
 from dashapp.routes.downloads import send_download
-from dashapp.services.run_manage import metrics_csv
-from dashapp.services.runs import RunError
+from dashapp.training.run_manage import metrics_csv
+from dashapp.training.runs import RunError
 
 bp = Blueprint("run_metrics", __name__)
 

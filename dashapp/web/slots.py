@@ -10,8 +10,8 @@ from enum import StrEnum
 from flask import current_app
 
 from dashapp.auth import current_user
-from dashapp.services.user_slots import UserSlots
 from dashapp.settings import Settings, current_settings
+from dashapp.web.user_slots import UserSlots
 
 
 class SlotKind(StrEnum):

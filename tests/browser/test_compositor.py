@@ -201,7 +201,7 @@ def test_bad_upload_shows_message_and_page_keeps_working(
 def test_javascript_and_python_geometry_agree(
     dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory
 ) -> None:
-    from dashapp.services.compositing.geometry import Layer
+    from dashapp.compositing.geometry import Layer
 
     base = start(dash_duo, dash_app_for(settings_factory()))
     dash_duo.driver.get(base + "/compositor")

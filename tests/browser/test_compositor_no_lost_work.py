@@ -11,8 +11,8 @@ from typing import Any
 
 from flask import Flask, request
 
+from dashapp.compositing import library
 from dashapp.pages.compositor import ids
-from dashapp.services.compositing import library
 from tests.browser.test_compositor import STATE_JS, click, upload_both, write_images
 from tests.conftest import SettingsFactory
 from tests.support.browser import horizontal_overflow, start

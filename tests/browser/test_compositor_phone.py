@@ -17,8 +17,8 @@ from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.actions.pointer_input import PointerInput
 from selenium.webdriver.common.keys import Keys
 
+from dashapp.compositing import library
 from dashapp.pages.compositor import ids
-from dashapp.services.compositing import library
 from tests.browser.test_compositor import (
     BG_SIZE,
     FG_SIZE,

@@ -18,8 +18,8 @@ from selenium.webdriver.common.action_chains import ActionChains
 
 from dashapp import create_app
 from dashapp.pages.dataview import ids
-from dashapp.services.seed import seed
-from dashapp.services.seed_data import SeedPlan
+from dashapp.seeding.seed import seed
+from dashapp.seeding.seed_data import SeedPlan
 from tests.conftest import SettingsFactory
 from tests.support.browser import horizontal_overflow, set_viewport, start
 from tests.support.services import throwaway_postgres_database, with_driver

@@ -8,8 +8,8 @@ from typing import Any
 
 from dashapp.extensions import db
 from dashapp.pages.dataview import ids
-from dashapp.services.seed import seed
-from dashapp.services.seed_data import SeedPlan
+from dashapp.seeding.seed import seed
+from dashapp.seeding.seed_data import SeedPlan
 from tests.conftest import SettingsFactory
 from tests.support.browser import start
 

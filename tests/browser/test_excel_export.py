@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from dashapp import create_app
 from dashapp.extensions import db
 from dashapp.pages.dataview import ids
-from dashapp.services.seed import seed
-from dashapp.services.seed_data import SeedPlan
+from dashapp.seeding.seed import seed
+from dashapp.seeding.seed_data import SeedPlan
 from tests.conftest import SettingsFactory
 from tests.support.browser import start
 

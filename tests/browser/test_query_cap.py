@@ -11,8 +11,8 @@ from flask import Response
 
 from dashapp.extensions import db
 from dashapp.pages.dataview import ids
-from dashapp.services.seed import seed
-from dashapp.services.seed_data import SeedPlan
+from dashapp.seeding.seed import seed
+from dashapp.seeding.seed_data import SeedPlan
 from dashapp.web.slots import SlotKind, user_slots
 from tests.conftest import SettingsFactory
 from tests.support.browser import start

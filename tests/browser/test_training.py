@@ -154,7 +154,7 @@ def _finished_run(
     from dashapp.auth import Role, User
     from dashapp.extensions import db
     from dashapp.models.training import RunPoint, RunStatus, utcnow
-    from dashapp.services import runs
+    from dashapp.training import runs
 
     with server.test_request_context():
         run = runs.create_run(User("dev", Role.ADMIN), recipe, config or {"epochs": 2})

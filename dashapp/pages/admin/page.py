@@ -10,10 +10,10 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, dcc, html
 
 from dashapp.auth import Role, page_guard, secured_callback
+from dashapp.dataview.binding import current_dataview
+from dashapp.dataview.config.overview import source_overviews
 from dashapp.pages.admin import ids
 from dashapp.pages.admin.render import sources_view
-from dashapp.services.dashboards.overview import source_overviews
-from dashapp.services.grid.binding import current_dataview
 
 # `role` keeps the page out of others' navigation and answers its address with 403 for them
 # (dashapp.page_status); the layout and every callback check the role again themselves.

@@ -7,9 +7,9 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import html
 
+from dashapp.dataview.config.overview import ConfiguredTable, SourceOverview
+from dashapp.dataview.sources.inventory import TableInfo
 from dashapp.pages.admin import ids
-from dashapp.services.dashboards.overview import ConfiguredTable, SourceOverview
-from dashapp.services.datasources.inventory import TableInfo
 
 
 def _fact(term: str, value: str) -> list[Any]:

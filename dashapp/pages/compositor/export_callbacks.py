@@ -9,15 +9,15 @@ from flask import Flask
 
 from dashapp.auth import Role, User, secured_callback
 from dashapp.background import managers_for
+from dashapp.compositing import renders
+from dashapp.compositing.geometry import PlacementError
+from dashapp.compositing.images import ImageInputError
 from dashapp.job_guards import guard_job
 from dashapp.pages.compositor import ids
 from dashapp.pages.compositor.common import owner, text
 from dashapp.pages.compositor.widgets import message
-from dashapp.services.compositing import renders
-from dashapp.services.compositing.geometry import PlacementError
-from dashapp.services.compositing.images import ImageInputError
-from dashapp.services.download_names import file_stem
 from dashapp.settings import current_settings
+from dashapp.web.download_names import file_stem
 
 POLL_MS = 500
 

@@ -8,13 +8,13 @@ from dash import ALL, Dash, Input, Output, State, ctx, no_update, set_props
 from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, secured_callback
+from dashapp.compositing import library, renders
+from dashapp.compositing.geometry import PlacementError
+from dashapp.compositing.images import ImageInputError
 from dashapp.pages.compositor import ids
 from dashapp.pages.compositor.common import command, owner, text
 from dashapp.pages.compositor.export_callbacks import download_stem
 from dashapp.pages.compositor.widgets import gallery, message
-from dashapp.services.compositing import library, renders
-from dashapp.services.compositing.geometry import PlacementError
-from dashapp.services.compositing.images import ImageInputError
 from dashapp.settings import current_settings
 
 UNDO_SECONDS = 8

@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Dash, Input, Output, dcc, html
 
 from dashapp.auth import Role, page_guard
+from dashapp.compositing import library, storage
 from dashapp.pages.compositor import ids
 from dashapp.pages.compositor.common import owner
 from dashapp.pages.compositor.export_callbacks import register_export_callbacks
@@ -23,7 +24,6 @@ from dashapp.pages.compositor.widgets import (
     undo_toast,
     upload_panel,
 )
-from dashapp.services.compositing import library, storage
 from dashapp.settings import current_settings
 
 dash.register_page(

@@ -7,10 +7,10 @@ from typing import Any
 from dash import Dash, Input, Output, State, ctx, no_update
 
 from dashapp.auth import Role, secured_callback
+from dashapp.compositing import storage
 from dashapp.pages.compositor import ids
 from dashapp.pages.compositor.common import owner
 from dashapp.pages.compositor.widgets import message
-from dashapp.services.compositing import storage
 from dashapp.settings import current_settings
 
 

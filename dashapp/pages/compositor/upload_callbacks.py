@@ -8,12 +8,12 @@ from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, secured_callback
+from dashapp.compositing import library, uploads
+from dashapp.compositing.geometry import refit_factor
+from dashapp.compositing.images import ImageInputError
 from dashapp.pages.compositor import ids
 from dashapp.pages.compositor.common import command, owner, text, texts
 from dashapp.pages.compositor.widgets import message
-from dashapp.services.compositing import library, uploads
-from dashapp.services.compositing.geometry import refit_factor
-from dashapp.services.compositing.images import ImageInputError
 from dashapp.settings import current_settings
 
 

@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from dashapp.services.grid.errors import GridQueryError
-from dashapp.services.grid.filters import BLANK
-from dashapp.services.grid.schema import GridTable
+from dashapp.dataview.errors import GridQueryError
+from dashapp.dataview.filters import BLANK
+from dashapp.dataview.schema import GridTable
 
 OPERATORS = {
     "contains": "contains", "notContains": "does not contain", "equals": "=",

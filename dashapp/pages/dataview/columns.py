@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from dashapp.services.grid.schema import ColumnKind, GridColumn, GridTable
+from dashapp.dataview.schema import ColumnKind, GridColumn, GridTable
 
 MONEY_NAMES = ("amount", "price", "unit_price", "revenue", "total", "cost")
 FILTER_BY_KIND = {

@@ -10,11 +10,11 @@ from flask import Flask
 
 from dashapp.auth import Role, User, current_user, secured_callback
 from dashapp.background import managers_for
+from dashapp.dataview import excel_jobs
+from dashapp.dataview.errors import GridQueryError
 from dashapp.extensions import db
 from dashapp.job_guards import guard_job
 from dashapp.pages.dataview import ids
-from dashapp.services import excel_jobs
-from dashapp.services.grid.errors import GridQueryError
 from dashapp.settings import Settings, current_settings
 
 POLL_MS = 1000

@@ -10,6 +10,9 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, 
 from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, secured_callback
+from dashapp.dataview.binding import current_dataview
+from dashapp.dataview.errors import GridQueryError
+from dashapp.dataview.schema import ColumnKind, GridTable
 from dashapp.pages.dataview import ids
 from dashapp.pages.dataview.chips import (
     CUSTOM,
@@ -20,9 +23,6 @@ from dashapp.pages.dataview.chips import (
     range_filter,
 )
 from dashapp.pages.dataview.page_state import facets_of, page_search, page_state
-from dashapp.services.grid.binding import current_dataview
-from dashapp.services.grid.errors import GridQueryError
-from dashapp.services.grid.schema import ColumnKind, GridTable
 
 FACET_INPUTS = [Input(slot, "value") for slot in ids.FACET_SLOTS]
 FACET_STATES = [State(slot, "value") for slot in ids.FACET_SLOTS]

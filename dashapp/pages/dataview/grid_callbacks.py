@@ -10,6 +10,8 @@ from dash import ClientsideFunction, Dash, Input, Output, State
 from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, secured_callback
+from dashapp.dataview.binding import current_dataview
+from dashapp.dataview.errors import GridQueryError
 from dashapp.pages.dataview import ids
 from dashapp.pages.dataview.page_state import (
     export_href,
@@ -18,8 +20,6 @@ from dashapp.pages.dataview.page_state import (
     page_state,
     visible_columns,
 )
-from dashapp.services.grid.binding import current_dataview
-from dashapp.services.grid.errors import GridQueryError
 from dashapp.web.slots import query_slot
 
 log = logging.getLogger(__name__)

@@ -9,13 +9,13 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashapp.dataview.aggregates import BLANK_LABEL
+from dashapp.dataview.config.spec import DashboardSpec
+from dashapp.dataview.filters import BLANK
+from dashapp.dataview.saved_views import ViewInfo
+from dashapp.dataview.schema import GridTable
 from dashapp.pages.dataview import ids
 from dashapp.pages.dataview.columns import column_defs, initial_state
-from dashapp.services.dashboards.spec import DashboardSpec
-from dashapp.services.grid.aggregates import BLANK_LABEL
-from dashapp.services.grid.filters import BLANK
-from dashapp.services.grid.schema import GridTable
-from dashapp.services.saved_views import ViewInfo
 
 BLOCK_SIZE = 100
 GRID_OPTIONS: dict[str, Any] = {

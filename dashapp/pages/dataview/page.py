@@ -10,6 +10,10 @@ import dash_bootstrap_components as dbc
 from dash import Dash, dcc, html
 
 from dashapp.auth import Role, current_user, page_guard
+from dashapp.dataview import grid_state, saved_views
+from dashapp.dataview.binding import current_dataview
+from dashapp.dataview.errors import GridQueryError
+from dashapp.dataview.schema import ColumnKind
 from dashapp.pages.dataview import ids, page_state
 from dashapp.pages.dataview import layout as parts
 from dashapp.pages.dataview.excel_callbacks import register_excel_callbacks
@@ -21,11 +25,6 @@ from dashapp.pages.dataview.filters_callbacks import (
 from dashapp.pages.dataview.grid_callbacks import register_grid_callbacks
 from dashapp.pages.dataview.summary_callbacks import register_summary_callbacks
 from dashapp.pages.dataview.views_callbacks import register_view_callbacks
-from dashapp.services import saved_views
-from dashapp.services.grid import grid_state
-from dashapp.services.grid.binding import current_dataview
-from dashapp.services.grid.errors import GridQueryError
-from dashapp.services.grid.schema import ColumnKind
 
 dash.register_page(__name__, path="/", name="Dashboard", order=0, title="Dashboard · dashapp")
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""The page's component values as the grid state (services/grid/grid_state.py serialises it)."""
+"""The page's component values as the grid state (dataview/grid_state.py serialises it)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from urllib.parse import urlencode
 
 from werkzeug.exceptions import BadRequest
 
+from dashapp.dataview import grid_state
+from dashapp.dataview.grid_state import GridState
 from dashapp.pages.dataview.columns import sort_model_of
-from dashapp.services.grid import grid_state
-from dashapp.services.grid.grid_state import GridState
 
 
 def facets_of(columns: list[Any] | None, values: tuple[Any, ...] | list[Any]) -> dict[str, Any]:

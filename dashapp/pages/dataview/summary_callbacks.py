@@ -13,16 +13,16 @@ from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, secured_callback
 from dashapp.components.shell import THEME_STORE_ID
+from dashapp.dataview.aggregates import BLANK_LABEL, OTHER_LABEL
+from dashapp.dataview.binding import current_dataview
+from dashapp.dataview.errors import GridQueryError
+from dashapp.dataview.filters import BLANK
 from dashapp.pages.dataview import ids
 from dashapp.pages.dataview import layout as parts
 from dashapp.pages.dataview.charts import breakdown_figure, trend_figure
 from dashapp.pages.dataview.formatting import format_value
 from dashapp.pages.dataview.grid_callbacks import status_text
 from dashapp.pages.dataview.page_state import facets_of, grid_state_of
-from dashapp.services.grid.aggregates import BLANK_LABEL, OTHER_LABEL
-from dashapp.services.grid.binding import current_dataview
-from dashapp.services.grid.errors import GridQueryError
-from dashapp.services.grid.filters import BLANK
 from dashapp.web.slots import query_slot
 
 log = logging.getLogger(__name__)

@@ -10,11 +10,11 @@ from dash import ClientsideFunction, Dash, Input, Output, State, ctx, get_relati
 from dash.exceptions import PreventUpdate
 
 from dashapp.auth import Role, current_user, secured_callback
+from dashapp.dataview import saved_views
+from dashapp.dataview.errors import GridQueryError
 from dashapp.pages.dataview import ids
 from dashapp.pages.dataview.layout import CONFIRM_CLASS
 from dashapp.pages.dataview.page_state import page_state
-from dashapp.services import saved_views
-from dashapp.services.grid.errors import GridQueryError
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The training page's callbacks: thin adapters over services/runs and the run panel."""
+"""The training page's callbacks: thin adapters over training/runs and the run panel."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from dashapp.pages.training.run_ids import run_id_from
 from dashapp.pages.training.run_manage_callbacks import register_manage_callbacks
 from dashapp.recipes import ParamsError
 from dashapp.recipes.validation import FORM_LEVEL
-from dashapp.services import recipe_catalog, run_views, runs
-from dashapp.services.training_job import check_job_request, execute_run
 from dashapp.settings import current_settings
+from dashapp.training import recipe_catalog, run_views, runs
+from dashapp.training.training_job import check_job_request, execute_run
 
 
 def _form_values(values: list[Any], id_list: list[dict[str, str]]) -> dict[str, Any]:

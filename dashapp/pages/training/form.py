@@ -15,7 +15,7 @@ from pydantic.fields import FieldInfo
 
 from dashapp.pages.training import ids
 from dashapp.recipes import Recipe
-from dashapp.services import recipe_catalog
+from dashapp.training import recipe_catalog
 
 
 def bounds(info: FieldInfo) -> dict[str, tuple[float, bool]]:

@@ -11,8 +11,8 @@ from dashapp.pages.training import ids, run_manage, sweep_view
 from dashapp.pages.training.callbacks import register_callbacks as _register_run_callbacks
 from dashapp.pages.training.layout import history_section, launch_form, run_panel
 from dashapp.pages.training.sweep_callbacks import register_sweep_callbacks
-from dashapp.services import recipe_catalog, runs
 from dashapp.settings import current_settings
+from dashapp.training import recipe_catalog, runs
 
 __all__ = ["layout", "register_callbacks"]
 

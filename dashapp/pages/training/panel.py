@@ -10,9 +10,9 @@ from dash.exceptions import PreventUpdate
 from dashapp.auth import Role, current_user
 from dashapp.models.training import RunStatus, TrainingRun, utcnow
 from dashapp.pages.training import ids, render
-from dashapp.services import queue_state, run_views, runs
-from dashapp.services.run_lifecycle import RunState, decide
 from dashapp.settings import current_settings
+from dashapp.training import queue_state, run_views, runs
+from dashapp.training.run_lifecycle import RunState, decide
 
 PANEL_OUTPUTS = [
     Output(ids.RUN_TITLE, "children"),

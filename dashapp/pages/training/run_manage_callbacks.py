@@ -1,4 +1,4 @@
-"""Callbacks of run management: thin adapters over services/run_manage and run_search."""
+"""Callbacks of run management: thin adapters over training/run_manage and run_search."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from dashapp.pages.training import ids
 from dashapp.pages.training.run_ids import run_id_from
 from dashapp.pages.training.run_manage import ANY
 from dashapp.routes.run_metrics import metrics_csv_url
-from dashapp.services import run_manage, run_search, run_views
-from dashapp.services.runs import RunError, RunForbidden, RunNotFound
+from dashapp.training import run_manage, run_search, run_views
+from dashapp.training.runs import RunError, RunForbidden, RunNotFound
 
 FIELD_ERRORS = {"name": ids.RUN_NAME, "tags": ids.RUN_TAGS, "notes": ids.RUN_NOTES}
 

@@ -1,4 +1,4 @@
-"""Callbacks of the sweep parts: thin adapters over services/sweeps and services/sweep_spec."""
+"""Callbacks of the sweep parts: thin adapters over training/sweeps and training/sweep_spec."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from dashapp.pages.training import ids, sweep_chart, sweep_form, sweep_view
 from dashapp.pages.training import sweep_ids as sids
 from dashapp.pages.training.run_ids import run_id_from
 from dashapp.recipes.validation import FORM_LEVEL
-from dashapp.services import recipe_catalog, runs, sweeps
-from dashapp.services.sweep_spec import (
+from dashapp.settings import current_settings
+from dashapp.training import recipe_catalog, runs, sweeps
+from dashapp.training.sweep_spec import (
     COUNT_KEY,
     METRIC_KEY,
     SEED_KEY,
@@ -25,8 +26,7 @@ from dashapp.services.sweep_spec import (
     SweepSpecError,
     planned_runs,
 )
-from dashapp.services.sweep_text import spec_from_form
-from dashapp.settings import current_settings
+from dashapp.training.sweep_text import spec_from_form
 
 # The form's inputs, in the order `_read_form` takes them.
 FORM_STATE = (

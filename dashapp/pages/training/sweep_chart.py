@@ -11,7 +11,7 @@ from plotly.colors import sample_colorscale
 
 from dashapp.models.sweeps import Sweep
 from dashapp.models.training import TrainingRun
-from dashapp.services import sweeps
+from dashapp.training import sweeps
 
 CLEAR = "rgba(0,0,0,0)"
 MAX_TICKS = 8

@@ -16,9 +16,9 @@ from PIL import Image
 from werkzeug.http import parse_options_header
 
 from dashapp import create_app
+from dashapp.compositing import library
 from dashapp.extensions import db
 from dashapp.models.compositor import CompositorRender
-from dashapp.services.compositing import library
 from dashapp.settings import current_settings, load_settings
 from tests.integration.compositor.test_library import layer, state, upload
 from tests.integration.production.conftest import production_env

@@ -18,10 +18,10 @@ from flask import Flask
 from PIL import Image
 
 from dashapp import create_app
+from dashapp.compositing import library, storage
 from dashapp.extensions import db
 from dashapp.models.compositor import CompositorImage
 from dashapp.pages.compositor import ids
-from dashapp.services.compositing import library, storage
 from dashapp.settings import current_settings, load_settings
 from tests.integration.compositor.test_library import layer, state
 from tests.integration.production.conftest import ADMIN, VIEWER, production_env

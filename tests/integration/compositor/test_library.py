@@ -13,9 +13,9 @@ from flask import Flask
 from PIL import Image
 
 from dashapp import create_app
-from dashapp.services.compositing import library
-from dashapp.services.compositing.geometry import PlacementError
-from dashapp.services.compositing.images import ImageInputError
+from dashapp.compositing import library
+from dashapp.compositing.geometry import PlacementError
+from dashapp.compositing.images import ImageInputError
 from dashapp.settings import Settings, current_settings
 from tests.conftest import SettingsFactory
 from tests.unit.compositing.helpers import encoded, noise_rgba, png_with_size, solid
@@ -213,8 +213,8 @@ def test_saved_composite_downloads_in_the_request_only_when_small(
     assert refused.status_code == 409 and "gallery card" in refused.get_json()["error"]
 
     # The gallery's Download queues a render job for it (the file comes from the job).
+    from dashapp.compositing import renders
     from dashapp.pages.compositor import ids
-    from dashapp.services.compositing import renders
     from tests.support.dash_requests import callbacks_of
 
     callbacks = callbacks_of(server)

@@ -8,9 +8,9 @@ import pytest
 from flask import Flask
 
 from dashapp import create_app
-from dashapp.services.compositing import library, uploads
-from dashapp.services.compositing.geometry import PlacementError
-from dashapp.services.compositing.images import ImageInputError
+from dashapp.compositing import library, uploads
+from dashapp.compositing.geometry import PlacementError
+from dashapp.compositing.images import ImageInputError
 from dashapp.settings import current_settings
 from tests.conftest import SettingsFactory
 from tests.integration.compositor.test_library import data_url, layer, state, upload

@@ -17,10 +17,10 @@ from flask.testing import FlaskClient
 
 from dashapp import create_app
 from dashapp.background import managers_for
+from dashapp.compositing import library, renders
 from dashapp.extensions import db
 from dashapp.models.compositor import CompositorRender, utcnow
 from dashapp.pages.compositor import ids
-from dashapp.services.compositing import library, renders
 from dashapp.settings import current_settings
 from tests.conftest import SettingsFactory
 from tests.integration.compositor.test_library import layer, state

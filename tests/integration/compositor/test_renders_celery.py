@@ -16,12 +16,12 @@ from flask.testing import FlaskClient
 from PIL import Image
 
 from dashapp import create_app
+from dashapp.compositing import library
 from dashapp.models.compositor import CompositorRender
 from dashapp.pages.compositor import ids
 from dashapp.pages.dataview import ids as grid_ids
-from dashapp.services.compositing import library
-from dashapp.services.seed import seed
-from dashapp.services.seed_data import SeedPlan
+from dashapp.seeding.seed import seed
+from dashapp.seeding.seed_data import SeedPlan
 from dashapp.settings import current_settings
 from tests.conftest import SettingsFactory
 from tests.integration.compositor.test_library import layer, state
@@ -186,7 +186,7 @@ def test_render_runs_on_worker_while_web_answers(
     # Another user cannot fetch it.
     with celery_app.test_request_context():
         with pytest.raises(library.NotFoundError):
-            from dashapp.services.compositing import renders
+            from dashapp.compositing import renders
 
             renders.result("someone-else", render_id)
 
@@ -243,7 +243,7 @@ def test_over_budget_and_over_quota_are_refused(
     third = download_click(client, fine)
     assert "already have 2 renders running" in message_text(third)
     with server.app_context():
-        from dashapp.services.compositing import renders
+        from dashapp.compositing import renders
 
         renders.run_render(first, current_settings())
     queued_render_id(download_click(client, fine))

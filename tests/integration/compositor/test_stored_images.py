@@ -13,10 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dashapp import create_app
+from dashapp.compositing import library, storage
 from dashapp.extensions import db
 from dashapp.models.compositor import CompositorImage
 from dashapp.pages.compositor import ids
-from dashapp.services.compositing import library, storage
 from dashapp.settings import current_settings
 from tests.conftest import SettingsFactory
 from tests.integration.compositor.test_library import data_url, layer, state

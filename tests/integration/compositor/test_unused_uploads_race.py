@@ -12,10 +12,10 @@ import pytest
 from flask import Flask
 
 from dashapp import create_app
+from dashapp.compositing import library, storage
+from dashapp.compositing.geometry import PlacementError
 from dashapp.extensions import db
 from dashapp.models.compositor import Composite, CompositorImage
-from dashapp.services.compositing import library, storage
-from dashapp.services.compositing.geometry import PlacementError
 from dashapp.settings import current_settings
 from tests.conftest import SettingsFactory
 from tests.integration.compositor.test_library import layer, state, upload

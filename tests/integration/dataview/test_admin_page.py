@@ -12,9 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dashapp import create_app
+from dashapp.dataview.binding import current_dataview
+from dashapp.dataview.config.overview import SourceOverview, source_overviews
 from dashapp.pages.admin import ids
-from dashapp.services.dashboards.overview import SourceOverview, source_overviews
-from dashapp.services.grid.binding import current_dataview
 from tests.conftest import SettingsFactory
 from tests.support.dash_requests import callbacks_of
 from tests.support.warehouse import Warehouse, mariadb_warehouse, objects, postgres_warehouse

@@ -10,12 +10,12 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from dashapp import create_app
+from dashapp.dataview.binding import current_dataview
+from dashapp.dataview.service import GridState
 from dashapp.extensions import db
 from dashapp.pages.dataview.formatting import format_value
-from dashapp.services.grid.binding import current_dataview
-from dashapp.services.grid.service import GridState
-from dashapp.services.seed import seed
-from dashapp.services.seed_data import SeedPlan
+from dashapp.seeding.seed import seed
+from dashapp.seeding.seed_data import SeedPlan
 from tests.conftest import SettingsFactory
 from tests.support.services import throwaway_postgres_database, with_driver
 

@@ -20,11 +20,11 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
 from dashapp import create_app
+from dashapp.dataview import excel_jobs
+from dashapp.dataview.sheet_text import REPLACEMENT
 from dashapp.extensions import db
+from dashapp.jobs.job_rows import LOST_MESSAGE
 from dashapp.models.dataview import ExcelExport
-from dashapp.services import excel_jobs
-from dashapp.services.grid.sheet_text import REPLACEMENT
-from dashapp.services.job_rows import LOST_MESSAGE
 from tests.conftest import SettingsFactory
 from tests.integration.dataview.test_excel_jobs import excel_click, job_body, queued_id, status_text
 from tests.support.worker import WorkerProcess, start_worker, worker_env

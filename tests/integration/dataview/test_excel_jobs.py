@@ -15,13 +15,13 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
 from dashapp import create_app
+from dashapp.dataview import excel_jobs
 from dashapp.extensions import db
 from dashapp.models.dataview import ExcelExport
 from dashapp.pages.dataview import ids
 from dashapp.pages.dataview.excel_callbacks import job_callback_key
-from dashapp.services import excel_jobs
-from dashapp.services.seed import seed
-from dashapp.services.seed_data import SeedPlan
+from dashapp.seeding.seed import seed
+from dashapp.seeding.seed_data import SeedPlan
 from dashapp.settings import current_settings
 from tests.conftest import SettingsFactory
 from tests.support.dash_requests import callbacks_of

@@ -17,8 +17,8 @@ from flask import Flask
 from dashapp import create_app
 from dashapp.extensions import db
 from dashapp.models.dataview import ExcelExport
-from dashapp.services.seed import seed
-from dashapp.services.seed_data import SeedPlan
+from dashapp.seeding.seed import seed
+from dashapp.seeding.seed_data import SeedPlan
 from tests.conftest import SettingsFactory
 from tests.integration.dataview.test_excel_jobs import excel_click, job_body, queued_id
 from tests.support.worker import WorkerProcess, start_worker, worker_env

@@ -14,11 +14,11 @@ from flask import Flask
 from openpyxl import load_workbook
 
 from dashapp import create_app
+from dashapp.dataview import saved_views
+from dashapp.dataview.errors import GridQueryError
 from dashapp.extensions import db
-from dashapp.services import saved_views
-from dashapp.services.grid.errors import GridQueryError
-from dashapp.services.seed import seed
-from dashapp.services.seed_data import SeedPlan
+from dashapp.seeding.seed import seed
+from dashapp.seeding.seed_data import SeedPlan
 from tests.conftest import SettingsFactory
 
 FILTER = {"amount": {"filterType": "number", "type": "greaterThan", "filter": 300}}

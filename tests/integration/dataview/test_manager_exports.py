@@ -16,7 +16,7 @@ from flask import Flask
 from openpyxl import load_workbook
 
 from dashapp import create_app
-from dashapp.services.grid.binding import current_dataview
+from dashapp.dataview.binding import current_dataview
 from tests.conftest import SettingsFactory
 from tests.support.warehouse import Warehouse, mariadb_warehouse, postgres_warehouse
 

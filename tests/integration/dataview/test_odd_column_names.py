@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 
 from dashapp import create_app
+from dashapp.dataview.binding import current_dataview
 from dashapp.pages.dataview import ids
-from dashapp.services.grid.binding import current_dataview
 from tests.conftest import SettingsFactory
 from tests.support.dash_requests import callbacks_of
 from tests.support.warehouse import ODD_COLUMNS, add_odd_names_table, postgres_warehouse

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from dashapp.services.grid import schema
+from dashapp.dataview import schema
 from tests.support.services import throwaway_postgres_database, with_driver
 
 

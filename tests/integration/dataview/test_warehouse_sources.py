@@ -13,13 +13,13 @@ import sqlalchemy as sa
 from flask import Flask
 
 from dashapp import create_app
-from dashapp.services.grid import grid_state
-from dashapp.services.grid.binding import current_dataview
-from dashapp.services.grid.errors import GridQueryError
-from dashapp.services.grid.filters import BLANK
-from dashapp.services.grid.paging import LANDMARK_STEP, landmarks_key
-from dashapp.services.grid.service import DataView, GridState
-from dashapp.services.grid.session import read_connection
+from dashapp.dataview import grid_state
+from dashapp.dataview.binding import current_dataview
+from dashapp.dataview.errors import GridQueryError
+from dashapp.dataview.filters import BLANK
+from dashapp.dataview.paging import LANDMARK_STEP, landmarks_key
+from dashapp.dataview.service import DataView, GridState
+from dashapp.dataview.session import read_connection
 from dashapp.settings import SettingsError
 from tests.conftest import SettingsFactory
 from tests.support.dash_requests import callbacks_of

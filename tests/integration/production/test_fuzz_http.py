@@ -34,8 +34,8 @@ from dashapp.models.training import TrainingRun
 from dashapp.pages.compositor import ids as comp_ids
 from dashapp.pages.dataview import ids
 from dashapp.pages.dataview.excel_callbacks import job_callback_key
-from dashapp.services.seed import seed
-from dashapp.services.seed_data import SeedPlan
+from dashapp.seeding.seed import seed
+from dashapp.seeding.seed_data import SeedPlan
 from tests.conftest import SettingsFactory
 from tests.integration.training.support import FORM_FIELDS, launch
 from tests.support.dash_requests import callbacks_of
@@ -383,7 +383,7 @@ def test_compositor_uploads_and_placements_never_crash(server: Flask) -> None:
     other = f"someone-else-{uuid.uuid4().hex[:8]}"  # unique: PostgreSQL's database is shared
     with server.app_context():
         # Another user's upload: nothing a request of ours does may touch or reveal it.
-        from dashapp.services.compositing import library
+        from dashapp.compositing import library
         from dashapp.settings import current_settings
 
         library.save_upload(
@@ -456,7 +456,7 @@ def test_callbacks_naming_objects_by_id_never_crash_or_write(server: Flask) -> N
     client: FlaskClient = server.test_client()
     other = f"owner-{uuid.uuid4().hex[:8]}"  # unique: PostgreSQL's database is shared
     with server.app_context():
-        from dashapp.services.compositing import library
+        from dashapp.compositing import library
         from dashapp.settings import current_settings
 
         bg = library.save_upload(

@@ -20,8 +20,8 @@ from flask import Flask
 from dashapp import create_app
 from dashapp.auth import Role, secured_callback
 from dashapp.extensions import db
-from dashapp.services.seed import seed
-from dashapp.services.seed_data import SeedPlan
+from dashapp.seeding.seed import seed
+from dashapp.seeding.seed_data import SeedPlan
 from tests.conftest import SettingsFactory
 from tests.support.callback_fuzz import HOSTILE, CallbackFuzz, layout_components
 

@@ -20,8 +20,8 @@ from flask import Flask
 from dashapp import create_app
 from dashapp.extensions import db
 from dashapp.pages.dataview import ids
-from dashapp.services.seed import seed
-from dashapp.services.seed_data import SeedPlan
+from dashapp.seeding.seed import seed
+from dashapp.seeding.seed_data import SeedPlan
 from tests.conftest import SettingsFactory
 from tests.integration.production.conftest import production_env
 from tests.support.dash_requests import callbacks_of
@@ -247,7 +247,7 @@ def test_16_stalled_exports_leave_health_and_grid_fast(
 def test_data_view_transactions_end_when_left_idle(pg_settings_factory: SettingsFactory) -> None:
     import sqlalchemy as sa
 
-    from dashapp.services.grid.session import read_connection
+    from dashapp.dataview.session import read_connection
 
     settings = pg_settings_factory()
     app = create_app(settings)

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 from flask import Flask
 
 from dashapp import create_app
-from dashapp.services import saved_views
+from dashapp.dataview import saved_views
 from tests.conftest import SettingsFactory
 
 PROXY = {"REMOTE_ADDR": "127.0.0.1"}

@@ -13,8 +13,8 @@ from dashapp import create_app
 from dashapp.extensions import db
 from dashapp.models.dataview import SavedView
 from dashapp.pages.dataview import ids
-from dashapp.services.seed import seed
-from dashapp.services.seed_data import SeedPlan
+from dashapp.seeding.seed import seed
+from dashapp.seeding.seed_data import SeedPlan
 from tests.conftest import SettingsFactory
 from tests.support.dash_requests import callbacks_of
 

@@ -25,8 +25,8 @@ from flask import Flask
 from dashapp import create_app
 from dashapp.extensions import db
 from dashapp.pages.dataview import ids
-from dashapp.services.seed import seed
-from dashapp.services.seed_data import SeedPlan
+from dashapp.seeding.seed import seed
+from dashapp.seeding.seed_data import SeedPlan
 from dashapp.settings import PROJECT_ROOT, load_settings
 from tests.integration.production.conftest import production_env
 from tests.support.browser import free_port

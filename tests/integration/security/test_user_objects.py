@@ -23,6 +23,7 @@ from flask.testing import FlaskClient
 from PIL import Image
 
 from dashapp import create_app
+from dashapp.compositing import library
 from dashapp.extensions import db
 from dashapp.models.compositor import CompositorRender
 from dashapp.models.dataview import ExcelExport
@@ -31,7 +32,6 @@ from dashapp.pages.compositor import ids as comp_ids
 from dashapp.pages.dataview import ids as dash_ids
 from dashapp.pages.dataview.excel_callbacks import job_callback_key
 from dashapp.pages.training import render
-from dashapp.services.compositing import library
 from dashapp.settings import current_settings
 from tests.conftest import SettingsFactory
 from tests.support.dash_requests import DISPATCH, callbacks_of
@@ -312,11 +312,11 @@ def test_each_user_keeps_a_bounded_number_of_views_and_composites(app: Flask) ->
     """Every save is bounded in size; the number of rows one user keeps is bounded too."""
     import datetime as dt
 
+    from dashapp.compositing.geometry import PlacementError
+    from dashapp.dataview import saved_views
+    from dashapp.dataview.errors import GridQueryError
     from dashapp.models.compositor import Composite
     from dashapp.models.dataview import SavedView
-    from dashapp.services import saved_views
-    from dashapp.services.compositing.geometry import PlacementError
-    from dashapp.services.grid.errors import GridQueryError
 
     user = f"hoarder-{uuid.uuid4().hex[:6]}"
     with app.test_request_context():

@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from dashapp.auth import Role, User
-from dashapp.services import runs
+from dashapp.training import runs
 from tests.integration.training.conftest import PluginApp
 from tests.integration.training.support import launch, launched_run_id, start_job, wait_for
 

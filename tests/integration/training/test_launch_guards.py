@@ -6,7 +6,7 @@ import pytest
 
 from dashapp import create_app
 from dashapp.auth import Role, User
-from dashapp.services import runs
+from dashapp.training import runs
 from tests.conftest import SettingsFactory
 from tests.integration.training.support import launch
 

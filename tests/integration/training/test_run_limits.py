@@ -18,8 +18,8 @@ from dashapp.background import managers_for
 from dashapp.extensions import db
 from dashapp.models.training import TrainingRun, utcnow
 from dashapp.pages.training import ids
-from dashapp.services import queue_state, run_sweeper, runs
-from dashapp.services.run_queue import enqueue_runs
+from dashapp.training import queue_state, run_sweeper, runs
+from dashapp.training.run_queue import enqueue_runs
 from tests.conftest import SettingsFactory
 from tests.integration.training.conftest import PluginApp
 from tests.integration.training.support import (

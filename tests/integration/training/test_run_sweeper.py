@@ -19,7 +19,7 @@ from dashapp.extensions import db
 from dashapp.models.training import TrainingRun, utcnow
 from dashapp.pages.training import render
 from dashapp.periodic import SWEEPER_KEY, EmbeddedSweeper
-from dashapp.services import queue_state, run_sweeper, runs
+from dashapp.training import queue_state, run_sweeper, runs
 from tests.conftest import SettingsFactory
 from tests.integration.training.support import launch, launched_run_id, run_row, start_job
 from tests.support.worker import start_beat, start_worker, worker_env

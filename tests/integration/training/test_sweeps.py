@@ -23,8 +23,8 @@ from dashapp.pages.training import form as page_form
 from dashapp.pages.training import ids, sweep_form, sweep_view
 from dashapp.pages.training import sweep_ids as sids
 from dashapp.recipes import load_recipes
-from dashapp.services import runs, sweeps
-from dashapp.services.sweep_spec import Axis, SweepSpec, SweepSpecError
+from dashapp.training import runs, sweeps
+from dashapp.training.sweep_spec import Axis, SweepSpec, SweepSpecError
 from tests.conftest import SettingsFactory
 from tests.integration.training.support import queued_jobs
 from tests.support.dash_requests import callbacks_of

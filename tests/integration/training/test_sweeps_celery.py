@@ -12,8 +12,8 @@ from flask import Flask
 from dashapp import create_app
 from dashapp.auth import Role, User
 from dashapp.extensions import db
-from dashapp.services import sweeps
-from dashapp.services.sweep_spec import Axis, SweepSpec
+from dashapp.training import sweeps
+from dashapp.training.sweep_spec import Axis, SweepSpec
 from tests.conftest import SettingsFactory
 from tests.integration.training.support import run_row, wait_for
 from tests.support.worker import WorkerProcess, start_worker, worker_env

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from dashapp.auth import Role, User
-from dashapp.services import runs
+from dashapp.training import runs
 from tests.integration.training.support import (
     launch,
     launched_run_id,

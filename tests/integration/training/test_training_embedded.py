@@ -13,7 +13,7 @@ from dashapp.auth import Role, User
 from dashapp.extensions import db
 from dashapp.models.training import TrainingRun, utcnow
 from dashapp.pages.training import ids
-from dashapp.services import run_sweeper, runs
+from dashapp.training import run_sweeper, runs
 from tests.conftest import SettingsFactory
 from tests.integration.training.support import (
     field_errors,

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from dashapp.services.compositing.compose import composite, encode
-from dashapp.services.compositing.geometry import Layer, Placement, PlacementError
+from dashapp.compositing.compose import composite, encode
+from dashapp.compositing.geometry import Layer, Placement, PlacementError
 from tests.unit.compositing.helpers import array, noise_rgba, solid
 
 BLUE = (0, 0, 255, 255)

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from dashapp.services.compositing import state as stored
-from dashapp.services.compositing.compose import composite
-from dashapp.services.compositing.geometry import (
+from dashapp.compositing import state as stored
+from dashapp.compositing.compose import composite
+from dashapp.compositing.geometry import (
     Layer,
     Placement,
     PlacementError,

@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from PIL import GifImagePlugin, Image
 
-from dashapp.services.compositing.images import ImageInputError, ImageLimits, load_image, probe
-from dashapp.services.compositing.structure import walk
+from dashapp.compositing.images import ImageInputError, ImageLimits, load_image, probe
+from dashapp.compositing.structure import walk
 from tests.unit.compositing.helpers import encoded, noise_rgba
 from tests.unit.compositing.hostile import (
     gif_comment_bomb,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashapp.services.compositing.geometry import (
+from dashapp.compositing.geometry import (
     Layer,
     PlacementError,
     background_to_preview,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
-from dashapp.services.compositing.images import (
+from dashapp.compositing.images import (
     ImageInputError,
     ImageLimits,
     decode_data_url,
@@ -196,7 +196,7 @@ def test_preview_is_downscaled_png_keeping_alpha() -> None:
 
 
 def test_files_of_one_drop_come_back_in_the_order_chosen() -> None:
-    from dashapp.services.compositing.uploads import in_selection_order
+    from dashapp.compositing.uploads import in_selection_order
 
     arrived = [("small.png", "s"), ("logo.png", "l2"), ("big.png", "b"), ("logo.png", "l1")]
     chosen = ["big.png", "logo.png", "small.png", "logo.png"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dashapp.services.compositing.compose import composite
-from dashapp.services.compositing.geometry import Layer, Placement, PlacementError, layer_from_dict
+from dashapp.compositing.compose import composite
+from dashapp.compositing.geometry import Layer, Placement, PlacementError, layer_from_dict
 from tests.unit.compositing.helpers import noise_rgba, solid
 
 
@@ -40,8 +40,8 @@ def test_flags_must_be_booleans() -> None:
 
 
 def test_state_size_capped_and_stored_form_drops_unknown_fields() -> None:
-    from dashapp.services.compositing import state as stored
-    from dashapp.services.compositing.geometry import placement_from_dict
+    from dashapp.compositing import state as stored
+    from dashapp.compositing.geometry import placement_from_dict
 
     raw = {
         "background": {"image_id": 1, "width": 50, "height": 40, "url": "javascript:x", "evil": 1},

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from werkzeug.http import parse_options_header
 
 from dashapp.routes.downloads import content_disposition, send_download
-from dashapp.services.download_names import MAX_STEM, ascii_fallback, file_name, file_stem
+from dashapp.web.download_names import MAX_STEM, ascii_fallback, file_name, file_stem
 
 ANY_TEXT = st.text(
     st.one_of(

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from dashapp.services.grid.schema import GridTable, discover_table
+from dashapp.dataview.schema import GridTable, discover_table
 from tests.support.services import throwaway_postgres_database, with_driver
 
 NAMES = (

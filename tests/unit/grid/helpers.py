@@ -7,8 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from dashapp.services.grid.query import build_query
-from dashapp.services.grid.schema import GridTable
+from dashapp.dataview.query import build_query
+from dashapp.dataview.schema import GridTable
 from tests.unit.grid.conftest import ROWS
 
 Row = dict[str, Any]

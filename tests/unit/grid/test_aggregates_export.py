@@ -12,15 +12,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from dashapp.services.dashboards.spec import dashboard_spec
-from dashapp.services.grid import aggregates
-from dashapp.services.grid.aggregates import ChartSpec, KpiSpec, MeasureSpec
-from dashapp.services.grid.errors import GridQueryError
-from dashapp.services.grid.export import csv_chunks
-from dashapp.services.grid.query import build_query
-from dashapp.services.grid.schema import GridTable, discover_table
-from dashapp.services.grid.service import DataView, GridState
-from dashapp.services.grid.sheet import write_sheet
+from dashapp.dataview import aggregates
+from dashapp.dataview.aggregates import ChartSpec, KpiSpec, MeasureSpec
+from dashapp.dataview.config.spec import dashboard_spec
+from dashapp.dataview.errors import GridQueryError
+from dashapp.dataview.export import csv_chunks
+from dashapp.dataview.query import build_query
+from dashapp.dataview.schema import GridTable, discover_table
+from dashapp.dataview.service import DataView, GridState
+from dashapp.dataview.sheet import write_sheet
 from tests.unit.grid.conftest import ROWS
 
 FILTER = {"amount": {"filterType": "number", "type": "greaterThan", "filter": 100}}

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from dashapp.services.grid import counting
-from dashapp.services.grid.counting import RowCount, count_rows
-from dashapp.services.grid.query import build_query
-from dashapp.services.grid.schema import discover_table
-from dashapp.services.grid.service import settle_estimate
-from dashapp.services.grid.session import read_connection
+from dashapp.dataview import counting
+from dashapp.dataview.counting import RowCount, count_rows
+from dashapp.dataview.query import build_query
+from dashapp.dataview.schema import discover_table
+from dashapp.dataview.service import settle_estimate
+from dashapp.dataview.session import read_connection
 from tests.unit.grid.conftest import ROWS
 
 pytestmark = pytest.mark.postgres

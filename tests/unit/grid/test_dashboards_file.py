@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dashapp.services.dashboards import DashboardsError, load_dashboards, parse_dashboards
-from dashapp.services.dashboards.startup import DEMO_FILE
+from dashapp.dataview.config import DashboardsError, load_dashboards, parse_dashboards
+from dashapp.dataview.config.startup import DEMO_FILE
 
 MINIMAL = """\
 sources:
@@ -108,11 +108,11 @@ def test_the_shipped_demo_file_is_valid() -> None:
 def test_an_unreachable_source_is_a_message_not_a_crash(sqlite_engine: object) -> None:
     import sqlalchemy as sa
 
-    from dashapp.services.dashboards.catalog import build_catalog
-    from dashapp.services.dashboards.checks import check_catalog
-    from dashapp.services.datasources import check_health
-    from dashapp.services.grid.errors import GridQueryError
-    from dashapp.services.grid.service import DataView, GridState
+    from dashapp.dataview.config.catalog import build_catalog
+    from dashapp.dataview.config.checks import check_catalog
+    from dashapp.dataview.errors import GridQueryError
+    from dashapp.dataview.service import DataView, GridState
+    from dashapp.dataview.sources import check_health
 
     text = "sources:\n  gone:\n    url: postgresql://nobody@127.0.0.1:1/none\n"
     text += "tables:\n  - {source: gone, name: public.t, id: t, title: T}\n"

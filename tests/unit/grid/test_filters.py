@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from dashapp.services.grid.errors import GridQueryError
-from dashapp.services.grid.schema import ColumnKind, GridTable
+from dashapp.dataview.errors import GridQueryError
+from dashapp.dataview.schema import ColumnKind, GridTable
 from tests.unit.grid.helpers import Row, expected_ids, low, matching_ids
 
 D = dt.date
@@ -236,7 +236,7 @@ REJECTED: list[tuple[object, str]] = [
 def test_bad_filter_models_are_rejected_clearly(
     items: GridTable, model: object, message: str
 ) -> None:
-    from dashapp.services.grid.query import build_query
+    from dashapp.dataview.query import build_query
 
     with pytest.raises(GridQueryError, match=message):
         build_query(items, filter_model=model)

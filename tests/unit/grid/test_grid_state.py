@@ -8,9 +8,9 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from dashapp.services.grid import grid_state
-from dashapp.services.grid.errors import GridQueryError
-from dashapp.services.grid.grid_state import GridState, GridStateError
+from dashapp.dataview import grid_state
+from dashapp.dataview.errors import GridQueryError
+from dashapp.dataview.grid_state import GridState, GridStateError
 
 STATE: dict[str, Any] = {
     "filterModel": {"amount": {"filterType": "number", "type": "greaterThan", "filter": 900}},

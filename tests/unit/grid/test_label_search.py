@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from dashapp.services.grid import schema
-from dashapp.services.grid.query import build_query
-from dashapp.services.grid.schema import discover_table
+from dashapp.dataview import schema
+from dashapp.dataview.query import build_query
+from dashapp.dataview.schema import discover_table
 
 
 @pytest.fixture

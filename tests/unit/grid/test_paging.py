@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from dashapp.services.grid.cache import TTLCache
-from dashapp.services.grid.counting import count_rows
-from dashapp.services.grid.errors import GridQueryError
-from dashapp.services.grid.paging import fetch_block, landmarks, numbered_pass, walks_primary_key
-from dashapp.services.grid.query import build_query
-from dashapp.services.grid.schema import GridTable, discover_table
+from dashapp.dataview.cache import TTLCache
+from dashapp.dataview.counting import count_rows
+from dashapp.dataview.errors import GridQueryError
+from dashapp.dataview.paging import fetch_block, landmarks, numbered_pass, walks_primary_key
+from dashapp.dataview.query import build_query
+from dashapp.dataview.schema import GridTable, discover_table
 from tests.unit.grid.conftest import ROWS
 
 SORTS: list[list[dict[str, str]]] = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 
-from dashapp.services.grid.pass_runner import PassRunner
+from dashapp.dataview.pass_runner import PassRunner
 
 
 def _pass_threads() -> list[threading.Thread]:

@@ -10,17 +10,17 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from dashapp.services.datasources.sources import make_engine
-from dashapp.services.grid import counting, service
-from dashapp.services.grid.cache import TTLCache
-from dashapp.services.grid.counting import first_count
-from dashapp.services.grid.errors import GridQueryError
-from dashapp.services.grid.paging import LANDMARK_STEP, fetch_block
-from dashapp.services.grid.query import GridQuery, build_query
-from dashapp.services.grid.rows import export_rows
-from dashapp.services.grid.schema import GridTable, discover_table
-from dashapp.services.grid.service import DataView, GridState
-from dashapp.services.grid.session import read_connection
+from dashapp.dataview import counting, service
+from dashapp.dataview.cache import TTLCache
+from dashapp.dataview.counting import first_count
+from dashapp.dataview.errors import GridQueryError
+from dashapp.dataview.paging import LANDMARK_STEP, fetch_block
+from dashapp.dataview.query import GridQuery, build_query
+from dashapp.dataview.rows import export_rows
+from dashapp.dataview.schema import GridTable, discover_table
+from dashapp.dataview.service import DataView, GridState
+from dashapp.dataview.session import read_connection
+from dashapp.dataview.sources.sources import make_engine
 from tests.support.pg_wire import counting_relay
 
 pytestmark = pytest.mark.postgres

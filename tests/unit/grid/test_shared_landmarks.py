@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashapp.services.grid.cache import TTLCache
-from dashapp.services.grid.landmark_store import RedisLandmarks, decode_marks, encode_marks
-from dashapp.services.grid.paging import LANDMARK_STEP, landmarks_key
-from dashapp.services.grid.service import DataView, GridState
+from dashapp.dataview.cache import TTLCache
+from dashapp.dataview.landmark_store import RedisLandmarks, decode_marks, encode_marks
+from dashapp.dataview.paging import LANDMARK_STEP, landmarks_key
+from dashapp.dataview.service import DataView, GridState
 from tests.support.services import flushed_redis_url
 
 ROWS = 6 * LANDMARK_STEP

@@ -9,16 +9,16 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from dashapp.services.grid.export import download_name
-from dashapp.services.grid.query import build_query
-from dashapp.services.grid.schema import (
+from dashapp.dataview.export import download_name
+from dashapp.dataview.query import build_query
+from dashapp.dataview.schema import (
     ColumnKind,
     ColumnOptions,
     GridColumn,
     TableOptions,
     discover_table,
 )
-from dashapp.services.grid.sheet import number_format, write_sheet
+from dashapp.dataview.sheet import number_format, write_sheet
 from tests.unit.grid.conftest import ROWS
 
 OPTIONS = TableOptions(

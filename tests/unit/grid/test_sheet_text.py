@@ -17,7 +17,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.workbook.child import INVALID_TITLE_REGEX
 
-from dashapp.services.grid.sheet_text import (
+from dashapp.dataview.sheet_text import (
     CUT_MARK,
     MAX_CELL_CHARS,
     REPLACEMENT,

@@ -7,11 +7,11 @@ from dataclasses import replace
 import pytest
 import sqlalchemy as sa
 
-from dashapp.services.grid.counting import count_rows
-from dashapp.services.grid.errors import GridQueryError
-from dashapp.services.grid.query import build_query
-from dashapp.services.grid.schema import discover_table
-from dashapp.services.grid.session import read_connection
+from dashapp.dataview.counting import count_rows
+from dashapp.dataview.errors import GridQueryError
+from dashapp.dataview.query import build_query
+from dashapp.dataview.schema import discover_table
+from dashapp.dataview.session import read_connection
 
 pytestmark = pytest.mark.postgres
 

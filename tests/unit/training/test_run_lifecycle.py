@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from dashapp.recipes.status import RunStatus
-from dashapp.services.run_lifecycle import Decisions, RunState, decide
+from dashapp.training.run_lifecycle import Decisions, RunState, decide
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, 0)
 GRACE = 15.0

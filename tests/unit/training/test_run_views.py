@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from dashapp.models.training import RunPoint, TrainingRun
-from dashapp.services import run_views
+from dashapp.training import run_views
 
 
 def _run(run_id: int, metrics: dict[str, list[float]]) -> TrainingRun:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from dashapp.recipes import Recipe
 from dashapp.recipes.validation import FORM_LEVEL
-from dashapp.services.sweep_spec import (
+from dashapp.training.sweep_spec import (
     COUNT_KEY,
     METRIC_KEY,
     SEED_KEY,
@@ -20,7 +20,7 @@ from dashapp.services.sweep_spec import (
     expand,
     planned_runs,
 )
-from dashapp.services.sweep_text import parse_axis, spec_from_form
+from dashapp.training.sweep_text import parse_axis, spec_from_form
 
 
 class Params(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any
 from dashapp.models.sweeps import Sweep
 from dashapp.models.training import TrainingRun
 from dashapp.pages.training import sweep_chart
-from dashapp.services import sweeps
+from dashapp.training import sweeps
 
 
 def _sweep(goal: str = "max", axes: list[dict[str, Any]] | None = None) -> Sweep:

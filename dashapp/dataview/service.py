@@ -1,0 +1,437 @@
+"""One entry point per use case of the data view, over an engine, a table whitelist and a cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import operator
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from dashapp.dataview import aggregates, counting, paging
+from dashapp.dataview.cache import TTLCache
+from dashapp.dataview.config.catalog import Catalog, CatalogEntry, simple_catalog
+from dashapp.dataview.config.spec import DashboardSpec, dashboard_spec, table_options
+from dashapp.dataview.errors import GridQueryError
+from dashapp.dataview.grid_state import GridState
+from dashapp.dataview.landmark_store import (
+    LandmarkStore,
+    LocalLandmarks,
+    RedisLandmarks,
+    source_namespace,
+)
+from dashapp.dataview.pass_runner import PassRunner
+from dashapp.dataview.query import GridQuery, build_query
+from dashapp.dataview.schema import GridTable, discover_table
+from dashapp.dataview.session import is_timeout, read_connection
+from dashapp.dataview.sources import APP_SOURCE, DataSource
+
+log = logging.getLogger(__name__)
+# Landmark passes running or waiting at once per process (each reads every matching row once;
+# the one pass thread runs them in turn).
+MAX_LANDMARK_BUILDS = 1
+# A table at least this large gets its default view's landmarks as soon as its first rows are
+# shown: the pass runs while the user reads them, so the first drag of the scrollbar lands on
+# landmarks instead of passing over millions of keys (10M rows: seconds vs milliseconds).
+PREWARM_ROWS = 100_000
+# Seconds a background landmark pass waits before it starts (see _build_landmarks).
+PASS_START_DELAY_S = 0.05
+# The longest a deep jump waits for this process's running pass of its view (see
+# _await_running_pass) before it seeks after all.
+PASS_WAIT_S = 3.0
+
+
+def jsonable(value: Any) -> Any:
+    """A cell value the browser can take: numbers as floats, dates as ISO text."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+_ISOFORMAT = operator.methodcaller("isoformat")
+
+
+def _converter(value: Any) -> Callable[[Any], Any] | None:
+    """How a column whose cells look like `value` becomes jsonable (None: it already is)."""
+    if isinstance(value, Decimal):
+        return float
+    if isinstance(value, dt.date | dt.datetime):
+        return _ISOFORMAT
+    return None
+
+
+def jsonable_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`rows` with their cells made jsonable (as `jsonable` does), in place: only the columns
+    that need it are visited (a block is 100-1000 rows; most cells are already text or numbers).
+
+    A column's type is read off its first non-NULL cell (a database column has one type), and
+    its cells are converted by that type's function without asking each cell again.
+    """
+    if not rows:
+        return rows
+    converters: list[tuple[str, Callable[[Any], Any]]] = []
+    unknown = set(rows[0])
+    for row in rows:
+        for key in [k for k in unknown if row[k] is not None]:
+            unknown.discard(key)
+            convert = _converter(row[key])
+            if convert is not None:
+                converters.append((key, convert))
+        if not unknown:
+            break
+    for key, convert in converters:
+        for row in rows:
+            value = row[key]
+            if value is not None:
+                row[key] = convert(value)
+    return rows
+
+
+@dataclass(frozen=True)
+class RowsResult:
+    """One block for the grid, with the total and timing for the status line and logs."""
+
+    rows: list[dict[str, Any]]
+    row_count: int
+    exact: bool
+    strategy: str
+    elapsed_ms: float
+
+
+def settle_estimate(count: counting.RowCount, start: int, end: int, got: int) -> tuple[int, bool]:
+    """The total to give the grid: an estimate corrected by what a block just showed.
+
+    A short block is the end of the result (the total is then known); a full block past the
+    estimate means there are more rows than estimated. The grid scrolls by this figure.
+    """
+    if count.exact:
+        return count.value, True
+    if got < end - start and (got or start == 0):
+        return start + got, True
+    if not got:  # past the end: there are at most `start` rows
+        return min(count.value, start), False
+    if got == end - start and count.value < end:
+        return end + 1, False
+    return count.value, False
+
+
+@contextmanager
+def unreachable_as_error(source: str) -> Iterator[None]:
+    """A source that cannot be reached (or refuses us) becomes a message for the page."""
+    try:
+        yield
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+        if is_timeout(exc):
+            raise
+        first = str(getattr(exc, "orig", exc)).strip().splitlines()[:1]
+        # The driver's words name hosts and ports: they go to the log, not to the page.
+        log.warning("data source %s failed: %s", source, first)
+        raise GridQueryError(
+            f"The data source {source!r} did not answer. Try again in a minute; if it keeps "
+            "happening, tell your administrator."
+        ) from None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """KPIs and chart series for the filtered rows."""
+
+    kpis: list[aggregates.KpiValue]
+    trend: list[tuple[str, int, float]]
+    breakdown: list[tuple[str, int, float]]
+    breakdown_column: str | None
+
+
+class DataView:
+    """The data view's services over its sources; one instance per app (holds the caches)."""
+
+    def __init__(
+        self,
+        source: Engine | Catalog,
+        allowed_tables: Sequence[str] = (),
+        timeout_ms: int = 5000,
+        cache: TTLCache | None = None,
+        shared_url: str | None = None,
+        prewarm_rows: int = PREWARM_ROWS,
+    ) -> None:
+        """`shared_url`: a Redis URL where landmark passes are shared by every web process."""
+        self.catalog = (
+            source
+            if isinstance(source, Catalog)
+            else simple_catalog(source, allowed_tables, timeout_ms)
+        )
+        self.cache = cache if cache is not None else TTLCache()
+        self._tables = TTLCache(size=64, ttl=600.0)
+        # The passes running in this process: set when each one ends.
+        self._building: dict[tuple[str, str, str], threading.Event] = {}
+        self._building_lock = threading.Lock()
+        self._shared_url = shared_url
+        self._prewarm_rows = prewarm_rows
+        self._marks: dict[str, LandmarkStore] = {}
+        self._passes = PassRunner()
+
+    def landmark_store(self, source: DataSource) -> LandmarkStore:
+        """Where `source`'s landmark passes are kept: Redis when shared, else this process."""
+        store = self._marks.get(source.name)
+        if store is None:
+            if self._shared_url:
+                url = source.engine.url.render_as_string(hide_password=True)
+                store = RedisLandmarks(
+                    self._shared_url, source_namespace(url), self.cache.ttl, self.cache
+                )
+            else:
+                store = LocalLandmarks(self.cache)
+            self._marks[source.name] = store
+        return store
+
+    @property
+    def allowed_tables(self) -> tuple[str, ...]:
+        """The ids of the tables the data view offers."""
+        return self.catalog.table_ids
+
+    def entry(self, name: object) -> CatalogEntry:
+        """The catalog entry of table id `name`; GridQueryError when it is not offered."""
+        if not isinstance(name, str) or name not in self.catalog.entries:
+            raise GridQueryError(f"Table {str(name)[:60]!r} is not available in the data view.")
+        return self.catalog.entries[name]
+
+    def source(self, name: object) -> DataSource:
+        """The data source a table id reads from."""
+        return self.catalog.sources[self.entry(name).source]
+
+    def engine_for(self, name: object) -> Engine:
+        """The engine a table id reads from (exports use it)."""
+        return self.source(name).engine
+
+    @property
+    def engine(self) -> Engine:
+        """The first table's engine (kept for callers that knew one database)."""
+        first = self.allowed_tables[0] if self.allowed_tables else None
+        return self.engine_for(first) if first else self.catalog.sources[APP_SOURCE].engine
+
+    def table(self, name: object) -> GridTable:
+        """The reflected table `name` when the admin allowed it; GridQueryError otherwise."""
+        entry = self.entry(name)
+        engine = self.catalog.sources[entry.source].engine
+
+        def discover() -> GridTable:
+            options = table_options(entry.config)
+            with unreachable_as_error(entry.source):
+                return discover_table(engine, entry.name, table_id=entry.id, options=options)
+
+        return self._tables.get_or_compute(entry.id, discover)
+
+    def dashboard(self, name: object) -> DashboardSpec:
+        """The table's KPIs and charts: configured, or what its columns support."""
+        return dashboard_spec(self.table(name), self.entry(name).config)
+
+    def query(self, table: str, state: GridState) -> GridQuery:
+        """A validated query over an allowed table."""
+        sort = state.sort_model
+        entry = self.entry(table)
+        if not sort and entry.config is not None and entry.config.default_sort:
+            sort = [{"colId": s.column, "sort": s.direction} for s in entry.config.default_sort]
+        return build_query(self.table(table), state.filter_model, sort, state.quick, state.facets)
+
+    def rows(self, table: str, state: GridState, start: object, end: object) -> RowsResult:
+        """Rows [start, end) and the total count, for the grid's infinite row model."""
+        if not isinstance(start, int) or not isinstance(end, int) or isinstance(start, bool):
+            raise GridQueryError("startRow and endRow must be whole numbers.")
+        if start < 0 or end <= start or end - start > paging.MAX_BLOCK:
+            raise GridQueryError(f"A block is 1 to {paging.MAX_BLOCK} rows from row 0 on.")
+        started = time.perf_counter()
+        self._passes.ensure_started()  # the process's first request pays this, not a pass's
+        query = self.query(table, state)
+        source = self.source(table)
+        if start >= paging.LANDMARK_STEP:
+            self._await_running_pass(table, query, start, source)
+        with (
+            unreachable_as_error(source.name),
+            read_connection(source.engine, source.timeout_ms) as conn,
+        ):
+            count = counting.first_count(conn, query, self.cache)
+            marks = self.landmark_store(source)
+            build_later = self._landmarks_later(table)
+            block = paging.fetch_block(
+                conn, query, start, end, self.cache, build_later=build_later, marks=marks
+            )
+        if start == 0 and self._worth_prewarming(table, query, count.value, marks):
+            build_later(query)
+        rows = jsonable_rows(block.rows)
+        total, exact = settle_estimate(count, start, end, len(rows))
+        elapsed = (time.perf_counter() - started) * 1000
+        log.info(
+            "grid block %s rows %d-%d: %d rows via %s in %.1f ms",
+            table, start, end, len(rows), block.strategy, elapsed,
+        )  # fmt: skip
+        return RowsResult(rows, total, exact, block.strategy, elapsed)
+
+    def _await_running_pass(
+        self, table: str, query: GridQuery, start: int, source: DataSource
+    ) -> None:
+        """Let a deep jump that would seek wait while this process builds its view's landmarks.
+
+        The seek would read the same keys again as the pass, on the same cores, and slow both
+        down (a 10M-row seek took 1.5-2.3 s beside a pass and the page's KPI queries, 0.4 s
+        alone); the pass, started as the page opened, is usually most of the way through.
+        Only for jumps into the later half of the rows (a shallow seek is cheaper than waiting
+        for a whole pass) and at most PASS_WAIT_S (or the source's timeout); no connection is
+        held while waiting.
+        """
+        with self._building_lock:
+            running = self._building.get((table, query.filter_key, query.sort_key))
+        if running is None:
+            return
+        known = self.cache.get(("count", query.filter_key))
+        if known is None or start * 2 < known.value:
+            return
+        marks = self.landmark_store(source)
+        if paging.would_seek(query, start, self.cache, marks=marks):
+            running.wait(min(PASS_WAIT_S, source.timeout_ms / 1000))
+
+    def _worth_prewarming(
+        self, table: str, query: GridQuery, rows: int, marks: LandmarkStore
+    ) -> bool:
+        """True for the unfiltered default view of a large table whose landmarks are missing.
+
+        Only that view: it is where every visit starts and its pass serves every user, while a
+        pass per filter typed would cost a full read each. Other views build theirs from the
+        second deep jump into them (paging.fetch_block).
+        """
+        if query.conditions or not query.keyset_ready or rows < self._prewarm_rows:
+            return False
+        default_sort = self._tables.get_or_compute(
+            ("default-sort", table), lambda: self.query(table, GridState()).sort
+        )
+        if query.sort != default_sort:
+            return False
+        return marks.get(paging.landmarks_key(query)) is None
+
+    def _landmarks_later(self, table: str) -> Callable[[GridQuery], None]:
+        """Start a landmark pass for `table` on the pass thread (see paging.fetch_block).
+
+        At most MAX_LANDMARK_BUILDS run at once and each filter+sort once at a time; a jump
+        that finds them busy is served by a seek and asks again next time.
+        """
+        source = self.source(table)
+
+        def start(query: GridQuery) -> None:
+            key = (table, query.filter_key, query.sort_key)
+            if self.cache.get(("landmarks-failed", *key)) is not None:
+                return  # it timed out lately: jumps keep seeking until the cache forgets
+            with self._building_lock:
+                if key in self._building or len(self._building) >= MAX_LANDMARK_BUILDS:
+                    return
+                self._building[key] = threading.Event()
+            if not self.landmark_store(source).claim(paging.landmarks_key(query)):
+                with self._building_lock:  # another web process is running this pass
+                    self._building.pop(key).set()
+                return
+            self._passes.submit(lambda: self._build_landmarks(source, query, key))
+
+        return start
+
+    def _build_landmarks(
+        self, source: DataSource, query: GridQuery, key: tuple[str, str, str]
+    ) -> None:
+        """One landmark pass in its own read-only connection; the result lands in the store."""
+        # Let the request that started the pass answer first: a new thread holds the GIL
+        # until it blocks, and building and compiling the pass's SQL would delay that answer.
+        time.sleep(PASS_START_DELAY_S)
+        found = None
+        store = self.landmark_store(source)
+        try:
+            with (
+                unreachable_as_error(source.name),
+                read_connection(source.engine, source.timeout_ms) as conn,
+            ):
+                found = paging.landmarks(conn, query, self.cache, marks=store)
+        except Exception:  # a background pass must not die loudly; jumps keep seeking
+            log.warning("landmark pass failed on %s", query.table.name, exc_info=True)
+        finally:
+            if found is None:  # not again on every jump (a pass that times out costs the most)
+                self.cache.set(("landmarks-failed", *key), True)
+            store.release(paging.landmarks_key(query))
+            with self._building_lock:
+                self._building.pop(key).set()
+
+    def open_table(self, table: str) -> None:
+        """A page is opening `table`: start its default view's landmark pass already, when the
+        table is large (see `_worth_prewarming`). The page's scripts load and its grid asks for
+        the first rows after this, which gives the pass a head start of its own.
+
+        Only where the planner's estimate gives the size for one EXPLAIN (PostgreSQL,
+        MySQL/MariaDB); elsewhere the first rows start it. Never fails the page: a source that
+        does not answer shows its message in the grid.
+        """
+        source = self.source(table)
+        if source.dialect not in counting.ESTIMATING_DIALECTS:
+            return
+        self._passes.ensure_started()
+        query = self.query(table, GridState())
+        marks = self.landmark_store(source)
+        if marks.get(paging.landmarks_key(query)) is not None:
+            return  # built already: a page open costs no database round trip
+        try:
+            with (
+                unreachable_as_error(source.name),
+                read_connection(source.engine, source.timeout_ms) as conn,
+            ):
+                count = counting.first_count(conn, query, self.cache)
+        except GridQueryError as exc:
+            log.warning("no landmark head start for %s: %s", table, exc)
+            return
+        if self._worth_prewarming(table, query, count.value, marks):
+            self._landmarks_later(table)(query)
+
+    def landmark_builds(self) -> int:
+        """How many landmark passes are running now (tests and benchmarks wait on it)."""
+        with self._building_lock:
+            return len(self._building)
+
+    def summary(self, table: str, state: GridState, dimension: str | None = None) -> Summary:
+        """KPIs, the trend and a breakdown (by `dimension` when offered, else the default)."""
+        query = self.query(table, state)
+        spec = self.dashboard(table)
+        bars_spec = spec.breakdown
+        if bars_spec is not None and dimension in spec.dimensions:
+            bars_spec = replace(bars_spec, column=dimension)
+        source = self.source(table)
+        with (
+            unreachable_as_error(source.name),
+            # One snapshot: the KPIs and both charts describe the same rows.
+            read_connection(source.engine, source.timeout_ms, snapshot=True) as conn,
+        ):
+            kpis = aggregates.kpis(conn, query, spec.kpis, self.cache)
+            trend = aggregates.trend(conn, query, spec.trend, self.cache) if spec.trend else []
+            bars = aggregates.breakdown(conn, query, bars_spec, self.cache) if bars_spec else []
+        return Summary(kpis, trend, bars, bars_spec.column if bars_spec else None)
+
+    def count(self, table: str, state: GridState, exact: bool = False) -> counting.RowCount:
+        """Rows matching `state`: exact up to a bound, else an estimate unless `exact`."""
+        query = self.query(table, state)
+        source = self.source(table)
+        with (
+            unreachable_as_error(source.name),
+            read_connection(source.engine, source.timeout_ms) as conn,
+        ):
+            return counting.count_rows(conn, query, self.cache, exact)
+
+    def rows_count(self, table: str, state: GridState) -> int:
+        """The number of rows matching `state` (cached per filter, like the grid's status)."""
+        return self.count(table, state).value
+
+    def refresh(self) -> None:
+        """Forget cached counts, boundaries and table shapes (after the data changed)."""
+        self.cache.clear()
+        self._tables.clear()

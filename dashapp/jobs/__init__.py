@@ -1,0 +1,1 @@
+"""Background work shared by every kind of job: job rows and per-user locks."""

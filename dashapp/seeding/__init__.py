@@ -1,0 +1,1 @@
+"""The demo database: the orders, customers and products the embedded mode starts with."""

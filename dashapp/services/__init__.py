@@ -1,1 +1,0 @@
-"""Dash-free application logic, one module or package per job."""
