@@ -18,19 +18,19 @@ def create_app(settings: Settings | None = None) -> Flask:
     from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from dashapp.auth import install_request_auth
     from dashapp.background import MANAGERS_KEY, make_managers, start_job_processes
     from dashapp.cli import register_cli
     from dashapp.dash_app import build_dash_app
     from dashapp.database import init_database
-    from dashapp.errors import register_error_handlers
-    from dashapp.logging_setup import configure_logging, install_request_ids
     from dashapp.page_status import install_page_status, install_schema_gate
-    from dashapp.request_text import install_nul_guard
     from dashapp.routes import blueprints
     from dashapp.schema_state import upgrade_embedded_database
-    from dashapp.security import install_security_headers
     from dashapp.settings import load_settings
+    from dashapp.web.callback_guard import install_request_auth
+    from dashapp.web.errors import register_error_handlers
+    from dashapp.web.logging_setup import configure_logging, install_request_ids
+    from dashapp.web.request_text import install_nul_guard
+    from dashapp.web.security import install_security_headers
 
     settings = settings or load_settings()
     configure_logging(settings)

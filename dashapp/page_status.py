@@ -8,10 +8,10 @@ import dash
 from flask import Flask, g, make_response, request
 from flask.typing import ResponseReturnValue
 
-from dashapp import error_pages
 from dashapp.extensions import db
 from dashapp.schema_state import SchemaGate
 from dashapp.settings import Settings
+from dashapp.web import error_pages
 
 SCHEMA_GATE_KEY = "dashapp_schema_gate"
 # Probes must answer whatever the schema's state: readiness reports it itself.

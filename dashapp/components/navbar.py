@@ -6,8 +6,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashapp.auth import Role, User
 from dashapp.components import ids
+from dashapp.web.identity import Role, User
 
 THEME_SWITCH_ID = ids.THEME_SWITCH
 NAV_COLLAPSE_ID = ids.NAV_COLLAPSE

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dash
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
 
-from dashapp.auth import current_user
 from dashapp.components import ids
 from dashapp.components.navbar import NAV_COLLAPSE_ID, NAV_TOGGLER_ID, THEME_SWITCH_ID, navbar
+from dashapp.web.identity import current_user
 
 THEME_STORE_ID = ids.THEME_STORE
 

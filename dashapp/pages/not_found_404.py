@@ -6,9 +6,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashapp.auth import current_user
 from dashapp.components import ids
 from dashapp.components.navbar import nav_pages
+from dashapp.web.identity import current_user
 
 dash.register_page(
     __name__, path="/404", name="Page not found", title="Page not found · dashapp", nav=False

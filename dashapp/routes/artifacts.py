@@ -9,10 +9,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from dashapp.auth import Role, current_user, require_role
 from dashapp.routes.downloads import content_disposition
 from dashapp.training.runs import RunError, artifact
 from dashapp.web.download_names import file_stem
+from dashapp.web.identity import Role, current_user, require_role
 
 bp = Blueprint("artifacts", __name__)
 

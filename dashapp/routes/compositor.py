@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from dashapp.auth import Role, current_user, require_role
 from dashapp.compositing import library, renders
 from dashapp.compositing.geometry import PlacementError
 from dashapp.compositing.images import ImageInputError
 from dashapp.routes.downloads import send_download
 from dashapp.settings import current_settings
 from dashapp.web.download_names import file_name
+from dashapp.web.identity import Role, current_user, require_role
 
 bp = Blueprint("compositor", __name__, url_prefix="/compositor")
 

@@ -17,7 +17,6 @@ from typing import IO, Any
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from dashapp.auth import Role, current_user, require_role
 from dashapp.dataview import excel_jobs, grid_state
 from dashapp.dataview.binding import current_dataview
 from dashapp.dataview.errors import GridQueryError
@@ -32,6 +31,7 @@ from dashapp.dataview.query import GridQuery
 from dashapp.dataview.sheet import EXCEL_MAX_ROWS, write_sheet
 from dashapp.routes.downloads import send_download
 from dashapp.settings import current_settings
+from dashapp.web.identity import Role, current_user, require_role
 from dashapp.web.slots import SlotKind, user_slots
 from dashapp.web.user_slots import SlotsBusy
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from dashapp.auth import Role, current_user, require_role
 from dashapp.routes.downloads import send_download
 from dashapp.training.run_manage import metrics_csv
 from dashapp.training.runs import RunError
+from dashapp.web.identity import Role, current_user, require_role
 
 bp = Blueprint("run_metrics", __name__)
 

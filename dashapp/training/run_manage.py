@@ -13,7 +13,6 @@ from collections.abc import Iterable
 
 from sqlalchemy import delete, select
 
-from dashapp.auth import Role, User
 from dashapp.dataview.export import FORMULA_PREFIXES
 from dashapp.extensions import db
 from dashapp.models.training import RunArtifact, RunPoint, RunStatus, RunTag, TrainingRun, utcnow
@@ -26,6 +25,7 @@ from dashapp.training.runs import (
     can_control,
     may_take_files,
 )
+from dashapp.web.identity import Role, User
 
 MAX_NAME = 120
 MAX_NOTES = 10_000

@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlalchemy import Select, or_, select
 
-from dashapp.auth import User
 from dashapp.extensions import db
 from dashapp.models.training import RunStatus, RunTag, TrainingRun
 from dashapp.training.runs import RunError
+from dashapp.web.identity import User
 
 MAX_QUERY = 300
 MAX_CONDITIONS = 8

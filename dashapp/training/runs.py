@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from dashapp.auth import Role, User
 from dashapp.extensions import db
 from dashapp.jobs.user_locks import lock_user
 from dashapp.models.sweeps import Sweep
@@ -21,6 +20,7 @@ from dashapp.recipes import ParamsError, Recipe, validate_params
 from dashapp.recipes.validation import FORM_LEVEL
 from dashapp.settings import current_settings
 from dashapp.training import recipe_catalog
+from dashapp.web.identity import Role, User
 
 
 class RunError(Exception):

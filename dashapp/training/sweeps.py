@@ -13,7 +13,6 @@ from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.orm import load_only
 
-from dashapp.auth import Role, User
 from dashapp.extensions import db
 from dashapp.models.sweeps import Sweep
 from dashapp.models.training import RunStatus, TrainingRun, utcnow
@@ -22,6 +21,7 @@ from dashapp.settings import current_settings
 from dashapp.training import runs
 from dashapp.training.run_queue import enqueue_runs
 from dashapp.training.sweep_spec import SweepSpec, expand
+from dashapp.web.identity import Role, User
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,6 @@ from celery.signals import worker_init
 from flask import Flask
 from sqlalchemy import select
 
-from dashapp.auth import User
 from dashapp.extensions import db
 from dashapp.models.commerce import Order, Product
 from dashapp.models.training import TrainingRun
@@ -21,6 +20,7 @@ from dashapp.settings import Settings, current_settings
 from dashapp.training import recipe_catalog
 from dashapp.training.run_limits import RunLimits
 from dashapp.training.run_recorder import RunRecorder
+from dashapp.web.identity import User
 
 log = logging.getLogger(__name__)
 ProgressSink = Callable[[Any], None]

@@ -9,8 +9,8 @@ from enum import StrEnum
 
 from flask import current_app
 
-from dashapp.auth import current_user
 from dashapp.settings import Settings, current_settings
+from dashapp.web.identity import current_user
 from dashapp.web.user_slots import UserSlots
 
 

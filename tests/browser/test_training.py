@@ -151,10 +151,10 @@ def _finished_run(
     server: Any, recipe: str, losses: list[float], config: dict[str, Any] | None = None
 ) -> int:
     """A finished run with per-step loss and accuracy points (no training needed)."""
-    from dashapp.auth import Role, User
     from dashapp.extensions import db
     from dashapp.models.training import RunPoint, RunStatus, utcnow
     from dashapp.training import runs
+    from dashapp.web.identity import Role, User
 
     with server.test_request_context():
         run = runs.create_run(User("dev", Role.ADMIN), recipe, config or {"epochs": 2})

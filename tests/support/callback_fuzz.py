@@ -16,7 +16,9 @@ import dash
 import plotly.utils
 from flask import Flask, g
 
-from dashapp.auth import Role, User, role_for_callback
+# Wrong types, NULs, huge and negative values: what a hostile client sends instead of a value.
+from dashapp.web.callback_guard import role_for_callback
+from dashapp.web.identity import Role, User
 
 # Wrong types, NULs, huge and negative values: what a hostile client sends instead of a value.
 HOSTILE: tuple[Any, ...] = (

@@ -17,7 +17,8 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from dashapp.auth import Role, role_for_callback
+from dashapp.web.callback_guard import role_for_callback
+from dashapp.web.identity import Role
 
 DISPATCH = "/_dash-update-component"
 

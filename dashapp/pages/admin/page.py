@@ -9,11 +9,13 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, dcc, html
 
-from dashapp.auth import Role, page_guard, secured_callback
+from dashapp.components.page_guard import page_guard
 from dashapp.dataview.binding import current_dataview
 from dashapp.dataview.config.overview import source_overviews
 from dashapp.pages.admin import ids
 from dashapp.pages.admin.render import sources_view
+from dashapp.web.callback_guard import secured_callback
+from dashapp.web.identity import Role
 
 # `role` keeps the page out of others' navigation and answers its address with 403 for them
 # (dashapp.page_status); the layout and every callback check the role again themselves.

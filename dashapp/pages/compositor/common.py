@@ -7,7 +7,7 @@ from typing import Any
 
 from dash.exceptions import PreventUpdate
 
-from dashapp.auth import current_user
+from dashapp.web.identity import current_user
 
 
 def owner() -> str:

@@ -7,17 +7,18 @@ from typing import Any
 from dash import ClientsideFunction, Dash, Input, Output, State, no_update, set_props
 from flask import Flask
 
-from dashapp.auth import Role, User, secured_callback
 from dashapp.background import managers_for
 from dashapp.compositing import renders
 from dashapp.compositing.geometry import PlacementError
 from dashapp.compositing.images import ImageInputError
-from dashapp.job_guards import guard_job
 from dashapp.pages.compositor import ids
 from dashapp.pages.compositor.common import owner, text
 from dashapp.pages.compositor.widgets import message
 from dashapp.settings import current_settings
+from dashapp.web.callback_guard import secured_callback
 from dashapp.web.download_names import file_stem
+from dashapp.web.identity import Role, User
+from dashapp.web.job_guards import guard_job
 
 POLL_MS = 500
 

@@ -7,7 +7,6 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, no_update, set_props
 from dash.exceptions import PreventUpdate
 
-from dashapp.auth import Role, secured_callback
 from dashapp.compositing import library, renders
 from dashapp.compositing.geometry import PlacementError
 from dashapp.compositing.images import ImageInputError
@@ -16,6 +15,8 @@ from dashapp.pages.compositor.common import command, owner, text
 from dashapp.pages.compositor.export_callbacks import download_stem
 from dashapp.pages.compositor.widgets import gallery, message
 from dashapp.settings import current_settings
+from dashapp.web.callback_guard import secured_callback
+from dashapp.web.identity import Role
 
 UNDO_SECONDS = 8
 

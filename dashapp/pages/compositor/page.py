@@ -8,7 +8,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Dash, Input, Output, dcc, html
 
-from dashapp.auth import Role, page_guard
+from dashapp.components.page_guard import page_guard
 from dashapp.compositing import library, storage
 from dashapp.pages.compositor import ids
 from dashapp.pages.compositor.common import owner
@@ -25,6 +25,7 @@ from dashapp.pages.compositor.widgets import (
     upload_panel,
 )
 from dashapp.settings import current_settings
+from dashapp.web.identity import Role
 
 dash.register_page(
     __name__, path="/compositor", name="Compositor", order=2, title="Compositor · dashapp"

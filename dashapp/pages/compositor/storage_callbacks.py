@@ -6,12 +6,13 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, no_update
 
-from dashapp.auth import Role, secured_callback
 from dashapp.compositing import storage
 from dashapp.pages.compositor import ids
 from dashapp.pages.compositor.common import owner
 from dashapp.pages.compositor.widgets import message
 from dashapp.settings import current_settings
+from dashapp.web.callback_guard import secured_callback
+from dashapp.web.identity import Role
 
 
 def _in_use(placement: Any, undo: Any, undo_open: Any) -> set[int]:

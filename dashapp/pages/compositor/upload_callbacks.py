@@ -7,7 +7,6 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from dashapp.auth import Role, secured_callback
 from dashapp.compositing import library, uploads
 from dashapp.compositing.geometry import refit_factor
 from dashapp.compositing.images import ImageInputError
@@ -15,6 +14,8 @@ from dashapp.pages.compositor import ids
 from dashapp.pages.compositor.common import command, owner, text, texts
 from dashapp.pages.compositor.widgets import message
 from dashapp.settings import current_settings
+from dashapp.web.callback_guard import secured_callback
+from dashapp.web.identity import Role
 
 
 def _background_size(placement: Any) -> tuple[int, int] | None:

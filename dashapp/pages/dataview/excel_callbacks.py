@@ -8,14 +8,15 @@ from typing import Any
 from dash import Dash, Input, Output, State, html, no_update
 from flask import Flask
 
-from dashapp.auth import Role, User, current_user, secured_callback
 from dashapp.background import managers_for
 from dashapp.dataview import excel_jobs
 from dashapp.dataview.errors import GridQueryError
 from dashapp.extensions import db
-from dashapp.job_guards import guard_job
 from dashapp.pages.dataview import ids
 from dashapp.settings import Settings, current_settings
+from dashapp.web.callback_guard import secured_callback
+from dashapp.web.identity import Role, User, current_user
+from dashapp.web.job_guards import guard_job
 
 POLL_MS = 1000
 

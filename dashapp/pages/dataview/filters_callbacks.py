@@ -9,7 +9,6 @@ import dash_bootstrap_components as dbc
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashapp.auth import Role, secured_callback
 from dashapp.dataview.binding import current_dataview
 from dashapp.dataview.errors import GridQueryError
 from dashapp.dataview.schema import ColumnKind, GridTable
@@ -23,6 +22,8 @@ from dashapp.pages.dataview.chips import (
     range_filter,
 )
 from dashapp.pages.dataview.page_state import facets_of, page_search, page_state
+from dashapp.web.callback_guard import secured_callback
+from dashapp.web.identity import Role
 
 FACET_INPUTS = [Input(slot, "value") for slot in ids.FACET_SLOTS]
 FACET_STATES = [State(slot, "value") for slot in ids.FACET_SLOTS]

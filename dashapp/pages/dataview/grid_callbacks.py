@@ -9,7 +9,6 @@ from typing import Any
 from dash import ClientsideFunction, Dash, Input, Output, State
 from dash.exceptions import PreventUpdate
 
-from dashapp.auth import Role, secured_callback
 from dashapp.dataview.binding import current_dataview
 from dashapp.dataview.errors import GridQueryError
 from dashapp.pages.dataview import ids
@@ -20,6 +19,8 @@ from dashapp.pages.dataview.page_state import (
     page_state,
     visible_columns,
 )
+from dashapp.web.callback_guard import secured_callback
+from dashapp.web.identity import Role
 from dashapp.web.slots import query_slot
 
 log = logging.getLogger(__name__)

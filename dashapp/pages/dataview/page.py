@@ -9,7 +9,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, dcc, html
 
-from dashapp.auth import Role, current_user, page_guard
+from dashapp.components.page_guard import page_guard
 from dashapp.dataview import grid_state, saved_views
 from dashapp.dataview.binding import current_dataview
 from dashapp.dataview.errors import GridQueryError
@@ -25,6 +25,7 @@ from dashapp.pages.dataview.filters_callbacks import (
 from dashapp.pages.dataview.grid_callbacks import register_grid_callbacks
 from dashapp.pages.dataview.summary_callbacks import register_summary_callbacks
 from dashapp.pages.dataview.views_callbacks import register_view_callbacks
+from dashapp.web.identity import Role, current_user
 
 dash.register_page(__name__, path="/", name="Dashboard", order=0, title="Dashboard · dashapp")
 log = logging.getLogger(__name__)

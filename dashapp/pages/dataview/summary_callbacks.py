@@ -11,7 +11,6 @@ import plotly.graph_objects as go
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
-from dashapp.auth import Role, secured_callback
 from dashapp.components.shell import THEME_STORE_ID
 from dashapp.dataview.aggregates import BLANK_LABEL, OTHER_LABEL
 from dashapp.dataview.binding import current_dataview
@@ -23,6 +22,8 @@ from dashapp.pages.dataview.charts import breakdown_figure, trend_figure
 from dashapp.pages.dataview.formatting import format_value
 from dashapp.pages.dataview.grid_callbacks import status_text
 from dashapp.pages.dataview.page_state import facets_of, grid_state_of
+from dashapp.web.callback_guard import secured_callback
+from dashapp.web.identity import Role
 from dashapp.web.slots import query_slot
 
 log = logging.getLogger(__name__)

@@ -9,12 +9,13 @@ from urllib.parse import urlencode
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, get_relative_path, no_update
 from dash.exceptions import PreventUpdate
 
-from dashapp.auth import Role, current_user, secured_callback
 from dashapp.dataview import saved_views
 from dashapp.dataview.errors import GridQueryError
 from dashapp.pages.dataview import ids
 from dashapp.pages.dataview.layout import CONFIRM_CLASS
 from dashapp.pages.dataview.page_state import page_state
+from dashapp.web.callback_guard import secured_callback
+from dashapp.web.identity import Role, current_user
 
 log = logging.getLogger(__name__)
 

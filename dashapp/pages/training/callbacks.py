@@ -8,10 +8,8 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashapp.auth import Role, current_user, secured_callback
 from dashapp.background import managers_for, queue_available
 from dashapp.extensions import db
-from dashapp.job_guards import guard_job
 from dashapp.models.training import TrainingRun
 from dashapp.pages.training import form, ids
 from dashapp.pages.training.panel import PANEL_OUTPUTS, panel_outputs
@@ -22,6 +20,9 @@ from dashapp.recipes.validation import FORM_LEVEL
 from dashapp.settings import current_settings
 from dashapp.training import recipe_catalog, run_views, runs
 from dashapp.training.training_job import check_job_request, execute_run
+from dashapp.web.callback_guard import secured_callback
+from dashapp.web.identity import Role, current_user
+from dashapp.web.job_guards import guard_job
 
 
 def _form_values(values: list[Any], id_list: list[dict[str, str]]) -> dict[str, Any]:

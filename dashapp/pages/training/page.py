@@ -6,13 +6,14 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashapp.auth import Role, current_user, page_guard
+from dashapp.components.page_guard import page_guard
 from dashapp.pages.training import ids, run_manage, sweep_view
 from dashapp.pages.training.callbacks import register_callbacks as _register_run_callbacks
 from dashapp.pages.training.layout import history_section, launch_form, run_panel
 from dashapp.pages.training.sweep_callbacks import register_sweep_callbacks
 from dashapp.settings import current_settings
 from dashapp.training import recipe_catalog, runs
+from dashapp.web.identity import Role, current_user
 
 __all__ = ["layout", "register_callbacks"]
 

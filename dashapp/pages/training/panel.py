@@ -7,12 +7,12 @@ from typing import Any
 from dash import Output, no_update
 from dash.exceptions import PreventUpdate
 
-from dashapp.auth import Role, current_user
 from dashapp.models.training import RunStatus, TrainingRun, utcnow
 from dashapp.pages.training import ids, render
 from dashapp.settings import current_settings
 from dashapp.training import queue_state, run_views, runs
 from dashapp.training.run_lifecycle import RunState, decide
+from dashapp.web.identity import Role, current_user
 
 PANEL_OUTPUTS = [
     Output(ids.RUN_TITLE, "children"),

@@ -9,7 +9,6 @@ from dash import Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 from werkzeug.exceptions import Forbidden, NotFound
 
-from dashapp.auth import Role, current_user, secured_callback
 from dashapp.extensions import db
 from dashapp.models.training import TrainingRun
 from dashapp.pages.training import ids
@@ -18,6 +17,8 @@ from dashapp.pages.training.run_manage import ANY
 from dashapp.routes.run_metrics import metrics_csv_url
 from dashapp.training import run_manage, run_search, run_views
 from dashapp.training.runs import RunError, RunForbidden, RunNotFound
+from dashapp.web.callback_guard import secured_callback
+from dashapp.web.identity import Role, current_user
 
 FIELD_ERRORS = {"name": ids.RUN_NAME, "tags": ids.RUN_TAGS, "notes": ids.RUN_NOTES}
 

@@ -8,7 +8,6 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashapp.auth import Role, current_user, secured_callback
 from dashapp.background import queue_available
 from dashapp.extensions import db
 from dashapp.pages.training import ids, sweep_chart, sweep_form, sweep_view
@@ -27,6 +26,8 @@ from dashapp.training.sweep_spec import (
     planned_runs,
 )
 from dashapp.training.sweep_text import spec_from_form
+from dashapp.web.callback_guard import secured_callback
+from dashapp.web.identity import Role, current_user
 
 # The form's inputs, in the order `_read_form` takes them.
 FORM_STATE = (

@@ -18,10 +18,11 @@ from dash import Input, Output, State
 from flask import Flask
 
 from dashapp import create_app
-from dashapp.auth import Role, secured_callback
 from dashapp.extensions import db
 from dashapp.seeding.seed import seed
 from dashapp.seeding.seed_data import SeedPlan
+from dashapp.web.callback_guard import secured_callback
+from dashapp.web.identity import Role
 from tests.conftest import SettingsFactory
 from tests.support.callback_fuzz import HOSTILE, CallbackFuzz, layout_components
 

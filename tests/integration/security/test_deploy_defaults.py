@@ -90,7 +90,7 @@ def test_with_a_proxy_secret_identity_needs_it(secret_app: Flask) -> None:
 
 
 def test_groups_split_on_commas_only(settings_factory: SettingsFactory) -> None:
-    from dashapp.auth import Role, identify
+    from dashapp.web.identity import Role, identify
 
     app = create_app(settings_factory(env="production", admin_groups=["admins"]))
     with app.test_request_context(

@@ -149,9 +149,9 @@ def test_active_runs_are_capped_per_user_however_fast_the_launches_are_allowed(
 ) -> None:
     """Sweeps count once against the launch rate, so the rate alone let a trainer queue
     6 x 32 runs a minute, without end; the cap counts every queued or running run."""
-    from dashapp.auth import Role, User
     from dashapp.training import runs, sweeps
     from dashapp.training.sweep_spec import Axis, SweepSpec
+    from dashapp.web.identity import Role, User
 
     app = create_app(
         pg_settings_factory(

@@ -138,7 +138,7 @@ def test_a_large_upload_must_name_its_callback_first(server: Flask) -> None:
     """Only the first bytes are read before the size check, so a large upload body must start
     with its "output" key, as Dash's renderer always writes it; an API client that sorts its keys
     gets a 413 that says so (docs/security.md)."""
-    from dashapp.request_limits import LARGE_BODY_OUTPUTS
+    from dashapp.web.request_limits import LARGE_BODY_OUTPUTS
 
     contents = "data:image/png;base64," + "A" * 700_000
     body = callbacks_of(server).body(
@@ -156,7 +156,7 @@ def test_a_large_upload_must_name_its_callback_first(server: Flask) -> None:
 
 
 def test_the_upload_callback_alone_may_send_a_large_body(server: Flask) -> None:
-    from dashapp.request_limits import LARGE_BODY_OUTPUTS
+    from dashapp.web.request_limits import LARGE_BODY_OUTPUTS
 
     output = LARGE_BODY_OUTPUTS[0]
     assert output in server.extensions["dash_app"].callback_map  # the id is still the upload's
@@ -180,7 +180,7 @@ def test_the_upload_callback_alone_may_send_a_large_body(server: Flask) -> None:
 
 
 def test_a_repeated_output_key_cannot_smuggle_a_large_body(server: Flask) -> None:
-    from dashapp.request_limits import LARGE_BODY_OUTPUTS
+    from dashapp.web.request_limits import LARGE_BODY_OUTPUTS
 
     # The first bytes name the upload callback; JSON keeps the last "output": the grid's.
     raw = (

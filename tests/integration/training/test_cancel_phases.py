@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from dashapp.auth import Role, User
 from dashapp.training import runs
+from dashapp.web.identity import Role, User
 from tests.integration.training.conftest import PluginApp
 from tests.integration.training.support import launch, launched_run_id, start_job, wait_for
 

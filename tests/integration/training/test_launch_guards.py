@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from dashapp import create_app
-from dashapp.auth import Role, User
 from dashapp.training import runs
+from dashapp.web.identity import Role, User
 from tests.conftest import SettingsFactory
 from tests.integration.training.support import launch
 

@@ -10,10 +10,10 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from dashapp import create_app
-from dashapp.auth import Role, User
 from dashapp.extensions import db
 from dashapp.pages.training import render
 from dashapp.training import queue_state, runs
+from dashapp.web.identity import Role, User
 from tests.conftest import SettingsFactory
 from tests.support.services import throwaway_postgres_database, with_driver
 from tests.support.worker import WorkerProcess

@@ -13,13 +13,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dashapp import create_app
-from dashapp.auth import Role, User
 from dashapp.background import managers_for
 from dashapp.extensions import db
 from dashapp.models.training import TrainingRun, utcnow
 from dashapp.pages.training import ids
 from dashapp.training import queue_state, run_sweeper, runs
 from dashapp.training.run_queue import enqueue_runs
+from dashapp.web.identity import Role, User
 from tests.conftest import SettingsFactory
 from tests.integration.training.conftest import PluginApp
 from tests.integration.training.support import (

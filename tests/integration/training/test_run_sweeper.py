@@ -14,12 +14,12 @@ import pytest
 from flask import Flask
 
 from dashapp import create_app
-from dashapp.auth import Role, User
 from dashapp.extensions import db
 from dashapp.models.training import TrainingRun, utcnow
 from dashapp.pages.training import render
 from dashapp.periodic import SWEEPER_KEY, EmbeddedSweeper
 from dashapp.training import queue_state, run_sweeper, runs
+from dashapp.web.identity import Role, User
 from tests.conftest import SettingsFactory
 from tests.integration.training.support import launch, launched_run_id, run_row, start_job
 from tests.support.worker import start_beat, start_worker, worker_env

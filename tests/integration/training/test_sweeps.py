@@ -15,7 +15,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dashapp import create_app
-from dashapp.auth import Role, User
 from dashapp.extensions import db
 from dashapp.models.sweeps import Sweep
 from dashapp.models.training import TrainingRun
@@ -25,6 +24,7 @@ from dashapp.pages.training import sweep_ids as sids
 from dashapp.recipes import load_recipes
 from dashapp.training import runs, sweeps
 from dashapp.training.sweep_spec import Axis, SweepSpec, SweepSpecError
+from dashapp.web.identity import Role, User
 from tests.conftest import SettingsFactory
 from tests.integration.training.support import queued_jobs
 from tests.support.dash_requests import callbacks_of

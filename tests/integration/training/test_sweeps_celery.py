@@ -10,10 +10,10 @@ import pytest
 from flask import Flask
 
 from dashapp import create_app
-from dashapp.auth import Role, User
 from dashapp.extensions import db
 from dashapp.training import sweeps
 from dashapp.training.sweep_spec import Axis, SweepSpec
+from dashapp.web.identity import Role, User
 from tests.conftest import SettingsFactory
 from tests.integration.training.support import run_row, wait_for
 from tests.support.worker import WorkerProcess, start_worker, worker_env

@@ -7,8 +7,8 @@ import time
 import pytest
 from flask import Flask
 
-from dashapp.auth import Role, User
 from dashapp.training import runs
+from dashapp.web.identity import Role, User
 from tests.integration.training.support import (
     launch,
     launched_run_id,

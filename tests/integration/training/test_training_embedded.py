@@ -9,11 +9,11 @@ import pytest
 from flask import Flask
 
 from dashapp import create_app
-from dashapp.auth import Role, User
 from dashapp.extensions import db
 from dashapp.models.training import TrainingRun, utcnow
 from dashapp.pages.training import ids
 from dashapp.training import run_sweeper, runs
+from dashapp.web.identity import Role, User
 from tests.conftest import SettingsFactory
 from tests.integration.training.support import (
     field_errors,

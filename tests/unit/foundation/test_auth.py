@@ -10,7 +10,8 @@ from dash import Input, Output, html
 from flask import Flask
 
 from dashapp import create_app
-from dashapp.auth import Role, secured_callback
+from dashapp.web.callback_guard import secured_callback
+from dashapp.web.identity import Role
 from tests.conftest import SettingsFactory
 from tests.support.dash_requests import callbacks_of
 
@@ -88,7 +89,7 @@ def test_trusted_proxy_identity_is_shown_with_its_role(prod_app: Flask) -> None:
     [("admins", Role.ADMIN), ("ml", Role.TRAINER), ("ML,other", Role.TRAINER), ("", Role.VIEWER)],
 )
 def test_groups_map_to_the_strongest_role(prod_app: Flask, groups: str, expected: Role) -> None:
-    from dashapp.auth import identify
+    from dashapp.web.identity import identify
 
     with prod_app.test_request_context("/", headers=identity("u", groups), environ_base=PROXY):
         from flask import request

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 import pytest
 
-from dashapp.callback_inputs import declared_types, fits, refusal
+from dashapp.web.callback_inputs import declared_types, fits, refusal
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from dashapp.auth import Role
 from dashapp.pages.dataview import ids
+from dashapp.web.identity import Role
 from tests.support.dash_requests import callbacks_of
 
 ROWS = f"{ids.ROWS}.data"

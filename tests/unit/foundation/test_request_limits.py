@@ -8,7 +8,7 @@ import json
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from dashapp.request_limits import LARGE_BODY_OUTPUTS, bound_callback_body
+from dashapp.web.request_limits import LARGE_BODY_OUTPUTS, bound_callback_body
 
 
 class SocketLikeStream(io.RawIOBase):

@@ -7,7 +7,8 @@ import re
 from flask import Flask
 
 from dashapp import create_app
-from dashapp.auth import Role, role_for_callback
+from dashapp.web.callback_guard import role_for_callback
+from dashapp.web.identity import Role
 from tests.conftest import SettingsFactory
 
 # Routes without a role of their own, and why that is safe. Everything here except the probes

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from flask import jsonify, request
 
 if TYPE_CHECKING:
-    from dashapp.auth import User
+    from dashapp.web.identity import User
 
 log = logging.getLogger(__name__)
 JOB_GUARDS_KEY = "dashapp_job_guards"

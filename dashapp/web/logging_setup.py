@@ -10,8 +10,8 @@ from flask import Flask, g, has_request_context, request
 from flask.typing import ResponseReturnValue
 from pythonjsonlogger.json import JsonFormatter
 
-from dashapp.auth import from_trusted_proxy
 from dashapp.settings import Settings
+from dashapp.web.identity import from_trusted_proxy
 
 REQUEST_ID_HEADER = "X-Request-ID"
 

@@ -12,8 +12,8 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 from werkzeug.exceptions import HTTPException
 
-from dashapp import error_pages
 from dashapp.dataview.errors import GridQueryError
+from dashapp.web import error_pages
 from dashapp.web.user_slots import SlotsBusy
 
 log = logging.getLogger(__name__)
