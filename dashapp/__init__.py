@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from dashapp.cli import register_cli
     from dashapp.dash_app import build_dash_app
     from dashapp.database import init_database
+    from dashapp.jobs.celery_apps import CELERY_APPS_KEY, make_celery_apps
     from dashapp.page_status import install_page_status, install_schema_gate
     from dashapp.routes import blueprints
     from dashapp.schema_state import upgrade_embedded_database
@@ -60,11 +61,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.embedded_database:
         # A fresh clone needs no `init-db`: the embedded SQLite file upgrades itself.
         upgrade_embedded_database(server, settings.instance_path)
-    managers = make_managers(settings)
+    celery_apps = make_celery_apps(settings)
+    server.extensions[CELERY_APPS_KEY] = celery_apps
+    managers = make_managers(settings, celery_apps)
     server.extensions[MANAGERS_KEY] = managers
     from dashapp.training.run_queue import install_run_queue
 
-    install_run_queue(server, managers)  # sweeps queue runs by id, without a browser
+    install_run_queue(
+        server, celery_apps, managers.training
+    )  # sweeps queue runs by id, without a browser
     install_request_ids(server, settings)
     install_nul_guard(server)
     if not settings.embedded_database:

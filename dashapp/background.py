@@ -10,16 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from celery import Celery
 from dash.background_callback import CeleryManager
 
 from dashapp.embedded_jobs import ZygoteDiskcacheManager
+from dashapp.jobs.celery_apps import RESULT_EXPIRY_S, CeleryApps
 from dashapp.settings import Settings
-from dashapp.training.run_fairness import TRANSPORT_OPTIONS, job_priority
-from dashapp.training.run_limits import hard_time_limit_s
+from dashapp.training.run_fairness import job_priority
 
 MANAGERS_KEY = "dashapp_background_managers"
-RESULT_EXPIRY_S = 24 * 3600
 # Request headers a job may see (lower-case). Everything else, cookies, Authorization, the
 # proxy's identity and token headers, the proxy secret, stays in the web tier.
 JOB_HEADER_ALLOWLIST = frozenset({"accept", "accept-language", "content-type", "user-agent"})
@@ -72,7 +70,7 @@ class TimeLimitedCeleryManager(ScrubbingCeleryManager):
     """A UI-queue manager whose jobs carry time limits of their own in the message, over the
     UI app's defaults (the compositor render's 120 s): Excel exports may take 30 minutes."""
 
-    def __init__(self, celery_app: Celery, soft_limit_s: float, hard_limit_s: float, **kw: Any):
+    def __init__(self, celery_app: Any, soft_limit_s: float, hard_limit_s: float, **kw: Any):
         super().__init__(celery_app, **kw)
         self.soft_limit_s = soft_limit_s
         self.hard_limit_s = hard_limit_s
@@ -96,86 +94,23 @@ class BackgroundManagers:
     ui: Any
     training: Any
     exports: Any
-    ui_celery: Celery | None = None
-    training_celery: Celery | None = None
 
 
-class AppOwnedTasksCelery(Celery):
-    """A Celery app whose tasks belong to it alone.
-
-    Celery's `app.task()` shares each task with every Celery app in the process by default.
-    Dash defines each background callback's task on both of our apps (UI and training), so
-    sharing put two callables under one name in each app: a `DuplicateTaskNameWarning` at every
-    worker start. Each app already gets every callback from Dash; nothing needs sharing.
-    """
-
-    def task(self, *args: Any, **opts: Any) -> Any:
-        """`Celery.task` with `shared=False` unless the caller says otherwise."""
-        opts.setdefault("shared", False)
-        return super().task(*args, **opts)
-
-
-def make_celery(settings: Settings, name: str, queue: str) -> Celery:
-    """A Celery app on the configured Redis whose tasks go to `queue` by default."""
-    celery = AppOwnedTasksCelery(name, broker=settings.redis_url, backend=settings.redis_url)
-    celery.conf.update(
-        task_default_queue=queue,
-        task_acks_late=True,
-        worker_prefetch_multiplier=1,
-        task_track_started=True,
-        broker_connection_retry_on_startup=True,
-        # Fail fast while Redis is away instead of blocking a web thread for minutes.
-        broker_connection_timeout=3,
-        # One Redis list per priority, for the training queue's fair order: sender and worker
-        # need the same steps (both apps: a dev worker may serve `gpu` with the UI app).
-        broker_transport_options={
-            "max_retries": 1,
-            "interval_start": 0,
-            "socket_timeout": 3,
-            **TRANSPORT_OPTIONS,
-        },
-        redis_socket_timeout=5,
-        redis_socket_connect_timeout=3,
-        result_expires=RESULT_EXPIRY_S,
-    )
-    return celery
-
-
-def make_managers(settings: Settings) -> BackgroundManagers:
-    """Managers for the settings' mode."""
-    if settings.uses_celery:
-        ui_celery = make_celery(settings, "dashapp-ui", settings.ui_queue)
-        # The UI queue runs the compositor's renders (the only UI background callback): each is
-        # stopped by Celery past its time limit (soft: an exception the render reports), and
-        # its process killed after a grace (hard: a render stuck inside one C call).
-        ui_celery.conf.update(
-            task_soft_time_limit=settings.compositor_render_time_limit_s,
-            task_time_limit=settings.compositor_render_time_limit_s
-            + settings.compositor_render_kill_grace_s,
-        )
-        training_celery = make_celery(settings, "dashapp-training", settings.training_queue)
-        training_celery.conf.update(
-            # The backstop behind the worker's own time limit (training/run_limits.py), which
-            # ends the run failed: a job stuck in one C call is killed (prefork workers only).
-            task_time_limit=hard_time_limit_s(settings),
-        )
+def make_managers(settings: Settings, apps: CeleryApps | None) -> BackgroundManagers:
+    """Managers for the settings' mode: on the Celery apps when there are some."""
+    if apps is not None:
         # Excel jobs stop themselves at their limit (dataview/excel_jobs.py); Celery's limits
         # come after it, on the same queue as renders but not with theirs.
         export_limit_s = settings.dataview_xlsx_job_time_limit_s + 30
-        # An app of its own (one manager per app: Dash registers every callback's task on each
-        # manager's app), sending to the UI queue, where the UI worker runs it.
-        exports_celery = make_celery(settings, "dashapp-exports", settings.ui_queue)
         return BackgroundManagers(
-            ui=ScrubbingCeleryManager(ui_celery, expire=RESULT_EXPIRY_S),
+            ui=ScrubbingCeleryManager(apps.ui, expire=RESULT_EXPIRY_S),
             exports=TimeLimitedCeleryManager(
-                exports_celery,
+                apps.exports,
                 soft_limit_s=export_limit_s,
                 hard_limit_s=export_limit_s + settings.compositor_render_kill_grace_s,
                 expire=RESULT_EXPIRY_S,
             ),
-            training=FairTrainingManager(training_celery, expire=RESULT_EXPIRY_S),
-            ui_celery=ui_celery,
-            training_celery=training_celery,
+            training=FairTrainingManager(apps.training, expire=RESULT_EXPIRY_S),
         )
     import diskcache
 

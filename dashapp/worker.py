@@ -14,17 +14,17 @@ from celery import Celery
 from celery.signals import worker_init, worker_process_init
 
 from dashapp import create_app
-from dashapp.background import managers_for
 from dashapp.extensions import db
+from dashapp.jobs.celery_apps import celery_apps_for
 from dashapp.periodic import install_beat
 from dashapp.settings import Settings, SettingsError
 
 server = create_app()
-_managers = managers_for(server)
-if _managers.ui_celery is None or _managers.training_celery is None:
+_apps = celery_apps_for(server)
+if _apps is None:
     raise SettingsError("The Celery worker needs REDIS_URL; the embedded mode runs jobs itself.")
-ui_celery: Celery = _managers.ui_celery
-training_celery: Celery = _managers.training_celery
+ui_celery: Celery = _apps.ui
+training_celery: Celery = _apps.training
 celery = ui_celery
 _settings: Settings = server.extensions["dashapp_settings"]
 # The lost-run sweep: `celery -A dashapp.worker:ui_celery beat` schedules it, UI workers run it.

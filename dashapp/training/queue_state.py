@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import current_app
 
-from dashapp.background import managers_for
+from dashapp.jobs.celery_apps import celery_apps_for
 from dashapp.models.training import TrainingRun
 from dashapp.settings import current_settings
 from dashapp.training import run_fairness
@@ -22,7 +22,8 @@ INSPECT_TIMEOUT_S = 1.0
 def workers_serving_training() -> list[str] | None:
     """Names of the Celery workers consuming the training queue; None in the embedded mode
     (jobs run in the web process, so the queue is always served)."""
-    celery = managers_for(current_app).training_celery
+    apps = celery_apps_for(current_app)
+    celery = apps.training if apps else None
     if celery is None:
         return None
     cache: dict[str, Any] = current_app.extensions.setdefault(CACHE_KEY, {})

@@ -22,7 +22,7 @@ from typing import Any
 from celery import Celery
 from flask import Flask, current_app
 
-from dashapp.background import BackgroundManagers, managers_for
+from dashapp.jobs.celery_apps import CeleryApps, celery_apps_for
 from dashapp.settings import current_settings
 from dashapp.training.run_fairness import fair_priority
 from dashapp.training.training_job import execute_run
@@ -30,6 +30,7 @@ from dashapp.training.training_job import execute_run
 log = logging.getLogger(__name__)
 TASK_NAME = "dashapp.training.execute_run"
 EMBEDDED_JOB = "dashapp_run_queue_job"
+EMBEDDED_SUBMIT_KEY = "dashapp_run_queue_submit"
 
 
 def _embedded_job(server: Flask, _key: str, _progress_key: str, run_ids: Any, _ctx: Any) -> None:
@@ -45,34 +46,38 @@ def _register_task(celery: Celery, server: Flask) -> None:
         return execute_run(server, int(run_id))
 
 
-def install_run_queue(server: Flask, managers: BackgroundManagers) -> None:
-    """Register the run task on the training Celery app (web and worker both build it), or
-    the embedded job with the job manager; call before the embedded job helper is forked."""
-    if managers.training_celery is not None:
+def install_run_queue(server: Flask, celery_apps: CeleryApps | None, job_manager: Any) -> None:
+    """Register the run task on the Celery apps (web and worker both build them), or, in the
+    embedded mode, the run job with the job manager (`job_manager`: Dash's diskcache manager,
+    used through its job registry only); call before the embedded job helper is forked."""
+    if celery_apps is not None:
         # On both apps, as Dash does with its jobs: whichever app a worker on `gpu` was started
         # with (the docs say training_celery; a dev worker may serve dash,gpu with ui_celery),
         # it knows the task instead of dropping it as unregistered.
-        for celery in (managers.training_celery, managers.ui_celery):
-            if celery is not None:
-                _register_task(celery, server)
+        for celery in (celery_apps.training, celery_apps.ui):
+            _register_task(celery, server)
         return
-    registry = getattr(managers.training, "func_registry", None)
+    registry = getattr(job_manager, "func_registry", None)
     if isinstance(registry, dict):
         registry[EMBEDDED_JOB] = partial(_embedded_job, server)
+        server.extensions[EMBEDDED_SUBMIT_KEY] = partial(_submit_embedded, job_manager)
+
+
+def _submit_embedded(job_manager: Any, run_ids: Sequence[int]) -> None:
+    job = job_manager.func_registry[EMBEDDED_JOB]
+    key = f"runs-{'-'.join(str(i) for i in run_ids[:4])}-{len(run_ids)}"
+    job_manager.call_job_fn(key, job, [int(i) for i in run_ids], {})
 
 
 def enqueue_runs(run_ids: Sequence[int]) -> None:
     """Queue committed runs; raises on a broker that refuses (the caller marks them)."""
     if not run_ids:
         return
-    managers = managers_for(current_app)
-    celery = managers.training_celery
-    if celery is not None:
+    apps = celery_apps_for(current_app)
+    if apps is not None:
         queue = current_settings().training_queue
         for run_id in run_ids:
             priority = fair_priority(int(run_id))
-            celery.send_task(TASK_NAME, args=[int(run_id)], queue=queue, priority=priority)
+            apps.training.send_task(TASK_NAME, args=[int(run_id)], queue=queue, priority=priority)
         return
-    job = managers.training.func_registry[EMBEDDED_JOB]
-    key = f"runs-{'-'.join(str(i) for i in run_ids[:4])}-{len(run_ids)}"
-    managers.training.call_job_fn(key, job, [int(i) for i in run_ids], {})
+    current_app.extensions[EMBEDDED_SUBMIT_KEY](run_ids)

@@ -16,9 +16,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dashapp import create_app
-from dashapp.background import managers_for
 from dashapp.compositing import library, renders
 from dashapp.extensions import db
+from dashapp.jobs.celery_apps import celery_apps_for
 from dashapp.models.compositor import CompositorRender, utcnow
 from dashapp.pages.compositor import ids
 from dashapp.settings import current_settings
@@ -114,7 +114,7 @@ def test_cancel_ends_the_render_at_once_and_stops_the_job(
         query_string={"cancelJob": handles["job"]},
     )
     assert terminate.status_code in (200, 204), terminate.get_data(as_text=True)
-    inspect = managers_for(celery_app).ui_celery.control.inspect(timeout=1)  # type: ignore[union-attr]
+    inspect = celery_apps_for(celery_app).ui.control.inspect(timeout=1)  # type: ignore[union-attr]
     deadline = time.monotonic() + 20
     while any((inspect.active() or {}).values()) and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from flask import Flask
 
-from dashapp.background import managers_for
+from dashapp.jobs.celery_apps import celery_apps_for
 from tests.support.worker import WorkerProcess
 
 
 def test_worker_answers_on_redis_and_registers_background_callbacks(
     celery_app: Flask, celery_worker: WorkerProcess
 ) -> None:
-    managers = managers_for(celery_app)
-    assert managers.ui_celery is not None and managers.training_celery is not None
-    replies = managers.ui_celery.control.ping(timeout=5)
+    apps = celery_apps_for(celery_app)
+    assert apps is not None
+    replies = apps.ui.control.ping(timeout=5)
     assert any(name.startswith("test-worker-") for reply in replies for name in reply)
-    assert managers.ui_celery.conf.task_default_queue == "dash"
-    assert managers.training_celery.conf.task_default_queue == "gpu"
-    active = managers.ui_celery.control.inspect(timeout=5).active_queues() or {}
+    assert apps.ui.conf.task_default_queue == "dash"
+    assert apps.training.conf.task_default_queue == "gpu"
+    active = apps.ui.control.inspect(timeout=5).active_queues() or {}
     queues = {queue["name"] for worker_queues in active.values() for queue in worker_queues}
     assert {"dash", "gpu"} <= queues
 

@@ -13,8 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dashapp import create_app
-from dashapp.background import managers_for
 from dashapp.extensions import db
+from dashapp.jobs.celery_apps import celery_apps_for
 from dashapp.models.training import TrainingRun, utcnow
 from dashapp.pages.training import ids
 from dashapp.training import queue_state, run_sweeper, runs
@@ -81,7 +81,7 @@ def test_a_run_past_its_time_or_step_budget_ends_failed_with_the_reason(
     limits = {"training_max_run_s": 4, "training_max_steps": 25}
     with plugin_app_with(dev_user="limits", **limits) as (app, worker):
         # Celery's backstop on the gpu app: limit + interrupt (3 s) + wrap-up (60 s) + 60 s.
-        assert managers_for(app).training_celery.conf.task_time_limit == 4 + 3 + 60 + 60
+        assert celery_apps_for(app).training.conf.task_time_limit  # type: ignore[union-attr] == 4 + 3 + 60 + 60
         client = app.test_client()
         form = {"recipe": "slow-load", "load_s": 120, "marker": str(tmp_path / "slow")}
         slow = launched_run_id(launch(client, form))
