@@ -11,7 +11,7 @@ from dash.exceptions import PreventUpdate
 from dashapp.background import managers_for, queue_available
 from dashapp.extensions import db
 from dashapp.models.training import TrainingRun
-from dashapp.pages.training import form, ids
+from dashapp.pages.training import figures, form, ids
 from dashapp.pages.training.panel import PANEL_OUTPUTS, panel_outputs
 from dashapp.pages.training.run_ids import run_id_from
 from dashapp.pages.training.run_manage_callbacks import register_manage_callbacks
@@ -275,7 +275,7 @@ def register_callbacks(app: Dash) -> None:
             return {"data": [], "layout": {}}, [], [{"field": "setting"}], True, [], [], False
         available = run_views.logged_metric_names(chosen)
         metrics = run_views.chosen_metrics(available, _names(ticked), _offered_names(offered))
-        figure = run_views.curves_figure(chosen, template, metrics)
+        figure = figures.curves_figure(chosen, template, metrics)
         figure.update_layout(paper_bgcolor="rgba(0,0,0,0)")
         columns = [
             {"field": "setting", "headerName": "Setting", "pinned": "left",

@@ -8,9 +8,9 @@ from dash import Output, no_update
 from dash.exceptions import PreventUpdate
 
 from dashapp.models.training import RunStatus, TrainingRun, utcnow
-from dashapp.pages.training import ids, render
+from dashapp.pages.training import figures, ids, render
 from dashapp.settings import current_settings
-from dashapp.training import queue_state, run_views, runs
+from dashapp.training import queue_state, runs
 from dashapp.training.run_lifecycle import RunState, decide
 from dashapp.web.identity import Role, current_user
 
@@ -81,7 +81,7 @@ def panel_outputs(
     figure: Any = no_update
     if not (same_run and shown.get("metrics") == signature["metrics"]):
         template = "plotly_dark" if theme == "dark" else "plotly_white"
-        figure = run_views.curves_figure([run], template)
+        figure = figures.curves_figure([run], template)
         figure.update_layout(paper_bgcolor="rgba(0,0,0,0)")
     finished_parts = same_run and (shown.get("artifacts"), shown.get("status")) == (
         signature["artifacts"],

@@ -9,9 +9,10 @@ from dash import html
 
 from dashapp.models.training import RunStatus, TrainingRun
 from dashapp.pages.training import ids
+from dashapp.pages.training.figures import STATUS_COLOURS
 from dashapp.routes.artifacts import artifact_url
 from dashapp.training import recipe_catalog
-from dashapp.training.run_views import STATUS_COLOURS, bytes_text, seconds_text
+from dashapp.training.run_views import bytes_text, seconds_text
 
 
 def status_badge(status: str) -> dbc.Badge:

@@ -10,9 +10,9 @@ from dash import dcc, html
 from dashapp.models.sweeps import Sweep
 from dashapp.models.training import RunStatus, TrainingRun
 from dashapp.pages.training import sweep_ids as sids
+from dashapp.pages.training.figures import STATUS_COLOURS
 from dashapp.settings import current_settings
 from dashapp.training import sweeps
-from dashapp.training.run_views import STATUS_COLOURS
 
 COUNT_COLOURS = {"done": "success", "running": "primary", "queued": "secondary", "failed": "danger"}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from dashapp.models.training import RunPoint, TrainingRun
+from dashapp.pages.training import figures
 from dashapp.training import run_views
 
 
@@ -50,7 +51,7 @@ def test_the_figure_draws_only_the_ticked_metrics_one_colour_per_run() -> None:
         _run(1, {"loss": [1.0, 0.5], "val_accuracy": [0.2, 0.4], "epoch": [1, 2]}),
         _run(2, {"loss": [2.0, 1.0], "val_accuracy": [0.1, 0.3]}),
     ]
-    figure = run_views.curves_figure(runs, metrics=["val_accuracy", "epoch"])
+    figure = figures.curves_figure(runs, metrics=["val_accuracy", "epoch"])
     drawn = [(t.name, t.line.color, t.xaxis) for t in figure.data]
     assert [(name, axis) for name, _c, axis in drawn] == [
         ("#1 digits", "x"),
@@ -60,7 +61,7 @@ def test_the_figure_draws_only_the_ticked_metrics_one_colour_per_run() -> None:
     assert drawn[0][1] == drawn[1][1] != drawn[2][1]
     titles = [a.text for a in figure.layout.annotations]
     assert titles == ["val_accuracy", "epoch"]
-    nothing = run_views.curves_figure(runs, metrics=[])
+    nothing = figures.curves_figure(runs, metrics=[])
     assert list(nothing.data) == []
     assert [a.text for a in nothing.layout.annotations] == ["tick a metric to chart it"]
     # No axes without data: an empty grid from -1 to 6 reads like a chart of something.
