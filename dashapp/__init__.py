@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from dashapp.routes import blueprints
     from dashapp.schema_state import upgrade_embedded_database
     from dashapp.settings import load_settings
+    from dashapp.training.run_limits import hard_time_limit_s
     from dashapp.web.callback_guard import install_request_auth
     from dashapp.web.errors import register_error_handlers
     from dashapp.web.logging_setup import configure_logging, install_request_ids
@@ -61,7 +62,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.embedded_database:
         # A fresh clone needs no `init-db`: the embedded SQLite file upgrades itself.
         upgrade_embedded_database(server, settings.instance_path)
-    celery_apps = make_celery_apps(settings)
+    celery_apps = make_celery_apps(settings, hard_time_limit_s(settings))
     server.extensions[CELERY_APPS_KEY] = celery_apps
     managers = make_managers(settings, celery_apps)
     server.extensions[MANAGERS_KEY] = managers

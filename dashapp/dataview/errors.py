@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dashapp.web.refusals import Refused
 
-class GridQueryError(ValueError):
+
+class GridQueryError(Refused):
     """A filter/sort model, column or value the data view will not run; the message is for users."""

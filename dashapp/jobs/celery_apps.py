@@ -13,11 +13,13 @@ from celery import Celery
 from flask import Flask
 
 from dashapp.settings import Settings
-from dashapp.training.run_fairness import TRANSPORT_OPTIONS
-from dashapp.training.run_limits import hard_time_limit_s
 
 CELERY_APPS_KEY = "dashapp_celery_apps"
 RESULT_EXPIRY_S = 24 * 3600
+# Broker priorities 0 (taken first) to 9: kombu's Redis transport keeps one list per step. The
+# training queue's fair order (training/run_fairness.py) sends each run at one of them.
+PRIORITY_LEVELS = 10
+TRANSPORT_OPTIONS: dict[str, Any] = {"priority_steps": list(range(PRIORITY_LEVELS))}
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,12 @@ def make_celery(settings: Settings, name: str, queue: str) -> Celery:
     return celery
 
 
-def make_celery_apps(settings: Settings) -> CeleryApps | None:
-    """The apps for the settings (None in the embedded mode, which runs jobs in processes)."""
+def make_celery_apps(settings: Settings, training_hard_limit_s: float) -> CeleryApps | None:
+    """The apps for the settings (None in the embedded mode, which runs jobs in processes).
+
+    `training_hard_limit_s` is Celery's backstop behind the worker's own run time limit
+    (training/run_limits.py), which ends the run failed: a job stuck in one C call is killed
+    (prefork workers only)."""
     if not settings.uses_celery:
         return None
     ui = make_celery(settings, "dashapp-ui", settings.ui_queue)
@@ -84,9 +90,7 @@ def make_celery_apps(settings: Settings) -> CeleryApps | None:
         + settings.compositor_render_kill_grace_s,
     )
     training = make_celery(settings, "dashapp-training", settings.training_queue)
-    # The backstop behind the worker's own time limit (training/run_limits.py), which ends the
-    # run failed: a job stuck in one C call is killed (prefork workers only).
-    training.conf.update(task_time_limit=hard_time_limit_s(settings))
+    training.conf.update(task_time_limit=training_hard_limit_s)
     # An app of its own (Dash registers every callback's task on each manager's app), sending
     # to the UI queue, where the UI worker runs it with the limits its messages carry.
     exports = make_celery(settings, "dashapp-exports", settings.ui_queue)

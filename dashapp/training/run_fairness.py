@@ -19,11 +19,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from dashapp.extensions import db
+from dashapp.jobs.celery_apps import PRIORITY_LEVELS
 from dashapp.models.training import ACTIVE_STATUSES, RunStatus, TrainingRun
 
 # kombu's Redis transport knows priorities 0 (taken first) to 9; one list each.
-PRIORITY_LEVELS = 10
-TRANSPORT_OPTIONS: dict[str, Any] = {"priority_steps": list(range(PRIORITY_LEVELS))}
 
 
 def fair_priority(run_id: int) -> int:

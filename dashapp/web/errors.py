@@ -12,8 +12,8 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 from werkzeug.exceptions import HTTPException
 
-from dashapp.dataview.errors import GridQueryError
 from dashapp.web import error_pages
+from dashapp.web.refusals import Refused
 from dashapp.web.user_slots import SlotsBusy
 
 log = logging.getLogger(__name__)
@@ -39,10 +39,11 @@ def register_error_handlers(server: Flask) -> None:
         log.warning("malformed callback request: %s", exc)
         return jsonify(error="Malformed request for this page. Reload the page and try again."), 400
 
-    @server.errorhandler(GridQueryError)
-    def _grid_refused(exc: GridQueryError) -> ResponseReturnValue:
-        # The grid services' own refusal (an unknown table or column): its message is for users.
-        log.warning("grid request refused: %s", str(exc)[:200])
+    @server.errorhandler(Refused)
+    def _refused(exc: Refused) -> ResponseReturnValue:
+        # A service's own refusal (e.g. the grid's unknown table or column): its message is for
+        # users, and it is not a bug.
+        log.warning("request refused (%s): %s", type(exc).__name__, str(exc)[:200])
         return jsonify(error=str(exc)[:500]), 400
 
     @server.errorhandler(SlotsBusy)

@@ -8,11 +8,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dashapp.extensions import db
+from dashapp.jobs.celery_apps import PRIORITY_LEVELS
 from dashapp.models.training import FINAL_STATUSES, TrainingRun
 from dashapp.pages.training import form as page_form
 from dashapp.pages.training import ids
 from dashapp.recipes import load_recipes
-from dashapp.training.run_fairness import PRIORITY_LEVELS
 from tasks.training.builtin_recipes import BUILTINS
 from tests.support.dash_requests import callbacks_of
 from tests.support.waiting import wait_while_progressing
