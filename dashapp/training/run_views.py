@@ -111,36 +111,50 @@ def comparison_rows(runs: list[TrainingRun]) -> list[dict[str, Any]]:
     `setting` is what the launch form calls it, `key` the parameter's own name, `differs` True
     where the runs disagree (the page highlights those rows and can show only them).
     """
-    rows: list[dict[str, Any]] = []
+    named: list[tuple[str, str, list[Any]]] = [("Recipe", "recipe", [run.recipe for run in runs])]
+    named += _setting_rows(runs) + _metric_rows(runs) + _result_rows(runs)
+    return [_comparison_row(runs, setting, key, values) for setting, key, values in named]
 
-    def add(setting: str, key: str, values: list[Any]) -> None:
-        cells = {f"#{run.id}": value for run, value in zip(runs, values, strict=True)}
-        rows.append({"setting": setting, "key": key, "differs": _differ(values), **cells})
 
-    add("Recipe", "recipe", [run.recipe for run in runs])
-    keys: list[str] = []
-    for run in runs:
-        keys += [k for k in (run.config or {}) if k not in keys]
-    for key in keys:
+def _comparison_row(
+    runs: list[TrainingRun], setting: str, key: str, values: list[Any]
+) -> dict[str, Any]:
+    """One row: its labels, whether the runs differ, and a `#id` cell per run."""
+    cells = {f"#{run.id}": value for run, value in zip(runs, values, strict=True)}
+    return {"setting": setting, "key": key, "differs": _differ(values), **cells}
+
+
+def _first_seen(names_per_run: list[list[str]]) -> list[str]:
+    """Every name once, in the order the runs first mention it."""
+    return list(dict.fromkeys(name for names in names_per_run for name in names))
+
+
+def _setting_rows(runs: list[TrainingRun]) -> list[tuple[str, str, list[Any]]]:
+    """A row per configuration key any run has, labelled as the launch form labels it."""
+    rows = []
+    for key in _first_seen([list(run.config or {}) for run in runs]):
         # The first run that has the key names it (recipes of one name share their labels).
         owner = next(run for run in runs if key in (run.config or {}))
         label = recipe_catalog.setting_label(owner.recipe, key)
-        add(label, key, [(run.config or {}).get(key) for run in runs])
-    metrics: list[str] = []
-    for run in runs:
-        metrics += [k for k in sorted(run.summary or {}) if k not in metrics]
-    for name in metrics:
-        add(name, name, [_rounded(run.metric(name)) for run in runs])
-    results = {
-        "Status": ("status", lambda r: r.status),
-        "Duration": ("duration", lambda r: seconds_text(r.duration_s)),
-        # Not "Device": recipes have a device parameter ("auto"); this is where it ran.
-        "Ran on": ("device", lambda r: r.device_name),
-        "Code version": ("code", lambda r: (r.code_version or "")[:10]),
-    }
-    for label, (key, read) in results.items():
-        add(label, key, [read(run) for run in runs])
+        rows.append((label, key, [(run.config or {}).get(key) for run in runs]))
     return rows
+
+
+def _metric_rows(runs: list[TrainingRun]) -> list[tuple[str, str, list[Any]]]:
+    """A row per summary metric any run has (each run's names sorted), values rounded."""
+    names = _first_seen([sorted(run.summary or {}) for run in runs])
+    return [(name, name, [_rounded(run.metric(name)) for run in runs]) for name in names]
+
+
+def _result_rows(runs: list[TrainingRun]) -> list[tuple[str, str, list[Any]]]:
+    """Where and how each run ended."""
+    return [
+        ("Status", "status", [run.status for run in runs]),
+        ("Duration", "duration", [seconds_text(run.duration_s) for run in runs]),
+        # Not "Device": recipes have a device parameter ("auto"); this is where it ran.
+        ("Ran on", "device", [run.device_name for run in runs]),
+        ("Code version", "code", [(run.code_version or "")[:10] for run in runs]),
+    ]
 
 
 def _rounded(value: float | None) -> float | None:
