@@ -13,6 +13,8 @@ FILTER_BY_KIND = {
     ColumnKind.NUMBER: "agNumberColumnFilter",
     ColumnKind.DATE: "agDateColumnFilter",
 }
+SORTS = ("asc", "desc")
+PIN_SIDES = ("left", "right")
 
 
 def _formatter(col: GridColumn) -> dict[str, str] | None:
@@ -93,9 +95,7 @@ def sort_model_of(column_state: object) -> list[dict[str, str]]:
     sorted_cols = [
         c
         for c in column_state
-        if isinstance(c, dict)
-        and c.get("sort") in ("asc", "desc")
-        and isinstance(c.get("colId"), str)
+        if isinstance(c, dict) and c.get("sort") in SORTS and isinstance(c.get("colId"), str)
     ]
     sorted_cols.sort(key=lambda c: c.get("sortIndex") or 0)
     return [{"colId": c["colId"], "sort": c["sort"]} for c in sorted_cols]
@@ -110,31 +110,49 @@ def initial_state(table: GridTable, state: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     if isinstance(state.get("filterModel"), dict):
         result["filter"] = {"filterModel": state["filterModel"]}
-    sort = sort_model_of(column_state)
-    if not sort and isinstance(state.get("sortModel"), list):  # from a shared URL
-        sort = [
-            {"colId": s["colId"], "sort": s["sort"]}
-            for s in state["sortModel"]
-            if isinstance(s, dict) and s.get("colId") in known and s.get("sort") in ("asc", "desc")
-        ]
+    sort = sort_model_of(column_state) or _url_sort(state, known)
     if sort:
         result["sort"] = {"sortModel": sort}
     if column_state:
-        result["columnOrder"] = {"orderedColIds": [c["colId"] for c in column_state]}
-        hidden = [c["colId"] for c in column_state if c.get("hide")]
-        if hidden:
-            result["columnVisibility"] = {"hiddenColIds": hidden}
-        widths = [
-            {"colId": c["colId"], "width": c["width"]}
-            for c in column_state
-            if isinstance(c.get("width"), int | float)
-        ]
-        if widths:
-            result["columnSizing"] = {"columnSizingModel": widths}
-        pins = {
-            side: [c["colId"] for c in column_state if c.get("pinned") == side]
-            for side in ("left", "right")
-        }
-        if pins["left"] or pins["right"]:
-            result["columnPinning"] = {"leftColIds": pins["left"], "rightColIds": pins["right"]}
+        result.update(_column_layout(column_state))
     return result
+
+
+def _url_sort(state: dict[str, Any], known: set[str]) -> list[dict[str, str]]:
+    """The sort model of a shared URL's state (known columns only)."""
+    if not isinstance(state.get("sortModel"), list):
+        return []
+    return [
+        {"colId": s["colId"], "sort": s["sort"]}
+        for s in state["sortModel"]
+        if isinstance(s, dict) and s.get("colId") in known and s.get("sort") in SORTS
+    ]
+
+
+def _column_layout(column_state: list[dict[str, Any]]) -> dict[str, Any]:
+    """Order, hidden columns, widths and pins of a (non-empty) saved column state."""
+    layout: dict[str, Any] = {"columnOrder": {"orderedColIds": [c["colId"] for c in column_state]}}
+    hidden = [c["colId"] for c in column_state if c.get("hide")]
+    if hidden:
+        layout["columnVisibility"] = {"hiddenColIds": hidden}
+    widths = _widths(column_state)
+    if widths:
+        layout["columnSizing"] = {"columnSizingModel": widths}
+    pins = {side: _pinned(column_state, side) for side in PIN_SIDES}
+    if pins["left"] or pins["right"]:
+        layout["columnPinning"] = {"leftColIds": pins["left"], "rightColIds": pins["right"]}
+    return layout
+
+
+def _widths(column_state: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The saved widths (numbers only) by column."""
+    return [
+        {"colId": c["colId"], "width": c["width"]}
+        for c in column_state
+        if isinstance(c.get("width"), int | float)
+    ]
+
+
+def _pinned(column_state: list[dict[str, Any]], side: str) -> list[str]:
+    """The columns pinned to `side`, in order."""
+    return [c["colId"] for c in column_state if c.get("pinned") == side]
