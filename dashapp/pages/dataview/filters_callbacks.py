@@ -202,24 +202,49 @@ def register_filter_callbacks(app: Dash) -> None:
 def column_chooser(table: GridTable, state: dict[str, Any]) -> dbc.DropdownMenu:
     """Show or hide columns; the grid's column state (kept in saved views) follows."""
     saved = state.get("columnState") if isinstance(state.get("columnState"), list) else None
-    hidden = {c.name for c in table.columns if c.hidden}
-    if saved:
-        hidden = {str(c.get("colId")) for c in saved if isinstance(c, dict) and c.get("hide")}
-    # A foreign key shares its label with the label column shown in its place: say which is
-    # the raw id (the chooser listed "Customer" twice).
-    options = [
-        {"label": f"{c.header} (id)" if c.foreign_key else c.header, "value": c.name}
-        for c in table.columns
-    ]
+    hidden = _hidden_columns(table, saved)
+    options = _column_options(table)
     visible = [c.name for c in table.columns if c.name not in hidden]
     # The key column is pinned for good (columns.column_def); the others may be pinned here.
     keys = {c.name for c in table.columns if c.foreign_key} | {table.key}
     pinnable = [o for o in options if o["value"] not in keys]
-    pinned = [
+    return _chooser_menu(options, visible, pinnable, _pinned_left(saved, table.key))
+
+
+def _hidden_columns(table: GridTable, saved: list[Any] | None) -> set[str]:
+    """The hidden columns: the saved column state's, else the table's own."""
+    if saved:
+        return {str(c.get("colId")) for c in saved if isinstance(c, dict) and c.get("hide")}
+    return {c.name for c in table.columns if c.hidden}
+
+
+def _column_options(table: GridTable) -> list[dict[str, str]]:
+    """One option per column, in table order.
+
+    A foreign key shares its label with the label column shown in its place: say which is the
+    raw id (the chooser listed "Customer" twice)."""
+    return [
+        {"label": f"{c.header} (id)" if c.foreign_key else c.header, "value": c.name}
+        for c in table.columns
+    ]
+
+
+def _pinned_left(saved: list[Any] | None, key: str | None) -> list[str]:
+    """The columns the saved state pins to the left, the key column aside."""
+    return [
         str(c.get("colId"))
         for c in saved or []
-        if isinstance(c, dict) and c.get("pinned") == "left" and c.get("colId") != table.key
+        if isinstance(c, dict) and c.get("pinned") == "left" and c.get("colId") != key
     ]
+
+
+def _chooser_menu(
+    options: list[dict[str, str]],
+    visible: list[str],
+    pinnable: list[dict[str, str]],
+    pinned: list[str],
+) -> dbc.DropdownMenu:
+    """The "Columns" menu: a checklist to show columns, switches to pin them."""
     return dbc.DropdownMenu(
         [
             html.Div("Show", className="dropdown-header"),
