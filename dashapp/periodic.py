@@ -20,7 +20,6 @@ from typing import IO, Any
 from celery import Celery
 from flask import Flask
 
-from dashapp.extensions import db
 from dashapp.settings import Settings
 from dashapp.training import run_sweeper
 
@@ -32,11 +31,8 @@ LOCK_NAME = "run-sweeper.lock"
 
 def sweep_once(server: Flask) -> run_sweeper.SweepResult:
     """One sweep in `server`'s app context; logs what it marked."""
-    with server.app_context():
-        try:
-            result = run_sweeper.sweep()
-        finally:
-            db.session.remove()
+    with server.app_context():  # leaving it removes the session (Flask-SQLAlchemy's teardown)
+        result = run_sweeper.sweep()
     if result != run_sweeper.SweepResult():
         log.info("run sweep: %s", result)
     return result

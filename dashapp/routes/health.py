@@ -31,8 +31,6 @@ def _check_database() -> str | None:
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
         db.session.rollback()
         return f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
-    finally:
-        db.session.remove()
 
 
 def _check_redis(url: str) -> str | None:

@@ -11,7 +11,6 @@ from flask import Flask
 from dashapp.background import managers_for
 from dashapp.dataview import excel_jobs
 from dashapp.dataview.errors import GridQueryError
-from dashapp.extensions import db
 from dashapp.pages.dataview import ids
 from dashapp.settings import Settings, current_settings
 from dashapp.web.callback_guard import secured_callback
@@ -49,7 +48,6 @@ def run_job(server: Flask, export_id: int, set_progress: Any) -> Any:
 
     with server.app_context():
         finished = excel_jobs.run_excel(export_id, current_settings(), progress)
-        db.session.remove()
     if not finished.ok:
         return html.Span(finished.message, className="text-danger")
     return html.A(

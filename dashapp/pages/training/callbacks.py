@@ -219,10 +219,7 @@ def register_callbacks(app: Dash) -> None:
             run = runs.get_run(run_id_from(current))
         except runs.RunNotFound:
             raise PreventUpdate from None
-        try:
-            return panel_outputs(run, launched, theme, shown or {})
-        finally:
-            db.session.remove()
+        return panel_outputs(run, launched, theme, shown or {})
 
     # Run management, and the runs grid with its search and filters.
     register_manage_callbacks(app)

@@ -80,22 +80,19 @@ def register_manage_callbacks(app: Dash) -> None:
     )
     def _details(current: Any, _version: Any) -> tuple[Any, ...]:
         """The open run's name, tags and notes (only when the run changes or was saved)."""
-        try:
-            run = _run(current)
-            if run is None:
-                return "", "", "", None, True
-            source: Any = None
-            if run.rerun_of:
-                exists = db.session.get(TrainingRun, run.rerun_of) is not None
-                label = f"Re-run from #{run.rerun_of}" + ("" if exists else " (deleted)")
-                source = (
-                    html.A(label, href=f"/training?run={run.rerun_of}", id="train-rerun-link")
-                    if exists
-                    else label
-                )
-            return run.name or "", ", ".join(run.tags), run.notes or "", source, False
-        finally:
-            db.session.remove()
+        run = _run(current)
+        if run is None:
+            return "", "", "", None, True
+        source: Any = None
+        if run.rerun_of:
+            exists = db.session.get(TrainingRun, run.rerun_of) is not None
+            label = f"Re-run from #{run.rerun_of}" + ("" if exists else " (deleted)")
+            source = (
+                html.A(label, href=f"/training?run={run.rerun_of}", id="train-rerun-link")
+                if exists
+                else label
+            )
+        return run.name or "", ", ".join(run.tags), run.notes or "", source, False
 
     @secured_callback(
         app,
@@ -116,26 +113,23 @@ def register_manage_callbacks(app: Dash) -> None:
     def _controls(current: Any, _version: Any, _shown: Any) -> tuple[Any, ...]:
         """What the user may do to the open run, as the lifecycle policy decides."""
         user = current_user()
-        try:
-            run = _run(current)
-            if run is None:
-                return True, True, True, True, True, "Archive", True, "", True
-            decisions = run_manage.decisions_for(user, run)
-            locked = not decisions.can_manage
-            may_download = user is not None and (user.has(Role.ADMIN) or run.owner == user.username)
-            return (
-                locked,
-                locked,
-                locked,
-                locked,
-                locked or (run.is_active and not run.archived),
-                "Unarchive" if run.archived else "Archive",
-                not decisions.can_delete,
-                metrics_csv_url(run.id),
-                not may_download,
-            )
-        finally:
-            db.session.remove()
+        run = _run(current)
+        if run is None:
+            return True, True, True, True, True, "Archive", True, "", True
+        decisions = run_manage.decisions_for(user, run)
+        locked = not decisions.can_manage
+        may_download = user is not None and (user.has(Role.ADMIN) or run.owner == user.username)
+        return (
+            locked,
+            locked,
+            locked,
+            locked,
+            locked or (run.is_active and not run.archived),
+            "Unarchive" if run.archived else "Archive",
+            not decisions.can_delete,
+            metrics_csv_url(run.id),
+            not may_download,
+        )
 
     @secured_callback(
         app,
@@ -172,8 +166,6 @@ def register_manage_callbacks(app: Dash) -> None:
             run_manage.update_details(user, run_id_from(current), name, tags, notes)
         except RunError as exc:
             return (_refused(exc), no_update, *marks, *texts)
-        finally:
-            db.session.remove()
         return (_alert("Saved.", "success"), (version or 0) + 1, *marks, *texts)
 
     @secured_callback(
@@ -202,8 +194,6 @@ def register_manage_callbacks(app: Dash) -> None:
             )
         except RunError as exc:
             return _refused(exc), no_update
-        finally:
-            db.session.remove()
         return _alert(text, "success"), (version or 0) + 1
 
     @secured_callback(
@@ -236,8 +226,6 @@ def register_manage_callbacks(app: Dash) -> None:
             run_manage.delete_run(current_user(), run_id_from(current))
         except RunError as exc:
             return _refused(exc), no_update, False
-        finally:
-            db.session.remove()
         return no_update, f"/training?deleted={run_id_from(current)}", False
 
     # A full reload after a delete: the panel, the URL and the grid all forget the run.
@@ -282,22 +270,19 @@ def register_manage_callbacks(app: Dash) -> None:
         """The runs grid, searched and filtered; a bad search is said under the box."""
         user = current_user()
         scope = "all" if scope == "all" else "mine"
+        tags = [{"label": "Any", "value": ANY}] + [
+            {"label": t, "value": t} for t in run_search.known_tags(user, scope)
+        ]
         try:
-            tags = [{"label": "Any", "value": ANY}] + [
-                {"label": t, "value": t} for t in run_search.known_tags(user, scope)
-            ]
-            try:
-                query = run_search.parse_query(
-                    text if isinstance(text, str) else "",
-                    scope=scope,
-                    recipe=_chosen(recipe),
-                    status=_chosen(status),
-                    tag=_chosen(tag),
-                    show_archived=bool(show_archived),
-                )
-            except RunError as exc:
-                return no_update, True, str(exc), tags
-            rows = [run_views.grid_row(r) for r in run_search.search_runs(user, query)]
-            return rows, False, "", tags
-        finally:
-            db.session.remove()
+            query = run_search.parse_query(
+                text if isinstance(text, str) else "",
+                scope=scope,
+                recipe=_chosen(recipe),
+                status=_chosen(status),
+                tag=_chosen(tag),
+                show_archived=bool(show_archived),
+            )
+        except RunError as exc:
+            return no_update, True, str(exc), tags
+        rows = [run_views.grid_row(r) for r in run_search.search_runs(user, query)]
+        return rows, False, "", tags

@@ -9,7 +9,6 @@ from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashapp.background import queue_available
-from dashapp.extensions import db
 from dashapp.pages.training import ids, sweep_chart, sweep_form, sweep_view
 from dashapp.pages.training import sweep_ids as sids
 from dashapp.pages.training.run_ids import run_id_from
@@ -169,8 +168,6 @@ def register_sweep_callbacks(app: Dash) -> None:
             errors = exc.errors
         except runs.RunError as exc:
             errors = {FORM_LEVEL: str(exc)}
-        finally:
-            db.session.remove()
         if errors:
             preview = _problems(errors, set(axis_names))
         return (
@@ -209,8 +206,6 @@ def register_sweep_callbacks(app: Dash) -> None:
             return no_update, _problems(exc.errors, swept), on_fields
         except runs.RunError as exc:
             return no_update, dbc.Alert(str(exc), color="danger", className="py-2 small"), {}
-        finally:
-            db.session.remove()
         return f"/training?sweep={sweep_id}", None, {}
 
     @secured_callback(
@@ -254,8 +249,6 @@ def register_sweep_callbacks(app: Dash) -> None:
             )
         except sweeps.SweepNotFound:
             raise PreventUpdate from None
-        finally:
-            db.session.remove()
 
     @secured_callback(
         app,
@@ -274,8 +267,6 @@ def register_sweep_callbacks(app: Dash) -> None:
             asked = sweeps.cancel(current_user(), run_id_from(sweep_id, "sweep"))
         except runs.RunError as exc:
             return dbc.Alert(str(exc), color="danger", className="py-2 small"), False
-        finally:
-            db.session.remove()
         text = f"Cancel requested for {asked} run{'s' if asked != 1 else ''}."
         return dbc.Alert(text, color="info", className="py-2 small", duration=4000), False
 
@@ -288,9 +279,6 @@ def register_sweep_callbacks(app: Dash) -> None:
     )
     def _list(_n: int | None, scope: Any) -> Any:
         """The sweeps list (mine or everyone's, following the runs grid's choice)."""
-        try:
-            found = sweeps.list_sweeps(current_user(), str(scope or "mine"))
-            members = sweeps.runs_by_sweep([s.id for s in found])
-            return sweep_view.list_table([sweeps.summary_row(s, members[s.id]) for s in found])
-        finally:
-            db.session.remove()
+        found = sweeps.list_sweeps(current_user(), str(scope or "mine"))
+        members = sweeps.runs_by_sweep([s.id for s in found])
+        return sweep_view.list_table([sweeps.summary_row(s, members[s.id]) for s in found])
