@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,32 @@ from tests.support.services import (
 from tests.support.worker import WorkerProcess, start_worker, worker_env
 
 SettingsFactory = Callable[..., Settings]
+
+
+# Seconds spent per area (setup, call and teardown), printed at the end of every run so the
+# suite's time can be watched as it grows (docs/development.md).
+SECONDS_PER_AREA: defaultdict[str, float] = defaultdict(float)
+
+
+def area_of(nodeid: str) -> str:
+    """`integration/dataview` for tests/integration/dataview/test_x.py::test_y, `browser` for
+    tests/browser/test_x.py::test_y."""
+    parts = nodeid.split("::")[0].split("/")
+    return "/".join(parts[1:-1]) or parts[0]
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    SECONDS_PER_AREA[area_of(report.nodeid)] += report.duration
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not SECONDS_PER_AREA:
+        return
+    terminalreporter.section("time per area")
+    total = sum(SECONDS_PER_AREA.values())
+    for area, seconds in sorted(SECONDS_PER_AREA.items(), key=lambda item: -item[1]):
+        terminalreporter.write_line(f"{seconds:8.1f} s  {100 * seconds / total:4.1f} %  {area}")
+    terminalreporter.write_line(f"{total:8.1f} s  in tests (setup, call, teardown)")
 
 
 def pytest_setup_options() -> Options:
