@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,15 +65,18 @@ def measure_spec(measure: Measure) -> MeasureSpec:
     return MeasureSpec(measure.agg, measure.column, _terms(measure.filter))
 
 
+def _is_measure(table: GridTable, column: GridColumn) -> bool:
+    """True for a number column that is no key (its own, a foreign one, or named like an id)."""
+    return (
+        column.kind is ColumnKind.NUMBER
+        and column.name != table.key
+        and not column.foreign_key
+        and not column.name.lower().endswith("id")
+    )
+
+
 def _measure_column(table: GridTable) -> GridColumn | None:
-    numbers = [
-        c
-        for c in table.columns
-        if c.kind is ColumnKind.NUMBER
-        and c.name != table.key
-        and not c.foreign_key
-        and not c.name.lower().endswith("id")
-    ]
+    numbers = [c for c in table.columns if _is_measure(table, c)]
     by_name = {c.name.lower(): c for c in numbers}
     for name in MEASURE_NAMES:
         if name in by_name:
@@ -129,28 +133,75 @@ def _chart(chart: TrendChart | BreakdownChart) -> ChartSpec:
 
 def dashboard_spec(table: GridTable, config: TableConfig | None = None) -> DashboardSpec:
     """The configured dashboard of `table`, with defaults for anything not configured."""
-    measure = _measure_column(table)
-    default_measure = MeasureSpec("sum", measure.name) if measure else MeasureSpec("count")
-    dates = [c for c in table.columns if c.kind is ColumnKind.DATE and not c.hidden]
-    dimensions = tuple(
+    dates, dimensions = _date_columns(table), _dimension_names(table)
+    if config is not None and config.charts is not None:
+        trend, breakdown = _configured_charts(config.charts)
+    else:
+        trend, breakdown = _default_charts(table, dates, dimensions)
+    dimensions = _dimensions_with(breakdown, dimensions)
+    searchable = any(c.label_of is None for c in table.text_columns)
+    notes = _notes(trend, breakdown, bool(dates), dimensions, searchable)
+    return DashboardSpec(_kpis(table, config), trend, breakdown, dimensions, searchable, notes)
+
+
+def _date_columns(table: GridTable) -> list[GridColumn]:
+    """The visible date columns: a default trend runs over the first."""
+    return [c for c in table.columns if c.kind is ColumnKind.DATE and not c.hidden]
+
+
+def _dimension_names(table: GridTable) -> tuple[str, ...]:
+    """The visible text columns with a multi-select filter: what a breakdown may group by."""
+    return tuple(
         c.name for c in table.columns if c.is_set and c.kind is ColumnKind.TEXT and not c.hidden
     )
-    kpis = _kpi_specs(config) if config is not None and config.kpis is not None else ()
-    kpis = kpis or default_kpis(table)
-    charts = [_chart(c) for c in (config.charts or ())] if config is not None else []
-    trend = next((c for c in charts if c.kind == "trend"), None)
-    breakdown = next((c for c in charts if c.kind == "breakdown"), None)
-    configured_charts = config is not None and config.charts is not None
-    if trend is None and dates and not configured_charts:
-        trend = ChartSpec("trend", dates[0].name, default_measure)
-    if breakdown is None and dimensions and not configured_charts:
-        breakdown = ChartSpec("breakdown", dimensions[0], default_measure)
+
+
+def _kpis(table: GridTable, config: TableConfig | None) -> tuple[KpiSpec, ...]:
+    """The configured KPIs; the defaults when none (or an empty list) are configured."""
+    configured = _kpi_specs(config) if config is not None and config.kpis is not None else ()
+    return configured or default_kpis(table)
+
+
+def _configured_charts(
+    charts: Sequence[TrendChart | BreakdownChart],
+) -> tuple[ChartSpec | None, ChartSpec | None]:
+    """(trend, breakdown): the first listed of each kind (None where none of it is listed)."""
+    specs = [_chart(c) for c in charts]
+    trend = next((c for c in specs if c.kind == "trend"), None)
+    return trend, next((c for c in specs if c.kind == "breakdown"), None)
+
+
+def _default_charts(
+    table: GridTable, dates: list[GridColumn], dimensions: tuple[str, ...]
+) -> tuple[ChartSpec | None, ChartSpec | None]:
+    """(trend, breakdown) when no charts are configured: over the first date and the first
+    dimension, of the table's measure (a row count when it has none)."""
+    measure = _measure_column(table)
+    default_measure = MeasureSpec("sum", measure.name) if measure else MeasureSpec("count")
+    trend = ChartSpec("trend", dates[0].name, default_measure) if dates else None
+    breakdown = ChartSpec("breakdown", dimensions[0], default_measure) if dimensions else None
+    return trend, breakdown
+
+
+def _dimensions_with(breakdown: ChartSpec | None, dimensions: tuple[str, ...]) -> tuple[str, ...]:
+    """The dimensions, led by the breakdown's own column when it is not among them."""
     if breakdown is not None and breakdown.column not in dimensions:
-        dimensions = (breakdown.column, *dimensions)
+        return (breakdown.column, *dimensions)
+    return dimensions
+
+
+def _notes(
+    trend: ChartSpec | None,
+    breakdown: ChartSpec | None,
+    has_dates: bool,
+    dimensions: tuple[str, ...],
+    searchable: bool,
+) -> dict[str, str]:
+    """Why a part of the dashboard is missing, by part ("trend", "breakdown", "search")."""
     notes: dict[str, str] = {}
     if trend is None:
         notes["trend"] = (
-            "No trend: this table has no date column." if not dates
+            "No trend: this table has no date column." if not has_dates
             else "No trend chart is configured for this table."
         )  # fmt: skip
     if breakdown is None:
@@ -158,7 +209,6 @@ def dashboard_spec(table: GridTable, config: TableConfig | None = None) -> Dashb
             "No breakdown: no text column has few enough distinct values to group by."
             if not dimensions else "No breakdown chart is configured for this table."
         )  # fmt: skip
-    searchable = any(c.label_of is None for c in table.text_columns)
     if not searchable:
         notes["search"] = "No text columns to search in this table."
-    return DashboardSpec(kpis, trend, breakdown, dimensions, searchable, notes)
+    return notes
