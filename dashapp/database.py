@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
 from dashapp.extensions import db, migrate
@@ -53,8 +52,3 @@ def init_database(server: Flask, settings: Settings) -> None:
     if settings.sqlalchemy_url.startswith("sqlite"):
         with server.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)
-
-
-def is_postgres(engine: Engine) -> bool:
-    """True for a PostgreSQL engine."""
-    return engine.dialect.name == "postgresql"

@@ -256,7 +256,7 @@ def encode(image: Image.Image, fmt: str, quality: int = 90) -> Encoded:
     key = fmt.lower().replace("jpg", "jpeg")
     if key not in OUTPUT_FORMATS:
         raise PlacementError("Choose PNG, JPEG or WebP for the download.")
-    pil_format, mimetype = OUTPUT_FORMATS[key]
+    _, mimetype = OUTPUT_FORMATS[key]
     quality = max(1, min(100, int(quality)))
     buffer = io.BytesIO()
     if key == "png":

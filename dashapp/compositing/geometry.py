@@ -174,28 +174,6 @@ class Placement:
         return {self.background_id} | {layer.image_id for layer in self.layers}
 
 
-def preview_scale(bg_width: int, bg_height: int, box_width: float, box_height: float) -> float:
-    """Preview pixels per background pixel so the background fits the box (never enlarged)."""
-    if bg_width <= 0 or bg_height <= 0:
-        raise PlacementError("The background has no pixels.")
-    return min(1.0, box_width / bg_width, box_height / bg_height)
-
-
-def preview_to_background(px: float, py: float, k: float) -> tuple[float, float]:
-    """A point in the preview (origin at the background's top-left) in background pixels."""
-    return (px / k, py / k)
-
-
-def background_to_preview(bx: float, by: float, k: float) -> tuple[float, float]:
-    """A background point in preview pixels."""
-    return (bx * k, by * k)
-
-
-def drag_delta(preview_dx: float, preview_dy: float, k: float) -> tuple[int, int]:
-    """A pointer drag in preview pixels as whole background pixels (what the editor applies)."""
-    return (round_half_up(preview_dx / k), round_half_up(preview_dy / k))
-
-
 def _number(raw: dict[str, Any], key: str, default: float | None = None) -> float:
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
@@ -286,15 +264,3 @@ def refit_factor(old: tuple[int, int], new: tuple[int, int]) -> float:
     """How much layers scale when the background changes from `old` to `new` (w, h) so the
     whole old layout fits the new one (compositor_geometry.js `refit` applies it)."""
     return min(new[0] / old[0], new[1] / old[1])
-
-
-def refit_layer(layer: Layer, old: tuple[int, int], new: tuple[int, int]) -> Layer:
-    """`layer` moved and scaled with its background from size `old` to `new`, centred."""
-    f = refit_factor(old, new)
-    return replace(
-        layer,
-        x=(layer.x - old[0] / 2.0) * f + new[0] / 2.0,
-        y=(layer.y - old[1] / 2.0) * f + new[1] / 2.0,
-        scale_x=layer.scale_x * f,
-        scale_y=layer.scale_y * f,
-    )

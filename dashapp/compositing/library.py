@@ -17,7 +17,6 @@ from dashapp.compositing.geometry import Placement, PlacementError, placement_fr
 from dashapp.compositing.images import (
     ImageInputError,
     ImageLimits,
-    decode_data_url,
     encode_normalized,
     encode_preview,
     load_image,
@@ -100,17 +99,6 @@ def stored_limits(settings: Settings, size: int) -> ImageLimits:
         max_frame_pixels=settings.compositor_max_frame_pixels,
         max_decode_s=settings.compositor_max_decode_s,
     )
-
-
-def storage_used(owner: str) -> int:
-    """Bytes of `owner`'s stored uploads (originals and normalised copies; previews are small)."""
-    return storage.usage(owner).bytes
-
-
-def save_upload(owner: str, filename: str, contents: str, settings: Settings) -> Uploaded:
-    """Validate a dcc.Upload data URL and store it for `owner` (ImageInputError when refused)."""
-    data = decode_data_url(contents, limits_from(settings).max_bytes)
-    return store_bytes(owner, filename, data, settings)
 
 
 def store_bytes(owner: str, filename: str, data: bytes, settings: Settings) -> Uploaded:
@@ -221,14 +209,6 @@ def clean_name(name: Any) -> str:
     """A composite name as stored: whitespace collapsed, capped (empty when none)."""
     text = name if isinstance(name, str) else ""
     return " ".join(text.replace("\x00", "").split())[:MAX_NAME]
-
-
-def name_taken(owner: str, name: str) -> bool:
-    """Whether `owner` already has a composite called `name` (after clean_name)."""
-    found = db.session.scalar(
-        select(Composite.id).where(Composite.owner == owner, Composite.name == clean_name(name))
-    )
-    return found is not None
 
 
 def free_name(owner: str, name: str) -> str:

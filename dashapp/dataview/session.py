@@ -93,7 +93,7 @@ def savepoint(conn: Connection) -> sa.engine.NestedTransaction | _NoSavepoint:
 def drop_closed_on_checkout(
     dbapi_connection: DBAPIConnection,
     record: ConnectionPoolEntry,
-    proxy: PoolProxiedConnection,
+    _proxy: PoolProxiedConnection,
 ) -> None:
     """Pool checkout hook (PostgreSQL): refuse a connection the server has already closed.
 

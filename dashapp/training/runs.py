@@ -247,14 +247,6 @@ def latest_active_run(user: User | None) -> TrainingRun | None:
     ).first()
 
 
-def list_runs(user: User | None, scope: str = "mine", limit: int = 500) -> list[TrainingRun]:
-    """Newest runs first: the user's own ("mine") or everyone's ("all")."""
-    query = select(TrainingRun).order_by(TrainingRun.id.desc()).limit(limit)
-    if scope == "mine":
-        query = query.where(TrainingRun.owner == (user.username if user else ""))
-    return list(db.session.scalars(query))
-
-
 def may_take_files(user: User | None, run: TrainingRun) -> bool:
     """Whether `user` may download the run's files (checkpoints, metrics): its owner or an admin.
 

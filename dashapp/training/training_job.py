@@ -35,9 +35,6 @@ def _preload_training_code(**_kwargs: object) -> None:
     import tasks.training.job  # noqa: F401
 
 
-JOB_OUTPUT = "train-job-result.children"
-
-
 def check_job_request(body: dict[str, Any], user: User) -> tuple[int, str] | None:
     """Refuse (status, message) a job request for a run that is missing, not queued or not the
     caller's; None lets it be queued. Runs in the web tier before anything reaches the broker."""

@@ -49,7 +49,3 @@ class FairQueue(Generic[T]):
         self.running[key] -= 1
         if self.running[key] <= 0:
             del self.running[key]
-
-    def waiting(self) -> int:
-        """How many items wait in all."""
-        return sum(len(items) for items in self._waiting.values())

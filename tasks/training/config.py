@@ -73,10 +73,6 @@ class TrainingConfig:
         return cls(**values)
 
 
-# Every setting of a run, in the order forms and tables show them.
-CONFIG_FIELDS = tuple(f.name for f in fields(TrainingConfig))
-
-
 def _integer(low: int, high: int, what: str) -> Any:
     def parse(raw: Any) -> int:
         if isinstance(raw, bool):

@@ -16,6 +16,7 @@ from dashapp.pages.compositor import ids
 from tests.browser.test_compositor import STATE_JS, click, upload_both, write_images
 from tests.conftest import SettingsFactory
 from tests.support.browser import horizontal_overflow, start
+from tests.support.domain import storage_used
 from tests.unit.compositing.helpers import noise_rgba
 
 UPLOAD_BG = f"#{ids.UPLOAD_BG} input[type=file]"
@@ -92,7 +93,7 @@ def test_svg_and_oversize_uploads_say_why_next_to_the_drop_zone(
     assert layer_count(dash_duo) == 1
     with server.app_context():
         # Only the background and the one foreground ever reached the server.
-        assert library.storage_used("dev") > 0
+        assert storage_used("dev") > 0
         from dashapp.extensions import db
         from dashapp.models.compositor import CompositorImage
 

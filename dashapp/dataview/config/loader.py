@@ -13,7 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from dashapp.dataview.config.errors import DashboardsError
-from dashapp.dataview.config.model import DashboardsConfig, TableConfig
+from dashapp.dataview.config.model import DashboardsConfig
 from dashapp.dataview.sources import APP_SOURCE
 
 Path_ = tuple[str | int, ...]
@@ -40,10 +40,6 @@ class LoadedDashboards:
     def where(self, path: Path_) -> str:
         """`file:line` for a path in the file."""
         return f"{self.file}:{self.line_of(path)}"
-
-    def table_index(self, table: TableConfig) -> int:
-        """The position of `table` in the file's list."""
-        return next(i for i, t in enumerate(self.config.tables) if t is table)
 
 
 def _lines(node: yaml.Node, path: Path_, found: dict[Path_, int]) -> None:

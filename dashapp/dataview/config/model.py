@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-AGGREGATIONS = ("sum", "avg", "min", "max", "count", "count_distinct")
 GRAINS = ("day", "week", "month", "quarter", "year")
 # number, number:2, integer, percent, percent:1, currency:EUR, currency:USD:2, date, datetime,
 # duration (seconds), text.

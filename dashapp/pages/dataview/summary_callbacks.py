@@ -66,13 +66,6 @@ def period_filter(period: object, grain: str = "month") -> dict[str, Any]:
     }
 
 
-def month_filter(month: object) -> dict[str, Any]:
-    """A date filter covering one 'YYYY-MM' month."""
-    if not isinstance(month, str) or len(month) != 7:
-        raise PreventUpdate
-    return period_filter(month, "month")
-
-
 def summary_echo(
     filter_model: Any, quick: Any, dimension: Any, facet_values: tuple[Any, ...]
 ) -> dict[str, Any]:

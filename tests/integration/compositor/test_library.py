@@ -18,6 +18,7 @@ from dashapp.compositing.geometry import PlacementError
 from dashapp.compositing.images import ImageInputError
 from dashapp.settings import Settings, current_settings
 from tests.conftest import SettingsFactory
+from tests.support.domain import save_upload
 from tests.unit.compositing.helpers import encoded, noise_rgba, png_with_size, solid
 
 
@@ -37,7 +38,7 @@ def server(settings_factory: SettingsFactory) -> Iterator[Flask]:
 
 
 def upload(owner: str, image: Image.Image, name: str = "x.png") -> library.Uploaded:
-    return library.save_upload(owner, name, data_url(image), current_settings())
+    return save_upload(owner, name, data_url(image), current_settings())
 
 
 def state(bg: library.Uploaded, *layers: dict[str, Any]) -> dict[str, Any]:
@@ -140,7 +141,7 @@ def test_other_users_cannot_see_uploads_or_composites(server: Flask) -> None:
 def test_bad_uploads_are_refused_on_the_server(server: Flask, contents: str, match: str) -> None:
     with server.app_context():
         with pytest.raises(ImageInputError, match=match):
-            library.save_upload("dev", "bad", contents, current_settings())
+            save_upload("dev", "bad", contents, current_settings())
         assert library.list_composites("dev") == []
 
 

@@ -14,6 +14,7 @@ from dashapp.compositing.images import ImageInputError
 from dashapp.settings import current_settings
 from tests.conftest import SettingsFactory
 from tests.integration.compositor.test_library import data_url, layer, state, upload
+from tests.support.domain import save_upload, storage_used
 from tests.unit.compositing.helpers import noise_rgba, png_with_size, solid
 
 
@@ -76,9 +77,9 @@ def test_storage_quota_per_user(server: Flask) -> None:
         )
         assert len(outcome.stored) == 2
         assert "storage is full" in outcome.refused[0].reason
-        assert library.storage_used("dee") <= 0.1 * 2**20
+        assert storage_used("dee") <= 0.1 * 2**20
         # Another user has their own quota.
-        assert library.save_upload("eve", "x.png", noisy, current_settings()).width == 120
+        assert save_upload("eve", "x.png", noisy, current_settings()).width == 120
 
 
 def test_render_work_bounded(server: Flask) -> None:

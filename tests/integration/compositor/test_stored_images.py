@@ -21,6 +21,7 @@ from dashapp.settings import current_settings
 from tests.conftest import SettingsFactory
 from tests.integration.compositor.test_library import data_url, layer, state
 from tests.support.dash_requests import callbacks_of
+from tests.support.domain import save_upload
 from tests.unit.compositing.helpers import solid
 
 CAP = 4
@@ -168,8 +169,8 @@ def test_a_deleted_composites_images_stay_while_undo_shows_then_can_be_freed(
     client = server.test_client()
     with server.app_context():
         settings = current_settings()
-        bg = library.save_upload("dev", "bg.png", data_url(solid(50, 40, (0, 0, 9, 255))), settings)
-        fg = library.save_upload("dev", "fg.png", data_url(solid(10, 10, (9, 0, 0, 255))), settings)
+        bg = save_upload("dev", "bg.png", data_url(solid(50, 40, (0, 0, 9, 255))), settings)
+        fg = save_upload("dev", "fg.png", data_url(solid(10, 10, (9, 0, 0, 255))), settings)
         cid = library.save_composite("dev", "Old", state(bg, layer(fg, 0, 0)), settings)
         name, kept_state = library.delete_composite("dev", cid)
         db.session.remove()
@@ -189,10 +190,10 @@ def test_the_cap_is_per_user_and_checked_for_a_single_upload_too(server: Flask) 
         settings = current_settings()
         image = data_url(solid(8, 8, (1, 2, 3, 255)))
         for i in range(CAP):
-            library.save_upload("fran", f"{i}.png", image, settings)
+            save_upload("fran", f"{i}.png", image, settings)
         with pytest.raises(library.ImageInputError, match="the most allowed"):
-            library.save_upload("fran", "more.png", image, settings)
+            save_upload("fran", "more.png", image, settings)
         assert storage.usage("fran").images == CAP
         # Someone else stores their own.
-        assert library.save_upload("gil", "x.png", image, settings).width == 8
+        assert save_upload("gil", "x.png", image, settings).width == 8
         db.session.remove()

@@ -39,6 +39,7 @@ from dashapp.seeding.seed_data import SeedPlan
 from tests.conftest import SettingsFactory
 from tests.integration.training.support import FORM_FIELDS, launch
 from tests.support.dash_requests import callbacks_of
+from tests.support.domain import save_upload
 
 EXAMPLES = int(os.environ.get("DASHAPP_FUZZ_EXAMPLES", "2000"))
 FUZZ = settings(
@@ -383,10 +384,9 @@ def test_compositor_uploads_and_placements_never_crash(server: Flask) -> None:
     other = f"someone-else-{uuid.uuid4().hex[:8]}"  # unique: PostgreSQL's database is shared
     with server.app_context():
         # Another user's upload: nothing a request of ours does may touch or reveal it.
-        from dashapp.compositing import library
         from dashapp.settings import current_settings
 
-        library.save_upload(
+        save_upload(
             other,
             "theirs.png",
             "data:image/png;base64," + base64.b64encode(REAL).decode(),
@@ -459,7 +459,7 @@ def test_callbacks_naming_objects_by_id_never_crash_or_write(server: Flask) -> N
         from dashapp.compositing import library
         from dashapp.settings import current_settings
 
-        bg = library.save_upload(
+        bg = save_upload(
             other,
             "bg.png",
             "data:image/png;base64," + base64.b64encode(REAL).decode(),

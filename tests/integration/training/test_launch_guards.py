@@ -9,6 +9,7 @@ from dashapp.training import runs
 from dashapp.web.identity import Role, User
 from tests.conftest import SettingsFactory
 from tests.integration.training.support import launch
+from tests.support.domain import list_runs
 
 FORM = {"epochs": 1, "max_samples": 100}
 
@@ -34,4 +35,4 @@ def test_start_while_the_queue_is_down_says_so_and_creates_no_run(
     assert response.status_code == 200
     assert "job queue is unavailable" in response.get_data(as_text=True)
     with server.app_context():
-        assert runs.list_runs(User("dev", Role.ADMIN), scope="all") == []
+        assert list_runs(User("dev", Role.ADMIN), scope="all") == []

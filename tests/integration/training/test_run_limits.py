@@ -31,6 +31,7 @@ from tests.integration.training.support import (
     wait_for,
 )
 from tests.support.dash_requests import callbacks_of
+from tests.support.domain import list_runs
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.celery]
 
@@ -64,7 +65,7 @@ def test_a_launch_over_the_step_budget_is_refused_under_its_epochs(
     assert "320,000,000 optimizer steps" in errors["epochs"]
     assert "over the budget of 1,000,000" in errors["epochs"]
     with server.app_context():
-        assert runs.list_runs(User(user, Role.TRAINER)) == []  # nothing inserted, nothing queued
+        assert list_runs(User(user, Role.TRAINER)) == []  # nothing inserted, nothing queued
         db.engine.dispose()
     # The same images in batches of 512 for 2 epochs are 6,250 steps: accepted.
     accepted = launched_run_id(launch(client, form | {"batch_size": 512, "epochs": 2}))

@@ -22,6 +22,7 @@ from dashapp.training import queue_state, run_sweeper, runs
 from dashapp.web.identity import Role, User
 from tests.conftest import SettingsFactory
 from tests.integration.training.support import launch, launched_run_id, run_row, start_job
+from tests.support.domain import list_runs
 from tests.support.worker import start_beat, start_worker, worker_env
 
 LONG = {"recipe": "synthetic", "epochs": 50, "samples": 4096, "image_size": 32, "batch_size": 32}
@@ -57,8 +58,8 @@ def test_reads_do_not_write(pg_settings_factory: SettingsFactory) -> None:
         before = _row_values(app, run_id)
         with app.test_request_context():
             assert runs.get_run(run_id).status == "running"
-            assert run_id in [r.id for r in runs.list_runs(user, "all")]
-            assert run_id in [r.id for r in runs.list_runs(user, "mine")]
+            assert run_id in [r.id for r in list_runs(user, "all")]
+            assert run_id in [r.id for r in list_runs(user, "mine")]
             db.session.remove()
         assert _row_values(app, run_id) == before
         with app.app_context():

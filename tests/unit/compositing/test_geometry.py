@@ -12,11 +12,7 @@ from hypothesis import strategies as st
 from dashapp.compositing.geometry import (
     Layer,
     PlacementError,
-    background_to_preview,
-    drag_delta,
     placement_from_dict,
-    preview_scale,
-    preview_to_background,
     round_half_up,
 )
 
@@ -85,24 +81,6 @@ def test_rotation_keeps_centre_and_diagonal_length(rot: float, s: float) -> None
     (x0, y0), _, (x2, y2), _ = layer.corners()
     assert math.isclose((x0 + x2) / 2, 100.0, abs_tol=1e-9)
     assert math.isclose(math.hypot(x2 - x0, y2 - y0), 50.0 * s, rel_tol=1e-9)
-
-
-def test_preview_scale_fits_and_never_enlarges() -> None:
-    assert preview_scale(4000, 3000, 800, 900) == 0.2
-    assert preview_scale(4000, 3000, 2000, 600) == 0.2
-    assert preview_scale(100, 100, 800, 600) == 1.0
-    with pytest.raises(PlacementError):
-        preview_scale(0, 10, 100, 100)
-
-
-@given(px=st.floats(0, 2000), py=st.floats(0, 2000), k=st.floats(0.01, 1))
-def test_preview_and_background_round_trip(px: float, py: float, k: float) -> None:
-    assert close(background_to_preview(*preview_to_background(px, py, k), k), (px, py), 1e-6)
-
-
-def test_drag_delta_is_whole_background_pixels() -> None:
-    assert drag_delta(50, -30, 0.5) == (100, -60)
-    assert drag_delta(10, 10, 0.3) == (33, 33)
 
 
 LAYER: dict[str, Any] = {"image_id": 2, "width": 10, "height": 10, "x": 5, "y": 5}

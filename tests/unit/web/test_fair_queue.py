@@ -54,9 +54,11 @@ def test_never_over_the_thread_or_per_user_bounds_and_nothing_is_lost(
             running.append(taken[0])
         assert len(running) <= slots
         assert all(running.count(k) <= queue.per_key for k in set(running))
-        assert queue.waiting() + len(running) + finished == added
+        assert (
+            sum(len(items) for items in queue._waiting.values()) + len(running) + finished == added
+        )
         # Work-conserving: a waiting item stays waiting only while no one may run it.
-        if queue.waiting():
+        if sum(len(items) for items in queue._waiting.values()):
             assert len(running) == slots or all(
                 running.count(k) >= queue.per_key for k in queue._waiting
             )
