@@ -60,8 +60,9 @@ test: lint audit
 	$(BIN)/pytest -q -ra -m "not disruptive"
 	$(BIN)/pytest -q -ra -m disruptive
 
-test-fast: install
-	$(BIN)/pytest -q -ra -m "not browser"
+# The unit tests (about a minute): no browser, no Celery worker.
+test-fast: venv
+	$(BIN)/pytest -q -ra tests/unit
 
 # Every page in light/dark at 1440/390 px plus the main states, with an index page to look at.
 screenshots: install
