@@ -7,7 +7,8 @@ import torch
 
 from tasks.training import datasets
 from tasks.training.config import TrainingConfig
-from tasks.training.loop import DeviceError, Hooks, Progress, select_device, train
+from tasks.training.device import DeviceError, select_device
+from tasks.training.loop import Hooks, Progress, train
 
 TINY = TrainingConfig(epochs=2, batch_size=32, max_samples=300, seed=1, device="cpu")
 

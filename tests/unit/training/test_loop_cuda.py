@@ -13,8 +13,9 @@ import torch
 
 from tasks.training import datasets
 from tasks.training.config import TrainingConfig
+from tasks.training.device import Precision, choose_precision, fits_on_device
 from tasks.training.job import run_training
-from tasks.training.loop import Precision, choose_precision, fits_on_device, train
+from tasks.training.loop import train
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
 
