@@ -36,38 +36,59 @@ def _decimals(digits: int) -> str:
     return "#,##0" + ("." + "0" * digits if digits > 0 else "")
 
 
-def number_format(column: GridColumn) -> str | None:
-    """The Excel number format of a column (None: General)."""
-    kind, *parts = (column.format or "").split(":") if column.format else ("",)
-    digits = int(parts[-1]) if parts and parts[-1].isdigit() else None
-    if kind == "currency":
-        code = parts[0] if parts else "USD"
-        body = _decimals(2 if digits is None else digits)
-        # [$EUR] is Excel's currency token: the code shows whatever the reader's locale.
-        return f"[${code}] {body};-[${code}] {body}"
-    if kind == "percent":
-        places = 1 if digits is None else digits  # as the grid and KPIs show it
-        return "0" + ("." + "0" * places if places else "") + "%"
-    if kind == "integer":
-        return "#,##0"
-    if kind == "number":
-        if digits is not None:
-            return _decimals(digits)
-        return "#,##0" if column.integer else "#,##0.00"
-    if kind == "duration":
-        return "[h]:mm:ss"
-    if kind == "date":
-        return DATE_FORMAT
-    if kind == "datetime":
-        return DATETIME_FORMAT
-    if kind == "text":
-        return "@"
-    # Not configured: from the column's type. Integers stay General (ids read badly as 1,234).
+def _currency(_column: GridColumn, parts: list[str], digits: int | None) -> str:
+    code = parts[0] if parts else "USD"
+    body = _decimals(2 if digits is None else digits)
+    # [$EUR] is Excel's currency token: the code shows whatever the reader's locale.
+    return f"[${code}] {body};-[${code}] {body}"
+
+
+def _percent(_column: GridColumn, _parts: list[str], digits: int | None) -> str:
+    places = 1 if digits is None else digits  # as the grid and KPIs show it
+    return "0" + ("." + "0" * places if places else "") + "%"
+
+
+def _number(column: GridColumn, _parts: list[str], digits: int | None) -> str:
+    if digits is not None:
+        return _decimals(digits)
+    return "#,##0" if column.integer else "#,##0.00"
+
+
+def _fixed(excel_format: str) -> Callable[[GridColumn, list[str], int | None], str]:
+    """A format kind that always has the same Excel format."""
+    return lambda _column, _parts, _digits: excel_format
+
+
+# The Excel format of each dashboards-file format kind, from the column, the kind's parts
+# ("currency:EUR:0" -> ["EUR", "0"]) and the digits its last part gives.
+FORMAT_BY_KIND: dict[str, Callable[[GridColumn, list[str], int | None], str]] = {
+    "currency": _currency,
+    "percent": _percent,
+    "integer": _fixed("#,##0"),
+    "number": _number,
+    "duration": _fixed("[h]:mm:ss"),
+    "date": _fixed(DATE_FORMAT),
+    "datetime": _fixed(DATETIME_FORMAT),
+    "text": _fixed("@"),
+}
+
+
+def _type_format(column: GridColumn) -> str | None:
+    """A column's format from its type when none is configured. Integers stay General (ids read
+    badly as 1,234)."""
     if column.kind is ColumnKind.DATE:
         return DATETIME_FORMAT if column.datetime else DATE_FORMAT
     if column.kind is ColumnKind.NUMBER and not column.integer and column.scale:
         return _decimals(min(column.scale, 6))
     return None
+
+
+def number_format(column: GridColumn) -> str | None:
+    """The Excel number format of a column (None: General)."""
+    kind, *parts = (column.format or "").split(":") if column.format else ("",)
+    digits = int(parts[-1]) if parts and parts[-1].isdigit() else None
+    configured = FORMAT_BY_KIND.get(kind)
+    return configured(column, parts, digits) if configured else _type_format(column)
 
 
 @dataclass(frozen=True)
