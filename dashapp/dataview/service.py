@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import operator
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from dashapp.dataview import aggregates, counting, paging
+from dashapp.dataview.block_json import jsonable_rows
 from dashapp.dataview.cache import TTLCache
 from dashapp.dataview.config.catalog import Catalog, CatalogEntry, simple_catalog
 from dashapp.dataview.config.spec import DashboardSpec, dashboard_spec, table_options
@@ -47,54 +45,6 @@ PASS_START_DELAY_S = 0.05
 # The longest a deep jump waits for this process's running pass of its view (see
 # _await_running_pass) before it seeks after all.
 PASS_WAIT_S = 3.0
-
-
-def jsonable(value: Any) -> Any:
-    """A cell value the browser can take: numbers as floats, dates as ISO text."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return value
-
-
-_ISOFORMAT = operator.methodcaller("isoformat")
-
-
-def _converter(value: Any) -> Callable[[Any], Any] | None:
-    """How a column whose cells look like `value` becomes jsonable (None: it already is)."""
-    if isinstance(value, Decimal):
-        return float
-    if isinstance(value, dt.date | dt.datetime):
-        return _ISOFORMAT
-    return None
-
-
-def jsonable_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`rows` with their cells made jsonable (as `jsonable` does), in place: only the columns
-    that need it are visited (a block is 100-1000 rows; most cells are already text or numbers).
-
-    A column's type is read off its first non-NULL cell (a database column has one type), and
-    its cells are converted by that type's function without asking each cell again.
-    """
-    if not rows:
-        return rows
-    converters: list[tuple[str, Callable[[Any], Any]]] = []
-    unknown = set(rows[0])
-    for row in rows:
-        for key in [k for k in unknown if row[k] is not None]:
-            unknown.discard(key)
-            convert = _converter(row[key])
-            if convert is not None:
-                converters.append((key, convert))
-        if not unknown:
-            break
-    for key, convert in converters:
-        for row in rows:
-            value = row[key]
-            if value is not None:
-                row[key] = convert(value)
-    return rows
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,12 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dashapp.dataview.block_json import jsonable, jsonable_rows
 from dashapp.dataview.cache import TTLCache
 from dashapp.dataview.errors import GridQueryError
 from dashapp.dataview.paging import fetch_block
 from dashapp.dataview.query import build_query
 from dashapp.dataview.schema import GridTable
-from dashapp.dataview.service import jsonable, jsonable_rows
 from tests.unit.grid.conftest import ROWS
 from tests.unit.grid.helpers import expected_ids, matching_ids
 
