@@ -5,12 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from dashapp.dataview import aggregates, counting, paging
@@ -29,8 +27,9 @@ from dashapp.dataview.landmark_store import (
 from dashapp.dataview.pass_runner import PassRunner
 from dashapp.dataview.query import GridQuery, build_query
 from dashapp.dataview.schema import GridTable, discover_table
-from dashapp.dataview.session import is_timeout, read_connection
+from dashapp.dataview.session import read_connection
 from dashapp.dataview.sources import APP_SOURCE, DataSource
+from dashapp.dataview.unreachable import unreachable_as_error
 
 log = logging.getLogger(__name__)
 # Landmark passes running or waiting at once per process (each reads every matching row once;
@@ -73,23 +72,6 @@ def settle_estimate(count: counting.RowCount, start: int, end: int, got: int) ->
     if got == end - start and count.value < end:
         return end + 1, False
     return count.value, False
-
-
-@contextmanager
-def unreachable_as_error(source: str) -> Iterator[None]:
-    """A source that cannot be reached (or refuses us) becomes a message for the page."""
-    try:
-        yield
-    except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
-        if is_timeout(exc):
-            raise
-        first = str(getattr(exc, "orig", exc)).strip().splitlines()[:1]
-        # The driver's words name hosts and ports: they go to the log, not to the page.
-        log.warning("data source %s failed: %s", source, first)
-        raise GridQueryError(
-            f"The data source {source!r} did not answer. Try again in a minute; if it keeps "
-            "happening, tell your administrator."
-        ) from None
 
 
 @dataclass(frozen=True)
