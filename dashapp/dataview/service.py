@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -18,13 +17,8 @@ from dashapp.dataview.config.catalog import Catalog, CatalogEntry, simple_catalo
 from dashapp.dataview.config.spec import DashboardSpec, dashboard_spec, table_options
 from dashapp.dataview.errors import GridQueryError
 from dashapp.dataview.grid_state import GridState
-from dashapp.dataview.landmark_store import (
-    LandmarkStore,
-    LocalLandmarks,
-    RedisLandmarks,
-    source_namespace,
-)
-from dashapp.dataview.pass_runner import PassRunner
+from dashapp.dataview.landmark_passes import LandmarkPasses
+from dashapp.dataview.landmark_store import LandmarkStore
 from dashapp.dataview.query import GridQuery, build_query
 from dashapp.dataview.schema import GridTable, discover_table
 from dashapp.dataview.session import read_connection
@@ -32,18 +26,10 @@ from dashapp.dataview.sources import APP_SOURCE, DataSource
 from dashapp.dataview.unreachable import unreachable_as_error
 
 log = logging.getLogger(__name__)
-# Landmark passes running or waiting at once per process (each reads every matching row once;
-# the one pass thread runs them in turn).
-MAX_LANDMARK_BUILDS = 1
 # A table at least this large gets its default view's landmarks as soon as its first rows are
 # shown: the pass runs while the user reads them, so the first drag of the scrollbar lands on
 # landmarks instead of passing over millions of keys (10M rows: seconds vs milliseconds).
 PREWARM_ROWS = 100_000
-# Seconds a background landmark pass waits before it starts (see _build_landmarks).
-PASS_START_DELAY_S = 0.05
-# The longest a deep jump waits for this process's running pass of its view (see
-# _await_running_pass) before it seeks after all.
-PASS_WAIT_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -104,27 +90,12 @@ class DataView:
         )
         self.cache = cache if cache is not None else TTLCache()
         self._tables = TTLCache(size=64, ttl=600.0)
-        # The passes running in this process: set when each one ends.
-        self._building: dict[tuple[str, str, str], threading.Event] = {}
-        self._building_lock = threading.Lock()
-        self._shared_url = shared_url
         self._prewarm_rows = prewarm_rows
-        self._marks: dict[str, LandmarkStore] = {}
-        self._passes = PassRunner()
+        self._passes = LandmarkPasses(self.cache, shared_url)
 
     def landmark_store(self, source: DataSource) -> LandmarkStore:
         """Where `source`'s landmark passes are kept: Redis when shared, else this process."""
-        store = self._marks.get(source.name)
-        if store is None:
-            if self._shared_url:
-                url = source.engine.url.render_as_string(hide_password=True)
-                store = RedisLandmarks(
-                    self._shared_url, source_namespace(url), self.cache.ttl, self.cache
-                )
-            else:
-                store = LocalLandmarks(self.cache)
-            self._marks[source.name] = store
-        return store
+        return self._passes.store(source)
 
     @property
     def allowed_tables(self) -> tuple[str, ...]:
@@ -186,14 +157,14 @@ class DataView:
         query = self.query(table, state)
         source = self.source(table)
         if start >= paging.LANDMARK_STEP:
-            self._await_running_pass(table, query, start, source)
+            self._passes.await_running(table, query, start, source)
         with (
             unreachable_as_error(source.name),
             read_connection(source.engine, source.timeout_ms) as conn,
         ):
             count = counting.first_count(conn, query, self.cache)
             marks = self.landmark_store(source)
-            build_later = self._landmarks_later(table)
+            build_later = self._passes.later(table, source)
             block = paging.fetch_block(
                 conn, query, start, end, self.cache, build_later=build_later, marks=marks
             )
@@ -207,29 +178,6 @@ class DataView:
             table, start, end, len(rows), block.strategy, elapsed,
         )  # fmt: skip
         return RowsResult(rows, total, exact, block.strategy, elapsed)
-
-    def _await_running_pass(
-        self, table: str, query: GridQuery, start: int, source: DataSource
-    ) -> None:
-        """Let a deep jump that would seek wait while this process builds its view's landmarks.
-
-        The seek would read the same keys again as the pass, on the same cores, and slow both
-        down (a 10M-row seek took 1.5-2.3 s beside a pass and the page's KPI queries, 0.4 s
-        alone); the pass, started as the page opened, is usually most of the way through.
-        Only for jumps into the later half of the rows (a shallow seek is cheaper than waiting
-        for a whole pass) and at most PASS_WAIT_S (or the source's timeout); no connection is
-        held while waiting.
-        """
-        with self._building_lock:
-            running = self._building.get((table, query.filter_key, query.sort_key))
-        if running is None:
-            return
-        known = self.cache.get(("count", query.filter_key))
-        if known is None or start * 2 < known.value:
-            return
-        marks = self.landmark_store(source)
-        if paging.would_seek(query, start, self.cache, marks=marks):
-            running.wait(min(PASS_WAIT_S, source.timeout_ms / 1000))
 
     def _worth_prewarming(
         self, table: str, query: GridQuery, rows: int, marks: LandmarkStore
@@ -248,54 +196,6 @@ class DataView:
         if query.sort != default_sort:
             return False
         return marks.get(paging.landmarks_key(query)) is None
-
-    def _landmarks_later(self, table: str) -> Callable[[GridQuery], None]:
-        """Start a landmark pass for `table` on the pass thread (see paging.fetch_block).
-
-        At most MAX_LANDMARK_BUILDS run at once and each filter+sort once at a time; a jump
-        that finds them busy is served by a seek and asks again next time.
-        """
-        source = self.source(table)
-
-        def start(query: GridQuery) -> None:
-            key = (table, query.filter_key, query.sort_key)
-            if self.cache.get(("landmarks-failed", *key)) is not None:
-                return  # it timed out lately: jumps keep seeking until the cache forgets
-            with self._building_lock:
-                if key in self._building or len(self._building) >= MAX_LANDMARK_BUILDS:
-                    return
-                self._building[key] = threading.Event()
-            if not self.landmark_store(source).claim(paging.landmarks_key(query)):
-                with self._building_lock:  # another web process is running this pass
-                    self._building.pop(key).set()
-                return
-            self._passes.submit(lambda: self._build_landmarks(source, query, key))
-
-        return start
-
-    def _build_landmarks(
-        self, source: DataSource, query: GridQuery, key: tuple[str, str, str]
-    ) -> None:
-        """One landmark pass in its own read-only connection; the result lands in the store."""
-        # Let the request that started the pass answer first: a new thread holds the GIL
-        # until it blocks, and building and compiling the pass's SQL would delay that answer.
-        time.sleep(PASS_START_DELAY_S)
-        found = None
-        store = self.landmark_store(source)
-        try:
-            with (
-                unreachable_as_error(source.name),
-                read_connection(source.engine, source.timeout_ms) as conn,
-            ):
-                found = paging.landmarks(conn, query, self.cache, marks=store)
-        except Exception:  # a background pass must not die loudly; jumps keep seeking
-            log.warning("landmark pass failed on %s", query.table.name, exc_info=True)
-        finally:
-            if found is None:  # not again on every jump (a pass that times out costs the most)
-                self.cache.set(("landmarks-failed", *key), True)
-            store.release(paging.landmarks_key(query))
-            with self._building_lock:
-                self._building.pop(key).set()
 
     def open_table(self, table: str) -> None:
         """A page is opening `table`: start its default view's landmark pass already, when the
@@ -324,12 +224,11 @@ class DataView:
             log.warning("no landmark head start for %s: %s", table, exc)
             return
         if self._worth_prewarming(table, query, count.value, marks):
-            self._landmarks_later(table)(query)
+            self._passes.later(table, source)(query)
 
     def landmark_builds(self) -> int:
         """How many landmark passes are running now (tests and benchmarks wait on it)."""
-        with self._building_lock:
-            return len(self._building)
+        return self._passes.running()
 
     def summary(self, table: str, state: GridState, dimension: str | None = None) -> Summary:
         """KPIs, the trend and a breakdown (by `dimension` when offered, else the default)."""

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from dashapp.dataview import counting, service
+from dashapp.dataview import counting, landmark_passes
 from dashapp.dataview.cache import TTLCache
 from dashapp.dataview.counting import first_count
 from dashapp.dataview.errors import GridQueryError
@@ -137,7 +137,7 @@ def test_a_deep_jump_waits_for_the_running_pass_of_its_view(
 ) -> None:
     # The first rows start the default view's pass; it is slow to start here, so the jumps
     # made at once find it running.
-    monkeypatch.setattr(service, "PASS_START_DELAY_S", 0.6)
+    monkeypatch.setattr(landmark_passes, "PASS_START_DELAY_S", 0.6)
     view = DataView(pg_engine, ["jumps"], prewarm_rows=ROWS // 2)
     query = view.query("jumps", GridState())
     assert view.rows("jumps", GridState(), 0, 100).strategy == "offset"
@@ -148,7 +148,7 @@ def test_a_deep_jump_waits_for_the_running_pass_of_its_view(
     deep = view.rows("jumps", GridState(), 4200, 4300)  # later half: wait for the landmarks
     waited = time.monotonic() - started
     assert deep.strategy == "landmark" and view.landmark_builds() == 0
-    assert 0.2 < waited < service.PASS_WAIT_S
+    assert 0.2 < waited < landmark_passes.PASS_WAIT_S
     for start, found in ((1100, shallow), (4200, deep)):
         assert [r["id"] for r in found.rows] == _offset_answer(pg_engine, query, start, 100)
 
