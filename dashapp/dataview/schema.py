@@ -10,9 +10,15 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from dashapp.dataview.errors import GridQueryError
+from dashapp.dataview.set_choices import (
+    EXACT_ROWS,
+    bounded_row_count,
+    distinct_choices,
+    postgres_sample_percent,
+)
 
 log = logging.getLogger(__name__)
 
@@ -179,69 +185,8 @@ def _sqlite_numeric_as_float(_inspector: Any, _table: sa.Table, info: dict[str, 
         info["type"] = sa.Numeric(col_type.precision, col_type.scale, asdecimal=False)
 
 
-# Tables up to this many rows get exact distinct values; larger ones are sampled (bounded).
-EXACT_ROWS = 200_000
-SAMPLE_ROWS = 100_000
 # Text columns whose names read like a row's label, best first (foreign keys show these).
 LABEL_NAMES = ("name", "title", "label", "display_name", "full_name", "username", "email", "code")
-
-
-def bounded_row_count(conn: Connection, table: sa.Table, limit: int = EXACT_ROWS) -> int:
-    """min(rows, limit + 1): how big a table is, without counting past `limit`."""
-    probe = sa.select(sa.literal(1)).select_from(table).limit(limit + 1).subquery()
-    return int(conn.execute(sa.select(sa.func.count()).select_from(probe)).scalar_one())
-
-
-def _postgres_sample_percent(conn: Connection, table: sa.Table) -> float | None:
-    """The TABLESAMPLE percentage that reads about SAMPLE_ROWS rows of a PostgreSQL table,
-    or None where TABLESAMPLE does not apply (views, other dialects, never-analysed tables)."""
-    if conn.dialect.name != "postgresql":
-        return None
-    found = conn.execute(
-        sa.text(
-            "SELECT c.relkind, c.reltuples FROM pg_class c"
-            " JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE c.relname = :name AND n.nspname = coalesce(:schema, current_schema())"
-        ),
-        {"name": table.name, "schema": table.schema},
-    ).first()
-    if found is None or found[0] not in ("r", "m", "p") or found[1] <= 0:
-        return None
-    return min(100.0, 100.0 * SAMPLE_ROWS / float(found[1]))
-
-
-def distinct_choices(
-    conn: Connection,
-    table: sa.Table,
-    column: sa.ColumnElement[Any],
-    limit: int,
-    sample: bool,
-    sample_percent: float | None = None,
-) -> tuple[tuple[Any, ...], bool] | None:
-    """(sorted values, NULL present) when at most `limit` values exist, else None.
-
-    Exact over the whole table, or over about SAMPLE_ROWS rows when `sample` (a large table):
-    never from planner statistics, which are missing or fractions on small tables. On a
-    PostgreSQL table the sample is pages from all over it (TABLESAMPLE SYSTEM, a fixed seed so
-    every web process offers the same choices, `sample_percent` from _postgres_sample_percent,
-    looked up once per table); elsewhere it is the first SAMPLE_ROWS rows.
-    """
-    if sample and sample_percent is not None:
-        sampled = table.tablesample(sa.func.system(sample_percent), seed=sa.literal(0))
-        source: Any = sampled
-        value: Any = sampled.c[str(column.key)]
-    elif sample:
-        rows = sa.select(column.label("v")).select_from(table).limit(SAMPLE_ROWS).subquery()
-        source, value = rows, rows.c.v
-    else:
-        source, value = table, column
-    stmt = sa.select(value).select_from(source).distinct().limit(limit + 2)
-    values = [row[0] for row in conn.execute(stmt)]
-    has_blank = any(v is None for v in values)
-    kept = [v for v in values if v is not None and v != ""]
-    if len(kept) > limit or not kept:
-        return None
-    return tuple(sorted(kept)), has_blank or any(v == "" for v in values)
 
 
 def label_column(table: sa.Table, configured: str | None = None) -> str | None:
@@ -323,7 +268,7 @@ def discover_table(
     foreign = _foreign_labels(table, options.labels)
     with engine.connect() as conn:
         sample = bounded_row_count(conn, table) > EXACT_ROWS
-        percent = _postgres_sample_percent(conn, table) if sample else None
+        percent = postgres_sample_percent(conn, table) if sample else None
         classified: list[GridColumn] = []
         expressions: dict[str, sa.ColumnElement[Any]] = {}
         searches: dict[str, LabelSearch] = {}

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from dashapp.dataview import schema
+from dashapp.dataview import schema, set_choices
 from tests.support.services import throwaway_postgres_database, with_driver
 
 
 def test_a_value_found_only_at_the_end_of_a_large_table_is_offered() -> None:
     rows = 300_000  # over EXACT_ROWS: the choices are sampled
-    assert rows > schema.EXACT_ROWS
+    assert rows > set_choices.EXACT_ROWS
     with throwaway_postgres_database("dashapp_set_sample") as url:
         engine = sa.create_engine(with_driver(url))
         with engine.begin() as conn:
