@@ -11,7 +11,7 @@ from dashapp import embedded_jobs, periodic
 from dashapp.recipes import api, registry, runner, status
 from dashapp.training.run_sweeper import SweepResult
 from dashapp.web import gunicorn_worker, identity, request_limits
-from tasks.training import builtin_recipes, job
+from tasks.training import builtin_recipes, job, reporting
 
 # Element ids the tests and assets/*.js select by (the shell's live regions and notices).
 shell_ids.PAGES_CONTENT
@@ -61,3 +61,6 @@ periodic.live_sweepers
 registry.forget_loaded
 # Read by dashapp/models/training.py, which the scan leaves out (pyproject: its columns).
 status.FINAL_STATUSES
+# Handed to a recipe's on_start hook (the recipe API's RunInfo): recipes may read them.
+reporting.RunInfo.train_size
+reporting.RunInfo.val_size
