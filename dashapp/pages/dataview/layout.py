@@ -1,51 +1,22 @@
-"""The dashboard's components: table picker, views bar, KPIs, toolbar, grid and charts."""
+"""The dashboard's components: table picker, views bar, KPIs and charts (the grid's column is
+in grid_panel)."""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlencode
 
-import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashapp.dataview.aggregates import BLANK_LABEL
 from dashapp.dataview.config.spec import DashboardSpec
-from dashapp.dataview.filters import BLANK
 from dashapp.dataview.saved_views import ViewInfo
 from dashapp.dataview.schema import GridTable
 from dashapp.pages.dataview import ids
-from dashapp.pages.dataview.columns import column_defs, initial_state
-
-BLOCK_SIZE = 100
-GRID_OPTIONS: dict[str, Any] = {
-    # Follows data-ag-theme-mode on <html>, which the shell's colour switch sets.
-    "theme": {"function": "themeQuartz.withPart(agGrid.colorSchemeVariable)"},
-    "cacheBlockSize": BLOCK_SIZE,
-    # The browser keeps at most this many blocks (2,000 rows) whatever the table size.
-    "maxBlocksInCache": 20,
-    # One request at a time: dash-ag-grid answers only the latest request it was given.
-    "maxConcurrentDatasourceRequests": 1,
-    "blockLoadDebounceMillis": 60,
-    "infiniteInitialRowCount": 1,
-    "rowBuffer": 10,
-    "animateRows": False,
-    "enableCellTextSelection": True,
-    "suppressDragLeaveHidesColumns": True,
-    # Columns are sized to their content now, so a table is often wider than the screen:
-    # render every column (tables here have tens, not thousands) so none is missing when
-    # scrolled to, and find-in-page works.
-    "suppressColumnVirtualisation": True,
-    "localeText": {"noRowsToShow": "No rows match the filters."},
-    # Rows are flat, one key per column: a "." in a column's name is part of the name, not a
-    # path into nested data (it showed "(blank)"). Kept rather than a valueGetter per column
-    # because colId stays the real name, so filter and sort models, saved views, chips and
-    # server-side exports all keep working unchanged.
-    "suppressFieldDotNotation": True,
-}
 
 
-def _icon(name: str) -> html.I:
+def bi_icon(name: str) -> html.I:
+    """A Bootstrap icon before a label, hidden from screen readers."""
     return html.I(className=f"bi bi-{name} me-1", **{"aria-hidden": "true"})  # type: ignore[arg-type]
 
 
@@ -56,7 +27,7 @@ def table_picker(current: str, tables: list[str]) -> dbc.DropdownMenu:
             dbc.DropdownMenuItem(t, href="/?" + urlencode({"table": t}), active=t == current)
             for t in tables
         ],
-        label=[_icon("table"), current],
+        label=[bi_icon("table"), current],
         id="dash-table-picker",
         color="secondary",
         size="sm",
@@ -87,17 +58,17 @@ def views_bar(views: list[ViewInfo], view: ViewInfo | None, owner: str) -> html.
                 className="dv-view-name",
             ),
             dbc.Button(
-                [_icon("bookmark-plus"), "Save"], id=ids.VIEW_SAVE, size="sm", color="primary"
+                [bi_icon("bookmark-plus"), "Save"], id=ids.VIEW_SAVE, size="sm", color="primary"
             ),
             dbc.Button(
-                [_icon("share"), "Share"],
+                [bi_icon("share"), "Share"],
                 id=ids.VIEW_SHARE,
                 size="sm",
                 color="outline-secondary",
                 title="A link that opens this saved view for a colleague (read-only)",
             ),
             dbc.Button(
-                [_icon("trash"), "Delete"], id=ids.VIEW_DELETE, size="sm", color="outline-danger"
+                [bi_icon("trash"), "Delete"], id=ids.VIEW_DELETE, size="sm", color="outline-danger"
             ),
             html.Span(id=ids.VIEW_MESSAGE, className="small text-body-secondary", role="status"),
             share_box(),
@@ -178,7 +149,7 @@ def kpi_card(
     body = dbc.CardBody(
         [
             html.Div(
-                [_icon(icon), label],
+                [bi_icon(icon), label],
                 className="dv-kpi-label small text-body-secondary",
                 title=title or label,
             ),
@@ -208,135 +179,6 @@ CHARTS_CLASS = "dv-charts dv-summary"
 BUSY = " dv-busy"
 
 
-def facet_dropdowns(table: GridTable, chosen: dict[str, Any]) -> list[Any]:
-    """A multi-select per low-cardinality text column, in fixed slots (unused ones hidden)."""
-    columns = facet_columns(table)
-    slots = []
-    for index, slot in enumerate(ids.FACET_SLOTS):
-        col = table.column(columns[index]) if columns[index] else None
-        options = [{"label": str(v), "value": v} for v in (col.choices or ())] if col else []
-        if col is not None and col.has_blank:
-            options.append({"label": BLANK_LABEL, "value": BLANK})
-        slots.append(
-            dcc.Dropdown(
-                id=slot,
-                options=options,
-                value=(chosen.get(col.name) or []) if col else [],
-                multi=True,
-                placeholder=col.header if col else "",
-                className="dv-facet" if col else "dv-facet d-none",
-            )
-        )
-    return slots
-
-
-def facet_columns(table: GridTable) -> list[str | None]:
-    """The column shown in each multi-select slot (None: slot unused)."""
-    names: list[str | None] = [c.name for c in table.set_columns if c.kind.value == "text"]
-    names = names[: ids.MAX_FACETS]
-    return names + [None] * (ids.MAX_FACETS - len(names))
-
-
-# dbc.Input counts its debounce in milliseconds (dcc.Input in seconds): wait for a pause.
-SEARCH_DEBOUNCE_MS = 400
-
-
-def toolbar(table: GridTable, state: dict[str, Any], spec: DashboardSpec) -> html.Div:
-    """Quick search (when the table has text), multi-selects, exports and the row count line."""
-    facets = state.get("facets") if isinstance(state.get("facets"), dict) else {}
-    return html.Div(
-        [
-            dbc.Label("Search", html_for=ids.QUICK, className="visually-hidden"),
-            dbc.Input(
-                id=ids.QUICK,
-                type="search",
-                placeholder="Search text columns…",
-                debounce=SEARCH_DEBOUNCE_MS,
-                size="sm",
-                value=state.get("quick") or "",
-                className="dv-quick" if spec.searchable else "dv-quick d-none",
-            ),
-            html.Span(
-                spec.notes.get("search", ""),
-                id=ids.SEARCH_NOTE,
-                className="small text-body-secondary" if not spec.searchable else "d-none",
-            ),
-            *facet_dropdowns(table, facets or {}),
-            html.Div(
-                [
-                    html.A(
-                        [_icon("filetype-csv"), "CSV"],
-                        id=ids.EXPORT_CSV,
-                        className="btn btn-sm btn-outline-secondary",
-                        href="#",
-                    ),  # noqa: E501
-                    dbc.Button(
-                        [_icon("file-earmark-excel"), "Excel"],
-                        id=ids.EXPORT_XLSX,
-                        color="secondary",
-                        outline=True,
-                        size="sm",
-                        title="Build an Excel file of every matching row (in the background)",
-                    ),
-                ],
-                className="d-flex gap-2 ms-auto",
-            ),
-        ],
-        className="dv-toolbar d-flex flex-wrap align-items-center gap-2 mb-2",
-    )
-
-
-def excel_area() -> html.Div:
-    """Where the Excel job says it is queued, how far it got, and where the file is."""
-    return html.Div(
-        [
-            dcc.Store(id=ids.XLSX_ARGS),
-            dcc.Store(id=ids.XLSX_JOB),
-            html.Div(id=ids.XLSX_STATUS),
-            html.Div(
-                # Flex on an inner box: Bootstrap's d-flex (!important) beats [hidden].
-                html.Div(
-                    [
-                        html.Span(id=ids.XLSX_PROGRESS_TEXT, className="me-2"),
-                        dbc.Progress(id=ids.XLSX_PROGRESS, value=0, className="flex-grow-1"),
-                    ],
-                    className="d-flex align-items-center",
-                ),
-                id=ids.XLSX_PROGRESS_WRAP,
-                hidden=True,
-                **{"data-progress-label": "Excel export progress"},  # type: ignore[arg-type]
-            ),
-            html.Div(id=ids.XLSX_RESULT),
-        ],
-        className="small mb-2",
-        role="status",
-    )
-
-
-def grid(table: GridTable, state: dict[str, Any]) -> dag.AgGrid:
-    """The infinite-row-model grid."""
-    options = dict(GRID_OPTIONS)
-    start = initial_state(table, state)
-    if start:
-        options["initialState"] = start
-    # The same models as props too, so callbacks reading them see the view's state at once.
-    extra: dict[str, Any] = {}
-    if isinstance(state.get("filterModel"), dict):
-        extra["filterModel"] = state["filterModel"]
-    if isinstance(state.get("columnState"), list):
-        extra["columnState"] = state["columnState"]
-    return dag.AgGrid(
-        id=ids.GRID,
-        **extra,
-        rowModelType="infinite",
-        columnDefs=column_defs(table),
-        defaultColDef={"sortable": True, "resizable": True, "minWidth": 90, "flex": 1},
-        dashGridOptions=options,
-        className="dv-grid",
-        style={"height": "100%", "width": "100%"},
-    )
-
-
 CHART_CONFIG: Any = {"displayModeBar": False, "responsive": True}
 
 
@@ -347,7 +189,7 @@ def graph(chart: str) -> dcc.Graph:
 
 def _note(text: str, note_id: str) -> html.P:
     return html.P(
-        [_icon("info-circle"), text], id=note_id, className="small text-body-secondary mb-0"
+        [bi_icon("info-circle"), text], id=note_id, className="small text-body-secondary mb-0"
     )
 
 

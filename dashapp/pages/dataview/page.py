@@ -17,7 +17,7 @@ from dashapp.dataview.binding import current_dataview
 from dashapp.dataview.config.spec import DashboardSpec
 from dashapp.dataview.errors import GridQueryError
 from dashapp.dataview.schema import ColumnKind, GridTable
-from dashapp.pages.dataview import ids, page_state
+from dashapp.pages.dataview import grid_panel, ids, page_state
 from dashapp.pages.dataview import layout as parts
 from dashapp.pages.dataview.excel_callbacks import register_excel_callbacks
 from dashapp.pages.dataview.filters_callbacks import (
@@ -119,7 +119,7 @@ def _stores(
     charts = [name for name in ("trend", "breakdown") if getattr(spec, name) is not None]
     return [
         dcc.Store(id=ids.TABLE, data=grid_table.name),
-        dcc.Store(id=ids.FACET_COLUMNS, data=parts.facet_columns(grid_table)),
+        dcc.Store(id=ids.FACET_COLUMNS, data=grid_panel.facet_columns(grid_table)),
         dcc.Store(id=ids.VIEW_ID, data=opened.id if opened else None),
         dcc.Store(id=ids.ROWS),
         dcc.Store(id=ids.READY),
@@ -176,10 +176,10 @@ def _grid_column(
     """Toolbar, Excel job, filters, the grid, and its status and error lines."""
     has_date = any(c.kind is ColumnKind.DATE for c in grid_table.columns)
     return [
-        parts.toolbar(grid_table, shown, spec),
-        parts.excel_area(),
+        grid_panel.toolbar(grid_table, shown, spec),
+        grid_panel.excel_area(),
         filters_bar(has_date, column_chooser(grid_table, shown)),
-        html.Div(parts.grid(grid_table, shown), className="dv-grid-frame"),
+        html.Div(grid_panel.grid(grid_table, shown), className="dv-grid-frame"),
         html.Div(
             [
                 html.Span(id=ids.STATUS, className="small text-body-secondary"),
