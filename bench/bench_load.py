@@ -28,7 +28,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from dashapp import create_app  # noqa: E402
-from dashapp.auth import Role, User  # noqa: E402
 from dashapp.extensions import db  # noqa: E402
 from dashapp.models.training import RunArtifact  # noqa: E402
 from dashapp.seeding.seed import seed  # noqa: E402
@@ -36,6 +35,7 @@ from dashapp.seeding.seed_data import SeedPlan  # noqa: E402
 from dashapp.settings import load_settings  # noqa: E402
 from dashapp.training import runs  # noqa: E402
 from dashapp.training.training_job import execute_run  # noqa: E402
+from dashapp.web.identity import Role, User  # noqa: E402
 from tests.integration.production.conftest import production_env  # noqa: E402
 from tests.support.gunicorn import WebProcess, start_web  # noqa: E402
 from tests.support.services import throwaway_postgres_database, with_driver  # noqa: E402

@@ -37,13 +37,13 @@ from bare_loop import bare_loop  # noqa: E402  (bench/ is the script dir)
 from pydantic import BaseModel  # noqa: E402
 
 from dashapp import create_app  # noqa: E402
-from dashapp.auth import Role, User  # noqa: E402
 from dashapp.extensions import db  # noqa: E402
 from dashapp.models.training import TrainingRun  # noqa: E402
 from dashapp.recipes import Recipe, RunContext  # noqa: E402
 from dashapp.settings import load_settings  # noqa: E402
 from dashapp.training import runs  # noqa: E402
 from dashapp.training.training_job import execute_run  # noqa: E402
+from dashapp.web.identity import Role, User  # noqa: E402
 from tasks.training import datasets  # noqa: E402
 from tasks.training.config import TrainingConfig  # noqa: E402
 

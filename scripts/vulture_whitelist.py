@@ -7,6 +7,7 @@ by the browser, or is public API. A name goes here only with its reason."""
 from dashapp.compositing.geometry import Layer
 from dashapp.components import ids as shell_ids
 from dashapp.dataview import counting, sheet
+from dashapp.dataview.service import DataView
 from dashapp import embedded_jobs, periodic
 from dashapp.recipes import api, registry, runner, status
 from dashapp.training.run_sweeper import SweepResult
@@ -64,3 +65,6 @@ status.FINAL_STATUSES
 # Handed to a recipe's on_start hook (the recipe API's RunInfo): recipes may read them.
 reporting.RunInfo.train_size
 reporting.RunInfo.val_size
+# Whether this view's landmark passes are still running: bench/bench_jumps.py and the landmark
+# tests wait on it.
+DataView.landmark_builds

@@ -8,16 +8,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-
-def jsonable(value: Any) -> Any:
-    """A cell value the browser can take: numbers as floats, dates as ISO text."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return value
-
-
 _ISOFORMAT = operator.methodcaller("isoformat")
 
 
@@ -31,8 +21,9 @@ def _converter(value: Any) -> Callable[[Any], Any] | None:
 
 
 def jsonable_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`rows` with their cells made jsonable (as `jsonable` does), in place: only the columns
-    that need it are visited (a block is 100-1000 rows; most cells are already text or numbers).
+    """`rows` with their cells made jsonable (numbers as floats, dates as ISO text), in place:
+    only the columns that need it are visited (a block is 100-1000 rows; most cells are already
+    text or numbers).
 
     A column's type is read off its first non-NULL cell (a database column has one type), and
     its cells are converted by that type's function without asking each cell again.

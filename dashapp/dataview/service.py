@@ -67,7 +67,6 @@ class Summary:
     kpis: list[aggregates.KpiValue]
     trend: list[tuple[str, int, float]]
     breakdown: list[tuple[str, int, float]]
-    breakdown_column: str | None
 
 
 class DataView:
@@ -246,7 +245,7 @@ class DataView:
             kpis = aggregates.kpis(conn, query, spec.kpis, self.cache)
             trend = aggregates.trend(conn, query, spec.trend, self.cache) if spec.trend else []
             bars = aggregates.breakdown(conn, query, bars_spec, self.cache) if bars_spec else []
-        return Summary(kpis, trend, bars, bars_spec.column if bars_spec else None)
+        return Summary(kpis, trend, bars)
 
     def count(self, table: str, state: GridState, exact: bool = False) -> counting.RowCount:
         """Rows matching `state`: exact up to a bound, else an estimate unless `exact`."""
@@ -261,8 +260,3 @@ class DataView:
     def rows_count(self, table: str, state: GridState) -> int:
         """The number of rows matching `state` (cached per filter, like the grid's status)."""
         return self.count(table, state).value
-
-    def refresh(self) -> None:
-        """Forget cached counts, boundaries and table shapes (after the data changed)."""
-        self.cache.clear()
-        self._tables.clear()

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashapp.dataview.block_json import jsonable, jsonable_rows
+from dashapp.dataview.block_json import jsonable_rows
 from dashapp.dataview.cache import TTLCache
 from dashapp.dataview.errors import GridQueryError
 from dashapp.dataview.paging import fetch_block
@@ -48,6 +48,15 @@ SCALAR_OPS = [
 ]  # noqa: E501
 DATES = st.dates(dt.date(2023, 12, 1), dt.date(2025, 3, 1)).map(lambda d: f"{d} 00:00:00")
 AMOUNTS = st.decimals(-10, 1100, places=2, allow_nan=False).map(float)
+
+
+def jsonable(value: Any) -> Any:
+    """The reference: one cell as the browser takes it (numbers as floats, dates as ISO text)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
 
 
 def _text_ok(op: str, value: str, cell: str | None) -> bool:

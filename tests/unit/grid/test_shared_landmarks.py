@@ -38,10 +38,21 @@ key_values = st.one_of(
 )
 
 
+def as_compared(value: object) -> object:
+    """A zone-aware datetime as (instant, offset): the database hands keys with fixed offsets,
+    and Python's == calls two aware datetimes in different zones unequal when the wall time is
+    ambiguous (PEP 495), even for the same instant, e.g. 01:00 on a day clocks go back."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return (value.astimezone(dt.UTC), value.utcoffset())
+    return value
+
+
 @given(st.lists(st.tuples(key_values, key_values), max_size=5))
 def test_typed_json_gives_back_the_same_sort_keys(marks: list[tuple[object, ...]]) -> None:
     back = decode_marks(encode_marks(marks))  # type: ignore[arg-type]
-    assert back == marks
+    assert [tuple(map(as_compared, key)) for key in back] == [
+        tuple(map(as_compared, key)) for key in marks
+    ]
     assert [tuple(map(type, key)) for key in back] == [tuple(map(type, key)) for key in marks]
 
 
