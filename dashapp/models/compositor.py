@@ -9,11 +9,7 @@ from sqlalchemy import JSON, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from dashapp.extensions import db
-
-
-def utcnow() -> dt.datetime:
-    """Naive UTC now (SQLite keeps no time zone)."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+from dashapp.models.clock import utcnow
 
 
 class CompositorImage(db.Model):  # type: ignore[name-defined]

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, DateTime, LargeBinary, String, UniqueConstraint, fu
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from dashapp.extensions import db
+from dashapp.models.clock import utcnow
 
 
 class SavedView(db.Model):  # type: ignore[name-defined]
@@ -28,11 +29,6 @@ class SavedView(db.Model):  # type: ignore[name-defined]
     )
     # Set by delete: the view is gone for everyone, but its owner may undo for a few seconds.
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
-
-
-def utcnow() -> dt.datetime:
-    """Naive UTC now (the column type stores no zone)."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class ExcelExport(db.Model):  # type: ignore[name-defined]

@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from dashapp.extensions import db
+from dashapp.models.clock import utcnow
 from dashapp.recipes.status import ACTIVE_STATUSES, FINAL_STATUSES, RunStatus
 
 __all__ = [
@@ -28,11 +29,6 @@ __all__ = [
     "RunStatus",
     "RunTag",
 ]
-
-
-def utcnow() -> dt.datetime:
-    """Naive UTC now: SQLite keeps no time zone, so every timestamp is naive UTC."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class TrainingRun(db.Model):  # type: ignore[name-defined]
