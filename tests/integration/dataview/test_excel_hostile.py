@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,8 @@ CONTROL = "".join(chr(c) for c in range(1, 32))  # PostgreSQL text holds all but
 SCRIPTS = ["Ωmega", "Привет", "日本語", "🎉👨‍👩‍👧", "שלום", "مرحبا"]
 COLUMNS = ["id", "=SUM(1+1)", "note"]
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.celery]
+
+QUEUE = f"dash-hostile-{uuid.uuid4().hex[:8]}"
 
 
 def hostile_note(i: int) -> str:
@@ -85,8 +88,12 @@ def worker(
     """A worker of its own: it reads the same dashboards file; it beats every 0.5 s."""
     workdir = tmp_path_factory.mktemp("hostile-worker")
     env = worker_env(pg_url, redis_url, workdir / "instance")
-    env.update(DASHAPP_DASHBOARDS=str(dashboards), DASHAPP_JOB_HEARTBEAT_S="0.5")
-    process = start_worker(env, workdir, queues="dash", concurrency=1)
+    # A queue of its own: the session's worker also serves `dash`, without this dashboards file,
+    # and would take these jobs.
+    env.update(
+        DASHAPP_DASHBOARDS=str(dashboards), DASHAPP_JOB_HEARTBEAT_S="0.5", DASHAPP_UI_QUEUE=QUEUE
+    )
+    process = start_worker(env, workdir, queues=QUEUE, concurrency=1)
     yield process
     process.stop()
 
@@ -98,7 +105,7 @@ def app(
     server = create_app(
         pg_settings_factory(
             redis_url=redis_url, dashboards=dashboards, job_lost_after_s=3.0,
-            dataview_xlsx_job_max_cells=2_000_000,
+            dataview_xlsx_job_max_cells=2_000_000, ui_queue=QUEUE,
         )
     )  # fmt: skip
     with server.app_context():
@@ -106,7 +113,10 @@ def app(
         db.session.commit()
     yield server
     with server.app_context():
-        db.session.remove()
+        # Leave the session's database as found: a row of the killed worker's export would
+        # hold the user's Excel slot for the next module's tests.
+        db.session.execute(sa.delete(ExcelExport))
+        db.session.commit()
 
 
 def build_on_worker(client: FlaskClient, export_id: int, deadline_s: float = 180) -> Any:
