@@ -49,8 +49,12 @@
         var noUpdate = window.dash_clientside.no_update;
         if (typeof search !== "string" || search.charAt(0) !== "?") { return noUpdate; }
         // Only while the data view is the page shown: a late answer after leaving it must not
-        // rewrite another page's address.
-        if (!document.getElementById("page-dashboard")) { return noUpdate; }
+        // rewrite another page's address. The old page stays in the DOM until the router has
+        // drawn the new one, so the address's path must still be the data view's too.
+        var page = document.getElementById("page-dashboard");
+        if (!page || page.getAttribute("data-path") !== window.location.pathname) {
+          return noUpdate;
+        }
         if (window.location.search !== search) {
           window.history.replaceState(window.history.state, "", window.location.pathname + search +
             window.location.hash);

@@ -338,6 +338,28 @@ def test_a_broken_view_link_says_so(
     assert _cell(dash_duo, 0, "id") == "1"  # the table still shows, unfiltered
 
 
+def test_a_late_answer_after_leaving_does_not_rewrite_the_next_pages_address(
+    dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, seeded_pg: str
+) -> None:
+    base = _open(dash_duo, dash_app_for, settings_factory, seeded_pg)
+    _cell(dash_duo, 0, "id")
+    # A navigation has pushed /admin, the router has not drawn it yet (the data view is still in
+    # the DOM), and the data view's last address answer arrives: it must leave /admin alone.
+    after = dash_duo.driver.execute_script(
+        "window.history.pushState({}, '', '/admin');"
+        "window.dash_clientside.dataviewUrl.follow('?table=orders&state=x');"
+        "return [window.location.pathname + window.location.search,"
+        " !!document.getElementById('page-dashboard')];"
+    )
+    assert after == ["/admin", True]
+    dash_duo.driver.get(base + "/?table=orders")  # back on the page, it follows the screen
+    _cell(dash_duo, 0, "id")
+    dash_duo.driver.execute_script(
+        "window.dash_clientside.dataviewUrl.follow('?table=orders&q=1');"
+    )
+    assert dash_duo.driver.execute_script("return window.location.search;") == "?table=orders&q=1"
+
+
 def test_column_chooser_is_kept_in_a_saved_view(
     dash_duo: Any, dash_app_for: Any, settings_factory: SettingsFactory, seeded_pg: str
 ) -> None:

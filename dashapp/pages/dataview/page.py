@@ -77,6 +77,8 @@ def layout(
         ],
         id="page-dashboard",
         className="dv-page",
+        # Where this page lives: assets/dataview_url.js writes the address only while it is there.
+        **{"data-path": dash.get_relative_path("/")},
     )
 
 
